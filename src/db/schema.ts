@@ -1,0 +1,152 @@
+// Table types for Kysely. Every module's store.ts queries these; the migrations in
+// migrations.ts create them identically on SQLite and PostgreSQL.
+//
+// Conventions (ADR 0002): timestamps are ISO-8601 UTC strings (`...Z`), booleans are
+// integers 0/1, energy in integer Wh, JSON documents as text. This keeps one schema and one
+// set of queries valid on both dialects.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Auto-generated integer key; PostgreSQL returns BIGSERIAL as string, the db layer parses it to number. */
+type Id = Generated<number>;
+
+export interface StationsTable {
+  id: string; // OCPP charge point identity, as decoded from the URL
+  registration_status: 'Accepted' | 'Pending' | 'Rejected';
+  /** null = the configured default security profile applies */
+  security_profile: number | null;
+  /** scrypt hash of the HTTP Basic auth password (AuthorizationKey), never the password */
+  password_hash: string | null;
+  vendor: string | null;
+  model: string | null;
+  charge_point_serial: string | null;
+  charge_box_serial: string | null;
+  firmware_version: string | null;
+  iccid: string | null;
+  imsi: string | null;
+  meter_type: string | null;
+  meter_serial: string | null;
+  ocpp_protocol: string | null;
+  last_boot_at: string | null;
+  last_seen_at: string | null;
+  last_connected_at: string | null;
+  last_disconnected_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ConnectorStatusTable {
+  station_id: string;
+  connector_id: number; // 0 = the charge point as a whole
+  status: string;
+  error_code: string;
+  info: string | null;
+  vendor_id: string | null;
+  vendor_error_code: string | null;
+  timestamp: string | null; // as reported by the charger
+  updated_at: string; // when Plugboard received it
+}
+
+export interface StatusHistoryTable {
+  id: Id;
+  station_id: string;
+  connector_id: number;
+  status: string;
+  error_code: string;
+  info: string | null;
+  vendor_id: string | null;
+  vendor_error_code: string | null;
+  timestamp: string | null;
+  received_at: string;
+}
+
+export interface IdTagsTable {
+  id_tag: string;
+  parent_id_tag: string | null;
+  status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid';
+  expiry_date: string | null;
+  /** 1 = the token may be used in more than one transaction at a time */
+  allow_concurrent: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TransactionsTable {
+  id: Id; // the OCPP 1.6 transactionId, allocated by Plugboard
+  station_id: string;
+  connector_id: number;
+  id_tag: string;
+  start_id_tag_status: string;
+  reservation_id: number | null;
+  meter_start: number;
+  start_timestamp: string;
+  meter_stop: number | null;
+  stop_timestamp: string | null;
+  stop_reason: string | null;
+  stop_id_tag: string | null;
+  received_start_at: string;
+  received_stop_at: string | null;
+}
+
+/** A StopTransaction that matched no known transaction (errata 3.18: -1, or an unknown id). */
+export interface OrphanStopsTable {
+  id: Id;
+  station_id: string;
+  reported_transaction_id: number;
+  id_tag: string | null;
+  meter_stop: number;
+  timestamp: string;
+  reason: string | null;
+  transaction_data: string | null; // JSON, verbatim
+  received_at: string;
+}
+
+export interface MeterValuesTable {
+  id: Id;
+  station_id: string;
+  connector_id: number;
+  transaction_id: number | null;
+  /** 'MeterValues' | 'StopTransaction' */
+  source: string;
+  timestamp: string;
+  value: string; // verbatim: a decimal for Raw, the signed blob for SignedData
+  measurand: string;
+  phase: string | null;
+  unit: string;
+  context: string;
+  location: string;
+  format: string;
+  received_at: string;
+}
+
+export interface MessageLogTable {
+  id: Id;
+  station_id: string;
+  direction: 'in' | 'out';
+  message_type: number; // 2 CALL, 3 CALLRESULT, 4 CALLERROR, 0 unparseable
+  message_id: string | null;
+  action: string | null; // for CALLRESULT/CALLERROR: the action of the CALL answered
+  frame: string; // the frame text as sent/received
+  created_at: string;
+}
+
+export interface Database {
+  stations: StationsTable;
+  connector_status: ConnectorStatusTable;
+  status_history: StatusHistoryTable;
+  id_tags: IdTagsTable;
+  transactions: TransactionsTable;
+  orphan_stops: OrphanStopsTable;
+  meter_values: MeterValuesTable;
+  message_log: MessageLogTable;
+}
+
+export type Station = Selectable<StationsTable>;
+export type NewStation = Insertable<StationsTable>;
+export type StationUpdate = Updateable<StationsTable>;
+export type IdTag = Selectable<IdTagsTable>;
+export type Transaction = Selectable<TransactionsTable>;
+export type MeterValueRow = Selectable<MeterValuesTable>;
+export type NewMeterValue = Insertable<MeterValuesTable>;
+export type MessageLogRow = Selectable<MessageLogTable>;
+// Re-exported so stores do not need to import kysely's helpers separately.
+export type { ColumnType };
