@@ -1,0 +1,154 @@
+// Composition root: builds the database, bus, gateway and HTTP server and registers every module.
+import type { FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
+import type { Config } from './config.ts';
+import type { AppContext, Module, Services } from './context.ts';
+import { createLogger, type Logger } from './log.ts';
+import { openAndMigrate } from './db/index.ts';
+import { createMetrics, FRAME_TYPE_NAMES } from './metrics.ts';
+import { LocalBus } from './bus/local.ts';
+import { OcppDispatcher } from './dispatch.ts';
+import { Gateway, type GatewayOptions } from './gateway/index.ts';
+import { createHttpServer } from './http/server.ts';
+import { stationsModule } from './modules/stations/index.ts';
+import { authorizationModule } from './modules/authorization/index.ts';
+import { transactionsModule } from './modules/transactions/index.ts';
+import { messageLogModule } from './modules/messagelog/index.ts';
+
+export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule];
+
+export interface App {
+  ctx: AppContext;
+  gateway: Gateway;
+  http: FastifyInstance;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** ws:// base URL chargers connect to (append /{stationId}), once started */
+  ocppUrl(): string;
+  /** wss:// base URL, when a TLS listener is configured */
+  ocppTlsUrl(): string | null;
+  httpUrl(): string;
+}
+
+function listenersOf(config: Config): GatewayOptions['listeners'] {
+  const listeners: GatewayOptions['listeners'] = [{ host: config.ocpp.host, port: config.ocpp.port }];
+  const tls = config.ocpp.tls;
+  if (tls) {
+    listeners.push({
+      host: tls.host,
+      port: tls.port,
+      tls: {
+        cert: readFileSync(tls.certFile),
+        key: readFileSync(tls.keyFile),
+        ca: tls.caFile ? readFileSync(tls.caFile) : undefined,
+        requestClientCert: tls.requestClientCert,
+      },
+    });
+  }
+  return listeners;
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The database, bus and modules without any listener: what CLI commands need. */
+export async function createCore(config: Config, opts: { log?: Logger } = {}): Promise<{ ctx: AppContext; close(): Promise<void> }> {
+  const log = opts.log ?? createLogger(config.log.level);
+  const db = await openAndMigrate({ databaseUrl: config.database.url, sqlitePath: config.database.sqlitePath, log, poolSize: config.database.poolSize });
+  const ctx: AppContext = {
+    config,
+    log,
+    db,
+    bus: new LocalBus((err) => log.error({ err }, 'event listener failed')),
+    metrics: createMetrics(),
+    ocpp16: new OcppDispatcher(),
+    services: {} as Services,
+    now: () => new Date(),
+  };
+  for (const m of modules) await m.register(ctx);
+  return {
+    ctx,
+    async close() {
+      for (const m of modules) await m.stop?.(ctx);
+      await db.close();
+    },
+  };
+}
+
+export async function createApp(config: Config, opts: { log?: Logger } = {}): Promise<App> {
+  const core = await createCore(config, opts);
+  const { ctx } = core;
+  const { log, bus, metrics } = ctx;
+
+  const logFailure = (what: string, stationId: string) => (err: unknown) => log.error({ err, stationId }, what);
+
+  const gateway = new Gateway({
+    listeners: listenersOf(config),
+    pathPrefix: config.ocpp.path,
+    maxFrameBytes: config.ocpp.maxFrameBytes,
+    pingIntervalMs: config.ocpp.pingIntervalSeconds * 1000,
+    callTimeoutMs: config.ocpp.callTimeoutSeconds * 1000,
+    maxBadMessagesPerMinute: config.ocpp.maxBadMessagesPerMinute,
+    log,
+    authenticate: (req) => ctx.services.stations.authenticate(req),
+    onCall: (conn, action, payload) => ctx.ocpp16.dispatch({ stationId: conn.identity, log }, action, payload),
+    onConnected(conn) {
+      metrics.connectedChargers.inc();
+      ctx.services.stations.onConnected(conn.identity, conn.protocol).catch(logFailure('recording the connection failed', conn.identity));
+      bus.publish({ type: 'station.connected', stationId: conn.identity, at: new Date().toISOString(), protocol: conn.protocol, remoteAddress: conn.remoteAddress });
+    },
+    onDisconnected(conn, info) {
+      metrics.connectedChargers.dec();
+      // A replaced connection is not an outage: the charger is still online on its new socket.
+      if (!info.replaced) ctx.services.stations.onDisconnected(conn.identity).catch(logFailure('recording the disconnection failed', conn.identity));
+      bus.publish({ type: 'station.disconnected', stationId: conn.identity, at: new Date().toISOString(), code: info.code, reason: info.reason, replaced: info.replaced });
+    },
+    onFrame(conn, direction, text, info) {
+      const labels = { action: info.action ?? 'unknown', type: FRAME_TYPE_NAMES[info.type] ?? 'invalid' };
+      if (direction === 'in') metrics.messagesIn.inc(labels);
+      else metrics.messagesOut.inc(labels);
+      if (info.type === 4 && direction === 'in') metrics.errors.inc({ kind: 'callerror_received', code: 'any' });
+      ctx.services.messageLog.record(conn.identity, direction, text, info);
+    },
+    onCallHandled(action, durationMs, errorCode) {
+      metrics.callLatency.observe({ action }, durationMs / 1000);
+      if (errorCode) metrics.errors.inc({ kind: 'callerror_sent', code: errorCode });
+    },
+  });
+  bus.setCommandTarget({
+    callLocal: (stationId, action, payload, timeoutMs) => gateway.get(stationId)?.call(action, payload, { timeoutMs }),
+  });
+  const http = createHttpServer(ctx, gateway);
+
+  let httpAddress = '';
+  return {
+    ctx,
+    gateway,
+    http,
+    async start() {
+      await gateway.start();
+      httpAddress = await http.listen({ host: config.http.host, port: config.http.port });
+      const ocpp = gateway.addresses();
+      log.info({ ocpp: ocpp.map((a) => `${a.tls ? 'wss' : 'ws'}://${urlHost(a.host)}:${a.port}${config.ocpp.path}/{stationId}`), http: httpAddress, database: ctx.db.dialect }, 'plugboard is listening');
+    },
+    async stop() {
+      await gateway.stop();
+      await http.close();
+      await core.close();
+    },
+    ocppUrl() {
+      const a = gateway.addresses().find((x) => !x.tls)!;
+      return `ws://${urlHost(a.host)}:${a.port}${config.ocpp.path}`;
+    },
+    ocppTlsUrl() {
+      const a = gateway.addresses().find((x) => x.tls);
+      return a ? `wss://${urlHost(a.host)}:${a.port}${config.ocpp.path}` : null;
+    },
+    httpUrl() {
+      const a = http.server.address();
+      return typeof a === 'object' && a ? `http://${urlHost(a.address)}:${a.port}` : httpAddress;
+    },
+  };
+}

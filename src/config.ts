@@ -1,0 +1,272 @@
+// One typed, validated configuration object, built from defaults, an optional JSON config file
+// and environment variables (in that order of precedence, env last). Bad config fails fast
+// with a message naming the setting, before anything listens.
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+
+export interface TlsListenerConfig {
+  host: string;
+  port: number;
+  certFile: string;
+  keyFile: string;
+  /** CA bundle used to verify charger client certificates (security profile 3) */
+  caFile: string | null;
+  requestClientCert: boolean;
+}
+
+export interface Config {
+  ocpp: {
+    host: string;
+    port: number;
+    /** chargers connect to ws://host:port{path}/{chargePointId} */
+    path: string;
+    tls: TlsListenerConfig | null;
+    /** security profile 0 (no authentication at all): only when the operator enables it */
+    allowUnsecured: boolean;
+    /** profile applied to stations that have none of their own: 0, 1 (Basic auth) or 2 (TLS + Basic auth) */
+    defaultSecurityProfile: 0 | 1 | 2;
+    maxFrameBytes: number;
+    pingIntervalSeconds: number;
+    callTimeoutSeconds: number;
+    maxBadMessagesPerMinute: number;
+  };
+  http: { host: string; port: number };
+  database: { url: string | null; sqlitePath: string; poolSize: number };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  registration: {
+    /** what an unknown charger becomes when it connects (only possible with allowUnsecured) */
+    unknownStations: 'accept' | 'pending' | 'reject';
+    heartbeatIntervalSeconds: number;
+    /** BootNotification interval for Pending/Rejected chargers: the minimum wait before the next boot */
+    retryIntervalSeconds: number;
+  };
+  authorization: {
+    /** free-charging mode: unknown idTags are Accepted instead of Invalid */
+    acceptUnknownIdTags: boolean;
+    /** default for tokens without their own setting: may one token run several transactions at once */
+    allowConcurrentTx: boolean;
+  };
+  messageLog: { enabled: boolean; retentionDays: number; maxRowsPerStation: number };
+}
+
+export const defaultConfig: Config = {
+  ocpp: {
+    host: '0.0.0.0',
+    port: 9000,
+    path: '/ocpp',
+    tls: null,
+    allowUnsecured: false,
+    defaultSecurityProfile: 1,
+    maxFrameBytes: 256 * 1024,
+    pingIntervalSeconds: 30,
+    callTimeoutSeconds: 30,
+    maxBadMessagesPerMinute: 30,
+  },
+  http: { host: '127.0.0.1', port: 8080 },
+  database: { url: null, sqlitePath: './data/plugboard.db', poolSize: 10 },
+  log: { level: 'info' },
+  registration: { unknownStations: 'accept', heartbeatIntervalSeconds: 300, retryIntervalSeconds: 60 },
+  authorization: { acceptUnknownIdTags: false, allowConcurrentTx: false },
+  messageLog: { enabled: true, retentionDays: 30, maxRowsPerStation: 100_000 },
+};
+
+/** Environment variable -> config path. Documented in README.md. */
+export const ENV_VARS: Record<string, string> = {
+  PLUGBOARD_OCPP_HOST: 'ocpp.host',
+  PLUGBOARD_OCPP_PORT: 'ocpp.port',
+  PLUGBOARD_OCPP_PATH: 'ocpp.path',
+  PLUGBOARD_OCPP_ALLOW_UNSECURED: 'ocpp.allowUnsecured',
+  PLUGBOARD_OCPP_DEFAULT_SECURITY_PROFILE: 'ocpp.defaultSecurityProfile',
+  PLUGBOARD_OCPP_MAX_FRAME_BYTES: 'ocpp.maxFrameBytes',
+  PLUGBOARD_OCPP_PING_INTERVAL_SECONDS: 'ocpp.pingIntervalSeconds',
+  PLUGBOARD_OCPP_CALL_TIMEOUT_SECONDS: 'ocpp.callTimeoutSeconds',
+  PLUGBOARD_OCPP_MAX_BAD_MESSAGES_PER_MINUTE: 'ocpp.maxBadMessagesPerMinute',
+  PLUGBOARD_OCPP_TLS_HOST: 'ocpp.tls.host',
+  PLUGBOARD_OCPP_TLS_PORT: 'ocpp.tls.port',
+  PLUGBOARD_OCPP_TLS_CERT_FILE: 'ocpp.tls.certFile',
+  PLUGBOARD_OCPP_TLS_KEY_FILE: 'ocpp.tls.keyFile',
+  PLUGBOARD_OCPP_TLS_CA_FILE: 'ocpp.tls.caFile',
+  PLUGBOARD_HTTP_HOST: 'http.host',
+  PLUGBOARD_HTTP_PORT: 'http.port',
+  DATABASE_URL: 'database.url',
+  PLUGBOARD_DB_PATH: 'database.sqlitePath',
+  PLUGBOARD_DB_POOL_SIZE: 'database.poolSize',
+  PLUGBOARD_LOG_LEVEL: 'log.level',
+  PLUGBOARD_UNKNOWN_STATIONS: 'registration.unknownStations',
+  PLUGBOARD_HEARTBEAT_INTERVAL_SECONDS: 'registration.heartbeatIntervalSeconds',
+  PLUGBOARD_RETRY_INTERVAL_SECONDS: 'registration.retryIntervalSeconds',
+  PLUGBOARD_ACCEPT_UNKNOWN_ID_TAGS: 'authorization.acceptUnknownIdTags',
+  PLUGBOARD_ALLOW_CONCURRENT_TX: 'authorization.allowConcurrentTx',
+  PLUGBOARD_MESSAGE_LOG_ENABLED: 'messageLog.enabled',
+  PLUGBOARD_MESSAGE_LOG_RETENTION_DAYS: 'messageLog.retentionDays',
+  PLUGBOARD_MESSAGE_LOG_MAX_ROWS_PER_STATION: 'messageLog.maxRowsPerStation',
+};
+
+const port = { type: 'integer', minimum: 0, maximum: 65535 };
+const seconds = { type: 'integer', minimum: 1, maximum: 86400 };
+const host = { type: 'string', minLength: 1 };
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ocpp', 'http', 'database', 'log', 'registration', 'authorization', 'messageLog'],
+  properties: {
+    ocpp: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        host,
+        port,
+        path: { type: 'string', pattern: '^/[^?#]*[^/]$' },
+        tls: {
+          anyOf: [
+            { type: 'null' },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['host', 'port', 'certFile', 'keyFile', 'caFile', 'requestClientCert'],
+              properties: {
+                host, port,
+                certFile: { type: 'string', minLength: 1 },
+                keyFile: { type: 'string', minLength: 1 },
+                caFile: { type: ['string', 'null'] },
+                requestClientCert: { type: 'boolean' },
+              },
+            },
+          ],
+        },
+        allowUnsecured: { type: 'boolean' },
+        defaultSecurityProfile: { enum: [0, 1, 2] },
+        maxFrameBytes: { type: 'integer', minimum: 1024, maximum: 16 * 1024 * 1024 },
+        pingIntervalSeconds: { type: 'integer', minimum: 0, maximum: 3600 },
+        callTimeoutSeconds: seconds,
+        maxBadMessagesPerMinute: { type: 'integer', minimum: 1 },
+      },
+    },
+    http: { type: 'object', additionalProperties: false, properties: { host, port } },
+    database: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        url: { type: ['string', 'null'], pattern: '^postgres(ql)?://' },
+        sqlitePath: { type: 'string', minLength: 1 },
+        poolSize: { type: 'integer', minimum: 1, maximum: 200 },
+      },
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] } },
+    },
+    registration: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        unknownStations: { enum: ['accept', 'pending', 'reject'] },
+        heartbeatIntervalSeconds: seconds,
+        retryIntervalSeconds: seconds,
+      },
+    },
+    authorization: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { acceptUnknownIdTags: { type: 'boolean' }, allowConcurrentTx: { type: 'boolean' } },
+    },
+    messageLog: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean' },
+        retentionDays: { type: 'integer', minimum: 1 },
+        maxRowsPerStation: { type: 'integer', minimum: 100 },
+      },
+    },
+  },
+};
+
+const validateConfig = new Ajv({ allErrors: true }).compile(schema);
+
+export class ConfigError extends Error {}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function merge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = isObject(v) && isObject(base[k]) ? merge(base[k] as Json, v) : v;
+  }
+  return out;
+}
+
+/** Env values are strings; turn them into the type the schema expects at that path. */
+function coerce(path: string, raw: string): unknown {
+  const current = path.split('.').reduce<unknown>((o, k) => (isObject(o) ? o[k] : undefined), defaultConfig);
+  if (raw === '' && (path === 'database.url' || path === 'ocpp.tls.caFile')) return null;
+  if (typeof current === 'number' || /port$|Seconds$|Bytes$|Size$|Profile$|PerMinute$|Days$|PerStation$/.test(path)) {
+    const n = Number(raw);
+    if (!Number.isFinite(n)) throw new ConfigError(`${path}: expected a number, got "${raw}"`);
+    return n;
+  }
+  if (typeof current === 'boolean' || /^(allow|accept|enabled|requestClientCert)/.test(path.split('.').pop()!)) {
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    throw new ConfigError(`${path}: expected true or false, got "${raw}"`);
+  }
+  return raw;
+}
+
+function setPath(target: Json, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let o = target;
+  for (const k of keys.slice(0, -1)) {
+    if (!isObject(o[k])) o[k] = {};
+    o = o[k] as Json;
+  }
+  o[keys[keys.length - 1]] = value;
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** path of a JSON config file; defaults to $PLUGBOARD_CONFIG */
+  file?: string | null;
+  /** programmatic overrides (tests), applied last */
+  overrides?: DeepPartial<Config>;
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object | null ? DeepPartial<NonNullable<T[K]>> | T[K] : T[K] };
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  let cfg: Json = structuredClone(defaultConfig) as unknown as Json;
+  const file = opts.file ?? env.PLUGBOARD_CONFIG ?? null;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`config file ${file}: ${(err as Error).message}`);
+    }
+    if (!isObject(parsed)) throw new ConfigError(`config file ${file}: expected a JSON object`);
+    cfg = merge(cfg, parsed);
+  }
+  const envTls: Json = {};
+  for (const [name, path] of Object.entries(ENV_VARS)) {
+    const raw = env[name];
+    if (raw === undefined) continue;
+    if (path.startsWith('ocpp.tls.')) setPath(envTls, path.slice('ocpp.tls.'.length), coerce(path, raw));
+    else setPath(cfg, path, coerce(path, raw));
+  }
+  if (Object.keys(envTls).length > 0) {
+    const tlsBase = isObject((cfg.ocpp as Json).tls) ? ((cfg.ocpp as Json).tls as Json) : { host: '0.0.0.0', port: 9443, caFile: null, requestClientCert: false };
+    (cfg.ocpp as Json).tls = merge(tlsBase, envTls);
+  }
+  if (opts.overrides) cfg = merge(cfg, opts.overrides as Json);
+  if (!validateConfig(cfg)) {
+    const problems = (validateConfig.errors ?? []).map((e) => `${e.instancePath.slice(1).replaceAll('/', '.') || '(root)'} ${e.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return cfg as unknown as Config;
+}

@@ -1,0 +1,39 @@
+// What every module's register(ctx) receives: the shared infrastructure, the OCPP handler
+// registry and the other modules' services (looked up at call time, so registration order
+// does not matter and no module reaches into another's store).
+import type { Config } from './config.ts';
+import type { Logger } from './log.ts';
+import type { Db } from './db/index.ts';
+import type { Bus } from './bus/local.ts';
+import type { Metrics } from './metrics.ts';
+import type { OcppDispatcher } from './dispatch.ts';
+import type { StationsService } from './modules/stations/service.ts';
+import type { AuthorizationService } from './modules/authorization/service.ts';
+import type { TransactionsService } from './modules/transactions/service.ts';
+import type { MessageLogService } from './modules/messagelog/service.ts';
+
+export interface Services {
+  stations: StationsService;
+  authorization: AuthorizationService;
+  transactions: TransactionsService;
+  messageLog: MessageLogService;
+}
+
+export interface AppContext {
+  config: Config;
+  log: Logger;
+  db: Db;
+  bus: Bus;
+  metrics: Metrics;
+  ocpp16: OcppDispatcher;
+  services: Services;
+  /** the current time; tests may not replace it, it exists so that "now" is taken in one place */
+  now(): Date;
+}
+
+export interface Module {
+  name: string;
+  register(ctx: AppContext): void | Promise<void>;
+  /** stops timers; called before the database closes */
+  stop?(ctx: AppContext): void | Promise<void>;
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+// CLI: `plugboard serve | migrate | stations ... | tokens ... | simulate ...`
+import { parseArgs } from 'node:util';
+import { loadConfig, ConfigError } from './config.ts';
+import { createApp, createCore } from './app.ts';
+
+const USAGE = `Usage: plugboard <command> [options]
+
+  serve                                   start the central system (OCPP + HTTP)
+  migrate                                 apply database migrations and exit
+  stations list
+  stations add <id> [--password P] [--profile 0|1|2] [--status Accepted|Pending|Rejected]
+  stations accept <id> | stations reject <id>
+  stations password <id> <password>
+  tokens list
+  tokens add <idTag> [--parent ID] [--expiry ISO-DATE] [--status Accepted|Blocked|Expired|Invalid] [--concurrent]
+  tokens delete <idTag>
+  simulate [--url ws://127.0.0.1:9000/ocpp] [--id SIM-1] [--password P] [--id-tag TAG]
+                                          run one simulated charger through a charging session
+
+Options for every command: --config FILE (JSON; also $PLUGBOARD_CONFIG). Environment variables: see README.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      password: { type: 'string' },
+      profile: { type: 'string' },
+      status: { type: 'string' },
+      parent: { type: 'string' },
+      expiry: { type: 'string' },
+      concurrent: { type: 'boolean' },
+      url: { type: 'string' },
+      id: { type: 'string' },
+      'id-tag': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, sub, ...rest] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const config = loadConfig({ file: values.config ?? null });
+
+  if (command === 'serve') {
+    const app = await createApp(config);
+    await app.start();
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      app.ctx.log.info({ signal }, 'shutting down');
+      app.stop().then(
+        () => process.exit(0),
+        (err) => {
+          app.ctx.log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    return -1; // keep running
+  }
+
+  if (command === 'simulate') {
+    const { runSimulation } = await import('./simulator/run.ts');
+    return runSimulation({
+      url: values.url ?? `ws://127.0.0.1:${config.ocpp.port}${config.ocpp.path}`,
+      stationId: values.id ?? 'SIM-1',
+      password: values.password,
+      idTag: values['id-tag'] ?? 'SIMTAG',
+    });
+  }
+
+  const core = await createCore(config);
+  const { services } = core.ctx;
+  try {
+    switch (`${command} ${sub ?? ''}`.trim()) {
+      case 'migrate':
+        console.log(`migrations applied (${core.ctx.db.dialect})`);
+        return 0;
+      case 'stations list':
+        console.table((await services.stations.list()).map((s) => ({ id: s.id, status: s.registration_status, profile: s.security_profile, vendor: s.vendor, model: s.model, lastSeen: s.last_seen_at })));
+        return 0;
+      case 'stations add': {
+        const id = need(rest[0], 'station id');
+        const status = values.status as 'Accepted' | 'Pending' | 'Rejected' | undefined;
+        if (status && !['Accepted', 'Pending', 'Rejected'].includes(status)) throw new UsageError('--status must be Accepted, Pending or Rejected');
+        const profile = values.profile === undefined ? null : Number(values.profile);
+        if (profile !== null && ![0, 1, 2].includes(profile)) throw new UsageError('--profile must be 0, 1 or 2');
+        await services.stations.create({ id, password: values.password ?? null, securityProfile: profile, registrationStatus: status });
+        console.log(`station ${id} added`);
+        return 0;
+      }
+      case 'stations accept':
+      case 'stations reject': {
+        const id = need(rest[0], 'station id');
+        await services.stations.setRegistrationStatus(id, sub === 'accept' ? 'Accepted' : 'Rejected');
+        console.log(`station ${id} ${sub === 'accept' ? 'Accepted' : 'Rejected'}`);
+        return 0;
+      }
+      case 'stations password': {
+        const id = need(rest[0], 'station id');
+        await services.stations.setPassword(id, need(rest[1], 'password'));
+        console.log(`password of ${id} changed`);
+        return 0;
+      }
+      case 'tokens list':
+        console.table(await services.authorization.listTokens());
+        return 0;
+      case 'tokens add': {
+        const idTag = need(rest[0], 'idTag');
+        const status = values.status as 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | undefined;
+        if (status && !['Accepted', 'Blocked', 'Expired', 'Invalid'].includes(status)) throw new UsageError('--status must be Accepted, Blocked, Expired or Invalid');
+        if (values.expiry && Number.isNaN(Date.parse(values.expiry))) throw new UsageError('--expiry must be an ISO date, e.g. 2027-01-31T00:00:00Z');
+        const row = await services.authorization.upsertToken({
+          idTag,
+          parentIdTag: values.parent,
+          status,
+          expiryDate: values.expiry ? new Date(values.expiry).toISOString() : undefined,
+          allowConcurrent: values.concurrent,
+        });
+        console.log(`token ${row.id_tag} saved (${row.status})`);
+        return 0;
+      }
+      case 'tokens delete': {
+        const n = await services.authorization.deleteToken(need(rest[0], 'idTag'));
+        console.log(n ? 'token deleted' : 'no such token');
+        return n ? 0 : 1;
+      }
+      default:
+        throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+    }
+  } finally {
+    await core.close();
+  }
+}
+
+class UsageError extends Error {}
+
+function need(v: string | undefined, what: string): string {
+  if (!v) throw new UsageError(`missing ${what}`);
+  return v;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err) => {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      console.error(`plugboard: ${err.message}\n\n${err instanceof UsageError ? USAGE : ''}`);
+      process.exitCode = 2;
+    } else {
+      console.error(err);
+      process.exitCode = 1;
+    }
+  },
+);

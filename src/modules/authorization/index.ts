@@ -1,0 +1,11 @@
+import type { Module } from '../../context.ts';
+import { createAuthorizationService } from './service.ts';
+import { registerOcpp16 } from './ocpp16.ts';
+
+export const authorizationModule: Module = {
+  name: 'authorization',
+  register(ctx) {
+    ctx.services.authorization = createAuthorizationService(ctx);
+    registerOcpp16(ctx);
+  },
+};

@@ -1,0 +1,61 @@
+// Every OCPP frame in and out, per charger, with retention limits (age and rows per charger).
+// Rows are appended through the db's buffered multi-row writer: logging never delays the
+// answer to a charger, and a failure to log never breaks the charger's session.
+import type { AppContext } from '../../context.ts';
+import * as store from './store.ts';
+
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
+
+export function createMessageLogService(ctx: AppContext) {
+  const { enabled, retentionDays, maxRowsPerStation } = ctx.config.messageLog;
+  let timer: NodeJS.Timeout | null = null;
+
+  const service = {
+    record(stationId: string, direction: 'in' | 'out', frame: string, info: { type: number; messageId: string | null; action: string | null }): void {
+      if (!enabled) return;
+      ctx.db.appendLater('message_log', {
+        station_id: stationId,
+        direction,
+        message_type: info.type,
+        message_id: info.messageId,
+        action: info.action,
+        frame,
+        created_at: ctx.now().toISOString(),
+      });
+    },
+
+    async list(filter: store.MessageLogFilter) {
+      await ctx.db.flush();
+      return store.listMessages(ctx.db.kysely, filter);
+    },
+
+    /** Applies the retention limits; returns the number of rows removed. */
+    async prune(): Promise<number> {
+      await ctx.db.flush();
+      const cutoff = new Date(ctx.now().getTime() - retentionDays * 86_400_000).toISOString();
+      let removed = await ctx.db.write((trx) => store.deleteOlderThan(trx, cutoff));
+      for (const { stationId, cutoffId } of await store.overCap(ctx.db.kysely, maxRowsPerStation)) {
+        removed += await ctx.db.write((trx) => store.deleteBelow(trx, stationId, cutoffId));
+      }
+      return removed;
+    },
+
+    startPruning(): void {
+      timer = setInterval(() => {
+        service.prune().then(
+          (n) => n > 0 && ctx.log.info({ removed: n }, 'message log pruned'),
+          (err) => ctx.log.error({ err }, 'message log pruning failed'),
+        );
+      }, PRUNE_EVERY_MS);
+      timer.unref();
+    },
+
+    stop(): void {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+  };
+  return service;
+}
+
+export type MessageLogService = ReturnType<typeof createMessageLogService>;

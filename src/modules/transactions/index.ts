@@ -1,0 +1,11 @@
+import type { Module } from '../../context.ts';
+import { createTransactionsService } from './service.ts';
+import { registerOcpp16 } from './ocpp16.ts';
+
+export const transactionsModule: Module = {
+  name: 'transactions',
+  register(ctx) {
+    ctx.services.transactions = createTransactionsService(ctx);
+    registerOcpp16(ctx);
+  },
+};

@@ -1,0 +1,207 @@
+// Transaction rules, version-neutral. Every answer to StartTransaction, StopTransaction and
+// MeterValues is returned only after its data is committed (db.write resolves after COMMIT).
+import type { Kysely } from 'kysely';
+import type { AppContext } from '../../context.ts';
+import type { Database, Transaction } from '../../db/schema.ts';
+import type { CentralToCharger } from '../../protocol/ocpp16.ts';
+import type { IdTagInfo } from '../authorization/service.ts';
+import * as store from './store.ts';
+import { meterValueRows, toIsoTimestamp, type MeterValueIn } from './meter-values.ts';
+
+export interface StartInput {
+  connectorId: number;
+  idTag: string;
+  meterStart: number;
+  timestamp: string;
+  reservationId?: number;
+}
+
+export interface StopInput {
+  transactionId: number;
+  idTag?: string;
+  meterStop: number;
+  timestamp: string;
+  reason?: string;
+  transactionData?: MeterValueIn[];
+}
+
+export interface MeterValuesInput {
+  connectorId: number;
+  transactionId?: number;
+  meterValue: MeterValueIn[];
+}
+
+export class TransactionNotFoundError extends Error {
+  constructor(transactionId: number) {
+    super(`transaction ${transactionId} does not exist`);
+    this.name = 'TransactionNotFoundError';
+  }
+}
+
+export function createTransactionsService(ctx: AppContext) {
+  const db = ctx.db;
+  const iso = () => ctx.now().toISOString();
+
+  /**
+   * OCPP 1.6 errata 3.18: a charger that never got a transactionId sends -1. Match it to the
+   * station's open transaction (same idTag when given, started before the stop), else nothing.
+   */
+  async function matchUnknownStop(trx: Kysely<Database>, stationId: string, input: StopInput, stopTs: string): Promise<Transaction | undefined> {
+    if (input.transactionId > 0) return undefined;
+    const open = await store.openTransactions(trx, stationId, input.idTag ? { idTag: input.idTag } : {});
+    const candidates = open.filter((t) => t.start_timestamp <= stopTs);
+    return candidates.length === 1 || (candidates.length > 1 && input.idTag) ? candidates[0] : undefined;
+  }
+
+  const service = {
+    /**
+     * StartTransaction: Plugboard allocates the id. A retry of the same start gets the same id;
+     * a token that is not Accepted still gets an id (OCPP 1.6 §4.8: the transaction exists on
+     * the charger, which stops it with DeAuthorized); late (offline) starts are accepted.
+     */
+    async start(stationId: string, input: StartInput): Promise<{ transactionId: number; idTagInfo: IdTagInfo; retried: boolean }> {
+      const receivedAt = iso();
+      const startTimestamp = toIsoTimestamp(input.timestamp);
+      const key = { stationId, connectorId: input.connectorId, idTag: input.idTag, startTimestamp, meterStart: input.meterStart };
+      const result = await db.write(async (trx) => {
+        const existing = await store.findByStartKey(trx, key);
+        if (existing) {
+          const info = await ctx.services.authorization.authorize(input.idTag, { checkConcurrency: false, exec: trx });
+          return { transactionId: existing.id, idTagInfo: { ...info, status: existing.start_id_tag_status as IdTagInfo['status'] }, retried: true };
+        }
+        const idTagInfo = await ctx.services.authorization.authorize(input.idTag, { checkConcurrency: true, exec: trx });
+        const transactionId = await store.insertTransaction(trx, {
+          station_id: stationId,
+          connector_id: input.connectorId,
+          id_tag: input.idTag,
+          start_id_tag_status: idTagInfo.status,
+          reservation_id: input.reservationId ?? null,
+          meter_start: input.meterStart,
+          start_timestamp: startTimestamp,
+          meter_stop: null,
+          stop_timestamp: null,
+          stop_reason: null,
+          stop_id_tag: null,
+          received_start_at: receivedAt,
+          received_stop_at: null,
+        });
+        return { transactionId, idTagInfo, retried: false };
+      });
+      if (!result.retried) {
+        ctx.bus.publish({ type: 'transaction.started', stationId, at: receivedAt, transactionId: result.transactionId, connectorId: input.connectorId, idTag: input.idTag, meterStart: input.meterStart });
+      }
+      return result;
+    },
+
+    /**
+     * StopTransaction never fails (OCPP 1.6 §4.10: the central system cannot prevent a stop).
+     * Unknown ids and -1 that match nothing are kept as orphan stops for the operator.
+     */
+    async stop(stationId: string, input: StopInput): Promise<{ idTagInfo?: IdTagInfo; transactionId: number | null }> {
+      const receivedAt = iso();
+      const stopTimestamp = toIsoTimestamp(input.timestamp);
+      // J-errata 2.5: an absent reason means Local.
+      const reason = input.reason ?? 'Local';
+      const outcome = await db.write(async (trx) => {
+        let tx = input.transactionId > 0 ? await store.getTransaction(trx, input.transactionId) : undefined;
+        if (tx && tx.station_id !== stationId) tx = undefined;
+        tx ??= await matchUnknownStop(trx, stationId, input, stopTimestamp);
+        if (!tx) {
+          const dup = await store.findOrphanStop(trx, { stationId, reportedId: input.transactionId, timestamp: stopTimestamp, meterStop: input.meterStop });
+          if (!dup) {
+            await store.insertOrphanStop(trx, {
+              station_id: stationId,
+              reported_transaction_id: input.transactionId,
+              id_tag: input.idTag ?? null,
+              meter_stop: input.meterStop,
+              timestamp: stopTimestamp,
+              reason,
+              transaction_data: input.transactionData ? JSON.stringify(input.transactionData) : null,
+              received_at: receivedAt,
+            });
+          }
+          return { transactionId: null, firstStop: false };
+        }
+        // A retried stop (already stopped) changes nothing and adds no duplicate meter values.
+        if (tx.stop_timestamp !== null) return { transactionId: tx.id, firstStop: false };
+        await store.stopTransaction(trx, tx.id, { meterStop: input.meterStop, stopTimestamp, reason, idTag: input.idTag ?? null, receivedAt });
+        if (input.transactionData?.length) {
+          await store.insertMeterValues(trx, meterValueRows(input.transactionData, { stationId, connectorId: tx.connector_id, transactionId: tx.id, source: 'StopTransaction', receivedAt }));
+        }
+        return { transactionId: tx.id, firstStop: true };
+      });
+      if (outcome.firstStop && outcome.transactionId !== null) {
+        ctx.bus.publish({ type: 'transaction.stopped', stationId, at: receivedAt, transactionId: outcome.transactionId, meterStop: input.meterStop, reason });
+      } else if (outcome.transactionId === null) {
+        ctx.log.warn({ stationId, reportedTransactionId: input.transactionId }, 'StopTransaction for an unknown transaction: recorded as an orphan stop');
+      }
+      // Return idTagInfo only when an idTag was present (OCPP 1.6 §4.10).
+      const idTagInfo = input.idTag ? await ctx.services.authorization.authorize(input.idTag, { checkConcurrency: false }) : undefined;
+      return idTagInfo ? { idTagInfo, transactionId: outcome.transactionId } : { transactionId: outcome.transactionId };
+    },
+
+    /** MeterValues: every sampled value is stored; connector 0 values never belong to a transaction (errata 3.16). */
+    async meterValues(stationId: string, input: MeterValuesInput): Promise<void> {
+      const receivedAt = iso();
+      const transactionId = await db.write(async (trx) => {
+        let txId: number | null = null;
+        if (input.connectorId > 0 && input.transactionId !== undefined) {
+          const tx =
+            input.transactionId > 0
+              ? await store.getTransaction(trx, input.transactionId)
+              : (await store.openTransactions(trx, stationId, { connectorId: input.connectorId }))[0];
+          txId = tx && tx.station_id === stationId ? tx.id : null;
+        }
+        await store.insertMeterValues(trx, meterValueRows(input.meterValue, { stationId, connectorId: input.connectorId, transactionId: txId, source: 'MeterValues', receivedAt }));
+        return txId;
+      });
+      const count = input.meterValue.reduce((n, mv) => n + mv.sampledValue.length, 0);
+      ctx.bus.publish({ type: 'meter.values', stationId, at: receivedAt, connectorId: input.connectorId, transactionId, count });
+    },
+
+    countActiveForIdTag(idTag: string, opts: { exec?: Kysely<Database>; excludeTransactionId?: number } = {}): Promise<number> {
+      return store.countOpenForIdTag(opts.exec ?? db.kysely, idTag, opts.excludeTransactionId);
+    },
+
+    get(transactionId: number) {
+      return store.getTransaction(db.kysely, transactionId);
+    },
+
+    /** A transaction with its meter values, energy (Wh) and duration (s). */
+    async details(transactionId: number) {
+      const tx = await store.getTransaction(db.kysely, transactionId);
+      if (!tx) return undefined;
+      const meterValues = await store.meterValuesOf(db.kysely, transactionId);
+      const energyWh = tx.meter_stop !== null ? tx.meter_stop - tx.meter_start : null;
+      const durationSeconds = tx.stop_timestamp ? Math.round((Date.parse(tx.stop_timestamp) - Date.parse(tx.start_timestamp)) / 1000) : null;
+      return { ...tx, energyWh, durationSeconds, meterValues };
+    },
+
+    list(filter: Parameters<typeof store.listTransactions>[1] = {}) {
+      return store.listTransactions(db.kysely, filter);
+    },
+
+    orphanStops(stationId: string) {
+      return store.listOrphanStops(db.kysely, stationId);
+    },
+
+    meterValuesOfStation(stationId: string, limit?: number) {
+      return store.meterValuesOfStation(db.kysely, stationId, limit);
+    },
+
+    // The Core profile commands owned by this module.
+    remoteStart(stationId: string, req: CentralToCharger['RemoteStartTransaction']['req']) {
+      return ctx.services.stations.sendCommand(stationId, 'RemoteStartTransaction', req);
+    },
+
+    /** RemoteStopTransaction for a transaction Plugboard knows: the station is looked up from it. */
+    async remoteStop(transactionId: number) {
+      const tx = await store.getTransaction(db.kysely, transactionId);
+      if (!tx) throw new TransactionNotFoundError(transactionId);
+      return ctx.services.stations.sendCommand(tx.station_id, 'RemoteStopTransaction', { transactionId });
+    },
+  };
+  return service;
+}
+
+export type TransactionsService = ReturnType<typeof createTransactionsService>;

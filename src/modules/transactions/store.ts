@@ -1,0 +1,107 @@
+// Queries of the transactions, orphan_stops and meter_values tables. Nothing else.
+import type { Insertable, Kysely } from 'kysely';
+import type { Database, NewMeterValue, OrphanStopsTable, Transaction, TransactionsTable } from '../../db/schema.ts';
+
+type Exec = Kysely<Database>;
+
+export interface StartKey {
+  stationId: string;
+  connectorId: number;
+  idTag: string;
+  startTimestamp: string;
+  meterStart: number;
+}
+
+/** A retried StartTransaction carries the same (station, connector, idTag, timestamp, meterStart). */
+export function findByStartKey(db: Exec, k: StartKey): Promise<Transaction | undefined> {
+  return db
+    .selectFrom('transactions')
+    .selectAll()
+    .where('station_id', '=', k.stationId)
+    .where('connector_id', '=', k.connectorId)
+    .where('start_timestamp', '=', k.startTimestamp)
+    .where('id_tag', '=', k.idTag)
+    .where('meter_start', '=', k.meterStart)
+    .executeTakeFirst();
+}
+
+export async function insertTransaction(db: Exec, row: Insertable<TransactionsTable>): Promise<number> {
+  const res = await db.insertInto('transactions').values(row).returning('id').executeTakeFirstOrThrow();
+  return Number(res.id);
+}
+
+export function getTransaction(db: Exec, id: number): Promise<Transaction | undefined> {
+  return db.selectFrom('transactions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The open transactions of a station, newest first (optionally of one connector or one idTag). */
+export function openTransactions(db: Exec, stationId: string, filter: { connectorId?: number; idTag?: string } = {}): Promise<Transaction[]> {
+  let q = db.selectFrom('transactions').selectAll().where('station_id', '=', stationId).where('stop_timestamp', 'is', null);
+  if (filter.connectorId !== undefined) q = q.where('connector_id', '=', filter.connectorId);
+  if (filter.idTag !== undefined) q = q.where('id_tag', '=', filter.idTag);
+  return q.orderBy('start_timestamp', 'desc').orderBy('id', 'desc').execute();
+}
+
+export async function countOpenForIdTag(db: Exec, idTag: string, excludeId?: number): Promise<number> {
+  let q = db.selectFrom('transactions').select((eb) => eb.fn.countAll<number>().as('n')).where('id_tag', '=', idTag).where('stop_timestamp', 'is', null);
+  if (excludeId !== undefined) q = q.where('id', '!=', excludeId);
+  const row = await q.executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function stopTransaction(
+  db: Exec,
+  id: number,
+  stop: { meterStop: number; stopTimestamp: string; reason: string; idTag: string | null; receivedAt: string },
+): Promise<void> {
+  await db
+    .updateTable('transactions')
+    .set({ meter_stop: stop.meterStop, stop_timestamp: stop.stopTimestamp, stop_reason: stop.reason, stop_id_tag: stop.idTag, received_stop_at: stop.receivedAt })
+    .where('id', '=', id)
+    .where('stop_timestamp', 'is', null)
+    .execute();
+}
+
+export function findOrphanStop(db: Exec, o: { stationId: string; reportedId: number; timestamp: string; meterStop: number }) {
+  return db
+    .selectFrom('orphan_stops')
+    .select('id')
+    .where('station_id', '=', o.stationId)
+    .where('reported_transaction_id', '=', o.reportedId)
+    .where('timestamp', '=', o.timestamp)
+    .where('meter_stop', '=', o.meterStop)
+    .executeTakeFirst();
+}
+
+export async function insertOrphanStop(db: Exec, row: Insertable<OrphanStopsTable>): Promise<void> {
+  await db.insertInto('orphan_stops').values(row).execute();
+}
+
+export function listOrphanStops(db: Exec, stationId: string) {
+  return db.selectFrom('orphan_stops').selectAll().where('station_id', '=', stationId).orderBy('id').execute();
+}
+
+// 13 columns a row: 400 rows stay far below every dialect's bound-parameter limit.
+const ROWS_PER_INSERT = 400;
+
+export async function insertMeterValues(db: Exec, rows: NewMeterValue[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    await db.insertInto('meter_values').values(rows.slice(i, i + ROWS_PER_INSERT)).execute();
+  }
+}
+
+export function meterValuesOf(db: Exec, transactionId: number) {
+  return db.selectFrom('meter_values').selectAll().where('transaction_id', '=', transactionId).orderBy('timestamp').orderBy('id').execute();
+}
+
+export function meterValuesOfStation(db: Exec, stationId: string, limit = 1000) {
+  return db.selectFrom('meter_values').selectAll().where('station_id', '=', stationId).orderBy('id', 'desc').limit(limit).execute();
+}
+
+export function listTransactions(db: Exec, filter: { stationId?: string; idTag?: string; activeOnly?: boolean; limit?: number } = {}) {
+  let q = db.selectFrom('transactions').selectAll();
+  if (filter.stationId) q = q.where('station_id', '=', filter.stationId);
+  if (filter.idTag) q = q.where('id_tag', '=', filter.idTag);
+  if (filter.activeOnly) q = q.where('stop_timestamp', 'is', null);
+  return q.orderBy('id', 'desc').limit(filter.limit ?? 100).execute();
+}

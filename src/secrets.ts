@@ -1,0 +1,36 @@
+// Hashing of secrets that callers present (charger passwords now, API keys later).
+// scrypt with a per-secret random salt; stored as `scrypt$N$r$p$salt$hash` (base64url) so the
+// cost can be raised later without invalidating existing hashes.
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+// N=2^14 is the usual interactive-login cost (~15-40 ms on one core). A reconnect storm of
+// thousands of chargers would queue on libuv's 4 threads, so the stations service keeps an
+// in-memory cache of already verified credentials (see verified-credentials.ts).
+const N = 16384;
+const R = 8;
+const P = 1;
+const KEY_LEN = 32;
+
+function scryptAsync(secret: Buffer, salt: Buffer, keyLen: number, opts: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => scrypt(secret, salt, keyLen, opts, (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+export async function hashSecret(secret: string | Buffer): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(Buffer.from(secret), salt, KEY_LEN, { N, r: R, p: P, maxmem: 64 * 1024 * 1024 });
+  return `scrypt$${N}$${R}$${P}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+}
+
+export async function verifySecret(secret: string | Buffer, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [, n, r, p, saltText, keyText] = parts;
+  const expected = Buffer.from(keyText, 'base64url');
+  const key = await scryptAsync(Buffer.from(secret), Buffer.from(saltText, 'base64url'), expected.length, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: 64 * 1024 * 1024,
+  });
+  return key.length === expected.length && timingSafeEqual(key, expected);
+}
