@@ -9,7 +9,8 @@ export interface LiveConnections {
 }
 
 export function createHttpServer(ctx: AppContext, connections: LiveConnections): FastifyInstance {
-  const app = Fastify({ loggerInstance: ctx.log.child({ component: 'http' }) as FastifyBaseLogger, disableRequestLogging: true });
+  // Request logging at info would log every scrape of /metrics; the HTTP side logs warnings and errors.
+  const app = Fastify({ loggerInstance: ctx.log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger });
   const startedAt = Date.now();
 
   app.get('/health', async (_req, reply) => {

@@ -76,6 +76,12 @@ export function createStationsService(ctx: AppContext) {
   const vendorHandlers = new Map<string, VendorHandler>();
   /** Unknown identities refused at the door, for the operator (most recent attempt per identity). */
   const unknownAttempts = new Map<string, { at: string; remoteAddress: string; count: number }>();
+  /**
+   * Registration status of the stations seen by this process, so the per-message gate costs no
+   * query. Refreshed from the database at every connect and BootNotification (a status changed
+   * by another process is seen at the charger's next boot, which Pending chargers repeat).
+   */
+  const statusCache = new Map<string, RegistrationStatus>();
   const iso = () => ctx.now().toISOString();
 
   function newStationRow(id: string, status: RegistrationStatus, passwordHash: string | null, securityProfile: number | null) {
@@ -119,9 +125,10 @@ export function createStationsService(ctx: AppContext) {
           // OCPP-J 1.6 §3.2: an unknown identity SHOULD be answered with 404.
           return { ok: false, status: 404, reason: 'unknown charge point' };
         }
-        // Profile 0 is enabled: register the newcomer according to the registration policy.
-        station = await db.write((trx) => store.insertStationIfMissing(trx, newStationRow(req.identity, registrationForUnknown(), null, null)));
+        // Profile 0 is enabled: register the newcomer, as a profile 0 station, according to the registration policy.
+        station = await db.write((trx) => store.insertStationIfMissing(trx, newStationRow(req.identity, registrationForUnknown(), null, 0)));
       }
+      statusCache.set(station.id, station.registration_status);
       const profile = station.security_profile ?? ctx.config.ocpp.defaultSecurityProfile;
       if (profile === 0) {
         if (!ctx.config.ocpp.allowUnsecured) return { ok: false, status: 401, reason: 'unsecured connections (security profile 0) are disabled' };
@@ -168,6 +175,7 @@ export function createStationsService(ctx: AppContext) {
       });
       if (!station) throw new OcppError('InternalError', 'station record missing');
       const status = station.registration_status;
+      statusCache.set(stationId, status);
       ctx.bus.publish({ type: 'station.booted', stationId, at, registrationStatus: status });
       const { heartbeatIntervalSeconds, retryIntervalSeconds } = ctx.config.registration;
       // OCPP 1.6 §4.2: for Accepted, interval is the heartbeat interval; for Pending/Rejected it is
@@ -207,9 +215,13 @@ export function createStationsService(ctx: AppContext) {
      */
     async gate(stationId: string, action: string): Promise<void> {
       if (action === 'BootNotification') return;
-      const station = await store.getStation(db.kysely, stationId);
-      if (!station || station.registration_status !== 'Accepted') {
-        throw new OcppError('SecurityError', `charge point is ${station?.registration_status ?? 'not registered'}: only BootNotification is allowed until it is Accepted`);
+      let status = statusCache.get(stationId);
+      if (status === undefined) {
+        status = (await store.getStation(db.kysely, stationId))?.registration_status;
+        if (status) statusCache.set(stationId, status);
+      }
+      if (status !== 'Accepted') {
+        throw new OcppError('SecurityError', `charge point is ${status ?? 'not registered'}: only BootNotification is allowed until it is Accepted`);
       }
     },
 
@@ -288,6 +300,7 @@ export function createStationsService(ctx: AppContext) {
     async setRegistrationStatus(stationId: string, status: RegistrationStatus): Promise<void> {
       const n = await db.write((trx) => store.updateStation(trx, stationId, { registration_status: status, updated_at: iso() }));
       if (n === 0) throw new StationNotFoundError(stationId);
+      statusCache.set(stationId, status);
     },
 
     get(stationId: string) {

@@ -1,0 +1,129 @@
+// Starts a real Plugboard (gateway + HTTP + database) for end-to-end tests: loopback listeners
+// on free ports, a real SQLite file in a temp dir, or — when DATABASE_URL is set — the real
+// PostgreSQL server with a fresh schema per app, dropped afterwards.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { pino } from 'pino';
+import { loadConfig, type Config, type DeepPartial } from '../../src/config.ts';
+import { createApp, type App } from '../../src/app.ts';
+import { SimulatedCharger, type SimulatorOptions } from '../../src/simulator/charger.ts';
+
+export const usingPostgres = Boolean(process.env.DATABASE_URL);
+export const backend = usingPostgres ? 'postgres' : 'sqlite';
+
+export interface TestApp extends App {
+  config: Config;
+  /** the database URL or file this app uses, so a second process can open the same data */
+  databaseUrl: string | null;
+  sqlitePath: string;
+  charger(stationId: string, opts?: Partial<SimulatorOptions>): SimulatedCharger;
+  cleanup(): Promise<void>;
+}
+
+/** A PostgreSQL URL whose connections use a fresh schema; returns it and a function dropping it. */
+export async function isolatedPostgres(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const schema = `pb_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: baseUrl });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestAppOptions {
+  config?: DeepPartial<Config>;
+  /** reuse the data of an earlier app (same file / schema); the caller cleans up */
+  reuse?: { databaseUrl: string | null; sqlitePath: string };
+  logLevel?: string;
+}
+
+export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'plugboard-test-'));
+  let databaseUrl: string | null = null;
+  let dropSchema: (() => Promise<void>) | null = null;
+  let sqlitePath = join(dir, 'plugboard.db');
+  if (opts.reuse) {
+    databaseUrl = opts.reuse.databaseUrl;
+    sqlitePath = opts.reuse.sqlitePath;
+  } else if (process.env.DATABASE_URL) {
+    const iso = await isolatedPostgres(process.env.DATABASE_URL);
+    databaseUrl = iso.url;
+    dropSchema = iso.drop;
+  }
+  const config = loadConfig({
+    env: {},
+    overrides: deepMerge(
+      {
+        ocpp: { host: '127.0.0.1', port: 0, pingIntervalSeconds: 0, callTimeoutSeconds: 5 },
+        http: { host: '127.0.0.1', port: 0 },
+        database: { url: databaseUrl, sqlitePath, poolSize: 5 },
+        log: { level: 'silent' },
+      },
+      (opts.config ?? {}) as Record<string, unknown>,
+    ) as DeepPartial<Config>,
+  });
+  const log = pino({ level: opts.logLevel ?? process.env.PLUGBOARD_TEST_LOG_LEVEL ?? 'silent' });
+  const app = await createApp(config, { log });
+  await app.start();
+  const chargers: SimulatedCharger[] = [];
+  let cleaned = false;
+  return Object.assign(app, {
+    config,
+    databaseUrl,
+    sqlitePath,
+    charger(stationId: string, o: Partial<SimulatorOptions> = {}) {
+      const cp = new SimulatedCharger({ url: app.ocppUrl(), stationId, ...o });
+      chargers.push(cp);
+      return cp;
+    },
+    async cleanup() {
+      if (cleaned) return;
+      cleaned = true;
+      await Promise.all(chargers.map((c) => c.close().catch(() => {})));
+      await app.stop();
+      if (dropSchema) await dropSchema();
+      if (!opts.reuse) rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const base = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && base && typeof base === 'object' && !Array.isArray(base)
+        ? deepMerge(base as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+/** An app with unsecured (profile 0) access and auto-accept, for tests about OCPP behaviour rather than security. */
+export function startOpenApp(config: DeepPartial<Config> = {}): Promise<TestApp> {
+  return startTestApp({ config: deepMerge({ ocpp: { allowUnsecured: true } }, config as Record<string, unknown>) as DeepPartial<Config> });
+}
+
+/** Waits until check() returns a truthy value, polling; fails after timeoutMs. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
