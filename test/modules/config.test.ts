@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, defaultConfig, ConfigError } from '../../src/config.ts';
+
+test('defaults: chargers on 9000 under /ocpp, HTTP on 8080, data in ./data/plugboard.db', () => {
+  const c = loadConfig({ env: {} });
+  assert.equal(c.ocpp.port, 9000);
+  assert.equal(c.ocpp.path, '/ocpp');
+  assert.equal(c.http.port, 8080);
+  assert.equal(c.database.sqlitePath, './data/plugboard.db');
+  assert.equal(c.database.url, null);
+  assert.equal(c.ocpp.allowUnsecured, false);
+  assert.deepEqual(c, defaultConfig);
+});
+
+test('file then environment: env wins, types are coerced', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pb-cfg-'));
+  const file = join(dir, 'c.json');
+  writeFileSync(file, JSON.stringify({ ocpp: { port: 9100, allowUnsecured: true }, registration: { unknownStations: 'pending' } }));
+  const c = loadConfig({ file, env: { PLUGBOARD_OCPP_PORT: '9200', DATABASE_URL: 'postgres://u@h/db', PLUGBOARD_ACCEPT_UNKNOWN_ID_TAGS: 'yes' } });
+  assert.equal(c.ocpp.port, 9200);
+  assert.equal(c.ocpp.allowUnsecured, true);
+  assert.equal(c.registration.unknownStations, 'pending');
+  assert.equal(c.database.url, 'postgres://u@h/db');
+  assert.equal(c.authorization.acceptUnknownIdTags, true);
+});
+
+test('TLS listener from environment variables', () => {
+  const c = loadConfig({ env: { PLUGBOARD_OCPP_TLS_CERT_FILE: '/c.pem', PLUGBOARD_OCPP_TLS_KEY_FILE: '/k.pem' } });
+  assert.deepEqual(c.ocpp.tls, { host: '0.0.0.0', port: 9443, caFile: null, requestClientCert: false, certFile: '/c.pem', keyFile: '/k.pem' });
+  assert.throws(() => loadConfig({ env: { PLUGBOARD_OCPP_TLS_CERT_FILE: '/c.pem' } }), /ocpp\.tls must have required property 'keyFile'/);
+});
+
+test('bad values fail fast with the setting named', () => {
+  assert.throws(() => loadConfig({ env: { PLUGBOARD_HTTP_PORT: '70000' } }), /http\.port must be <= 65535/);
+  assert.throws(() => loadConfig({ env: { PLUGBOARD_OCPP_ALLOW_UNSECURED: 'perhaps' } }), ConfigError);
+  assert.throws(() => loadConfig({ env: { DATABASE_URL: 'mysql://x' } }), /database\.url must match pattern/);
+  assert.throws(() => loadConfig({ overrides: { ocpp: { typo: 1 } as never }, env: {} }), /ocpp must NOT have additional properties/);
+  const dir = mkdtempSync(join(tmpdir(), 'pb-cfg-'));
+  writeFileSync(join(dir, 'bad.json'), '{ nope');
+  assert.throws(() => loadConfig({ file: join(dir, 'bad.json'), env: {} }), /config file .*bad\.json/);
+});
