@@ -28,5 +28,5 @@ export type {
   Ocpp16ChargerHandlers,
   Ocpp16Handlers,
 } from './ocpp16.ts';
-export { RpcCallError, RpcClosedError, RpcEndpoint, RpcTimeoutError } from './rpc.ts';
+export { MAX_QUEUED_INBOUND_CALLS, RpcCallError, RpcClosedError, RpcEndpoint, RpcTimeoutError } from './rpc.ts';
 export type { FrameInfo, RpcOptions } from './rpc.ts';

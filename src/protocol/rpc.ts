@@ -125,6 +125,18 @@ function nextMessageId(): string {
 
 const INTERNAL_ERROR_DESCRIPTION = 'Internal error while processing the request';
 
+/**
+ * OCPP-J 1.6 §4.1.1 asks a charger to wait for each answer, so more than one waiting CALL is
+ * already tolerance on our part; past this many the peer is flooding us, and the extra CALLs
+ * are refused instead of held in memory.
+ */
+export const MAX_QUEUED_INBOUND_CALLS = 100;
+
+/** Peer-chosen strings echoed into a description or log line are cut to a sane length. */
+function clip(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}...` : text;
+}
+
 export class RpcEndpoint {
   private readonly opts: RpcOptions;
   private closedReason: string | null = null;
@@ -373,7 +385,7 @@ export class RpcEndpoint {
         id,
         action,
         known ? 'NotSupported' : 'NotImplemented',
-        known ? `${action} is not accepted in this direction` : `Unknown action ${action}`,
+        known ? `${action} is not accepted in this direction` : `Unknown action ${clip(action)}`,
       );
       return;
     }
@@ -384,8 +396,13 @@ export class RpcEndpoint {
       return;
     }
 
-    if (this.inCurrent === null) void this.runInbound(frame);
-    else (this.inQueue ??= []).push(frame);
+    if (this.inCurrent === null) {
+      void this.runInbound(frame);
+    } else if ((this.inQueue?.length ?? 0) >= MAX_QUEUED_INBOUND_CALLS) {
+      this.refuseCall(id, action, 'GenericError', `More than ${MAX_QUEUED_INBOUND_CALLS} CALLs awaiting an answer`);
+    } else {
+      (this.inQueue ??= []).push(frame);
+    }
   }
 
   private isInboundBusy(id: string): boolean {
@@ -401,7 +418,7 @@ export class RpcEndpoint {
     details?: Record<string, unknown>,
   ): void {
     const o = this.opts;
-    o.log.warn({ messageId: id, action, code, reason: description }, 'refused inbound CALL');
+    o.log.warn({ messageId: id, action: clip(action), code, reason: description }, 'refused inbound CALL');
     this.badMessage(`${code}: ${description}`);
     // Unknown actions stay out of metrics and logs' action field: their names are whatever
     // the peer makes up.

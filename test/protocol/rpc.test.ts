@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { OcppError } from '../../src/protocol/errors.ts';
 import {
+  MAX_QUEUED_INBOUND_CALLS,
   RpcCallError,
   RpcClosedError,
   RpcEndpoint,
@@ -354,6 +355,35 @@ test('a CALL reusing the id of one being processed or queued is refused unproces
       [3, 'b'],
     ],
   );
+});
+
+test('a peer that floods CALLs without waiting has the excess refused, not queued', async () => {
+  const release = Promise.withResolvers<void>();
+  let handled = 0;
+  const central = lone(async () => {
+    handled++;
+    await release.promise;
+    return { currentTime: now() };
+  });
+  const total = MAX_QUEUED_INBOUND_CALLS + 3; // one in the handler, the queue full, two too many
+  for (let i = 0; i < total; i++) central.endpoint.handleText(`[2,"f${i}","Heartbeat",{}]`);
+  assert.deepEqual(
+    central.sent.map((text) => frame(text).slice(0, 3)),
+    [
+      [4, `f${total - 2}`, 'GenericError'],
+      [4, `f${total - 1}`, 'GenericError'],
+    ],
+  );
+  release.resolve();
+  await until(() => central.sent.length === total);
+  assert.equal(handled, total - 2);
+});
+
+test('an unknown action name is echoed only in part', () => {
+  const central = lone();
+  central.endpoint.handleText(JSON.stringify([2, 'long', 'X'.repeat(10_000), {}]));
+  const description = frame(central.sent[0])[3] as string;
+  assert.ok(description.length < 100, description);
 });
 
 test("the peer's CALLERROR rejects the call with RpcCallError, 2.x spellings normalised", async () => {
