@@ -378,7 +378,7 @@ test(
 
 test(
   'a StatusNotification older than the current status goes to the history but does not overwrite the current status (checklist §1.8)',
-  { todo: 'bug: src/modules/stations/store.ts:58 recordConnectorStatus overwrites connector_status unconditionally; a late, queued notification replaces a newer state' },
+  { todo: 'bug: src/modules/stations/store.ts:61 recordConnectorStatus overwrites connector_status unconditionally; a late, queued notification replaces a newer state' },
   async (t) => {
     const app = await startTestApp();
     t.after(() => app.cleanup());

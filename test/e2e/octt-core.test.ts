@@ -590,7 +590,7 @@ test('a charger that answers a command with CALLERROR makes the command fail wit
 
 test(
   'any CALL from an Accepted charger counts as a sign of life, not only Heartbeat (OCPP 1.6 §4.6)',
-  { todo: 'bug: src/modules/stations/service.ts only sets last_seen_at in boot() and heartbeat(); a charger that skips Heartbeat because it sends other PDUs (allowed by §4.6) looks silent' },
+  { todo: 'bug: src/modules/stations/service.ts only sets last_seen_at in boot() (:171) and heartbeat() (:188); a charger that skips Heartbeat because it sends other PDUs (allowed by §4.6) looks silent' },
   async () => {
     const id = 'LIVENESS';
     const tag = await token('TAG-LIVE');
@@ -606,7 +606,7 @@ test(
 
 test(
   'transactions.remoteStart refuses what OCPP 1.6 forbids: connectorId 0, a chargingProfile other than TxProfile, a chargingProfile with transactionId',
-  { todo: 'bug: src/modules/transactions/service.ts remoteStart() sends any schema-valid payload; OCPP 1.6 §6.33 and errata 3.41/3.42 forbid these three' },
+  { todo: 'bug: src/modules/transactions/service.ts:193 remoteStart() sends any schema-valid payload; OCPP 1.6 §6.33 and errata 3.41/3.42 forbid these three' },
   async () => {
     const id = 'REMOTE_START_RULES';
     const tag = await token('TAG-RS-RULES');
