@@ -1,0 +1,225 @@
+// Group commit (ADR 0002): the writes queued during one turn of the event loop share one
+// database transaction, so one COMMIT (one fsync) pays for all of them. Each write still
+// succeeds or fails on its own, thanks to a SAVEPOINT around it.
+import { sql } from 'kysely';
+import type { ControlledTransaction, Kysely, Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { DialectName } from './ddl.ts';
+
+export interface GroupCommitOptions {
+  dialect: DialectName;
+  log: Logger;
+  /** Most writes in one transaction. */
+  maxBatchOps: number;
+  /** Transactions in flight at once. SQLite has one writer: always 1 there. */
+  maxConcurrentBatches: number;
+  /** A batch running longer than this gets a warning (a write fn awaiting something outside the database?). */
+  slowBatchMs?: number;
+}
+
+export interface GroupCommitStats {
+  /** Transactions attempted */
+  batches: number;
+  /** write() calls settled */
+  ops: number;
+  /** write() calls rejected */
+  failedOps: number;
+  /** Transactions whose BEGIN or COMMIT failed (every write in them rejected) */
+  failedBatches: number;
+  /** Writes re-queued after a deadlock or serialization failure (PostgreSQL) */
+  retriedOps: number;
+  largestBatch: number;
+  peakConcurrentBatches: number;
+}
+
+interface PendingOp<DB> {
+  fn: (trx: Transaction<DB>) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+  attempts: number;
+  /** Settles (never rejects) when the write's own promise settles. */
+  settled: Promise<void>;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+const SAVEPOINT = 'pb_write';
+const MAX_ATTEMPTS = 3;
+
+/** PostgreSQL's deadlock_detected and serialization_failure: the write did nothing wrong and may simply run again. */
+function isRetryable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+export class GroupCommitter<DB> {
+  readonly stats: GroupCommitStats = {
+    batches: 0,
+    ops: 0,
+    failedOps: 0,
+    failedBatches: 0,
+    retriedOps: 0,
+    largestBatch: 0,
+    peakConcurrentBatches: 0,
+  };
+
+  readonly #db: Kysely<DB>;
+  readonly #opts: GroupCommitOptions;
+  #queue: PendingOp<DB>[] = [];
+  #scheduled = false;
+  #running = 0;
+  #idleWaiters: (() => void)[] = [];
+  /** Queued or running, until settled (a retried write stays in). */
+  readonly #inflight = new Set<PendingOp<DB>>();
+
+  constructor(db: Kysely<DB>, opts: GroupCommitOptions) {
+    this.#db = db;
+    this.#opts = {
+      ...opts,
+      maxConcurrentBatches: opts.dialect === 'sqlite' ? 1 : Math.max(1, opts.maxConcurrentBatches),
+      maxBatchOps: Math.max(1, opts.maxBatchOps),
+    };
+  }
+
+  enqueue<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    let op!: PendingOp<DB>;
+    const promise = new Promise<T>((resolve, reject) => {
+      op = { fn, resolve: resolve as (v: unknown) => void, reject, attempts: 0, settled: undefined as unknown as Promise<void> };
+    });
+    op.settled = promise.then(
+      () => {},
+      () => {},
+    );
+    this.#queue.push(op);
+    this.#inflight.add(op);
+    this.#schedule();
+    return promise;
+  }
+
+  /**
+   * Resolves once every write enqueued before this call has settled. Unlike idle(), later
+   * writes do not hold it up, so it returns under a steady stream of writes too.
+   */
+  async drain(): Promise<void> {
+    await Promise.all([...this.#inflight].map((op) => op.settled));
+  }
+
+  /** Resolves once nothing is queued or running (close() uses it, after refusing new writes). */
+  idle(): Promise<void> {
+    if (this.#queue.length === 0 && this.#running === 0 && !this.#scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  // setImmediate, not a timer: an idle writer waits one turn of the event loop at most, and
+  // every write issued during that turn (including by the continuations of the writes just
+  // committed) joins the batch.
+  #schedule(): void {
+    if (this.#scheduled || this.#queue.length === 0 || this.#running >= this.#opts.maxConcurrentBatches) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#startBatches();
+    });
+  }
+
+  #startBatches(): void {
+    while (this.#queue.length > 0 && this.#running < this.#opts.maxConcurrentBatches) {
+      // Spread the queue over the free slots: on PostgreSQL each write costs round trips
+      // inside its transaction, so parallel transactions finish sooner than one long one.
+      const free = this.#opts.maxConcurrentBatches - this.#running;
+      const size = Math.min(this.#opts.maxBatchOps, Math.ceil(this.#queue.length / free));
+      const ops = this.#queue.splice(0, size);
+      this.#running++;
+      this.stats.peakConcurrentBatches = Math.max(this.stats.peakConcurrentBatches, this.#running);
+      void this.#runBatch(ops).finally(() => {
+        this.#running--;
+        this.#schedule();
+        if (this.#queue.length === 0 && this.#running === 0 && !this.#scheduled) {
+          for (const wake of this.#idleWaiters.splice(0)) wake();
+        }
+      });
+    }
+  }
+
+  async #runBatch(ops: PendingOp<DB>[]): Promise<void> {
+    this.stats.batches++;
+    this.stats.largestBatch = Math.max(this.stats.largestBatch, ops.length);
+    const slow = setTimeout(
+      () => this.#opts.log.warn({ ops: ops.length }, 'db write batch still running: does a write() fn await something outside its transaction?'),
+      this.#opts.slowBatchMs ?? 10_000,
+    );
+    slow.unref();
+    const outcomes: Outcome[] = [];
+    let trx: ControlledTransaction<DB> | undefined;
+    try {
+      trx = await this.#db.startTransaction().execute();
+      // A lone write needs no savepoint: if it fails, the whole transaction is only its own.
+      const savepoints = ops.length > 1;
+      for (let i = 0; i < ops.length; i++) {
+        if (savepoints) await this.#savepoint(trx, i === 0);
+        try {
+          outcomes.push({ ok: true, value: await ops[i].fn(trx) });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+          // Undo this write only. If this statement fails too, the connection is unusable:
+          // the outer catch rejects the whole batch.
+          if (savepoints) await sql.raw(`rollback to savepoint ${SAVEPOINT}`).execute(trx);
+        }
+      }
+      if (!savepoints && !outcomes[0].ok) {
+        await trx.rollback().execute();
+      } else {
+        // COMMIT releases the savepoint too.
+        await trx.commit().execute();
+      }
+    } catch (batchError) {
+      clearTimeout(slow);
+      this.stats.failedBatches++;
+      if (trx && !trx.isCommitted && !trx.isRolledBack) {
+        await trx.rollback().execute().catch((err: unknown) => this.#opts.log.error({ err }, 'db rollback failed'));
+      }
+      this.#opts.log.error({ err: batchError, ops: ops.length }, 'db write batch failed; none of its writes were committed');
+      ops.forEach((op, i) => {
+        const own = outcomes[i];
+        this.#settle(op, { ok: false, error: own && !own.ok ? own.error : batchError });
+      });
+      return;
+    }
+    clearTimeout(slow);
+    ops.forEach((op, i) => this.#settle(op, outcomes[i]));
+  }
+
+  async #savepoint(trx: Transaction<DB>, first: boolean): Promise<void> {
+    if (first) {
+      await sql.raw(`savepoint ${SAVEPOINT}`).execute(trx);
+    } else if (this.#opts.dialect === 'postgres') {
+      // One round trip instead of two: a parameterless query goes out as a simple query,
+      // which may hold several statements.
+      await sql.raw(`release savepoint ${SAVEPOINT}; savepoint ${SAVEPOINT}`).execute(trx);
+    } else {
+      // node:sqlite prepares only the first statement of a string; both are in-process anyway.
+      await sql.raw(`release savepoint ${SAVEPOINT}`).execute(trx);
+      await sql.raw(`savepoint ${SAVEPOINT}`).execute(trx);
+    }
+  }
+
+  #settle(op: PendingOp<DB>, outcome: Outcome): void {
+    if (!outcome.ok && isRetryable(outcome.error) && op.attempts + 1 < MAX_ATTEMPTS) {
+      // Its effects were rolled back; run it again in a later batch, after this one's locks
+      // are gone. Only PostgreSQL raises these, when concurrent batches lock rows in opposite orders.
+      op.attempts++;
+      this.stats.retriedOps++;
+      this.#queue.unshift(op);
+      this.#schedule();
+      return;
+    }
+    this.stats.ops++;
+    this.#inflight.delete(op);
+    if (outcome.ok) {
+      op.resolve(outcome.value);
+    } else {
+      this.stats.failedOps++;
+      op.reject(outcome.error);
+    }
+  }
+}

@@ -1,0 +1,158 @@
+// The database: one Kysely instance over SQLite (embedded, default) or PostgreSQL, plus the
+// two write paths every module uses: write() (awaited, group-committed) and appendLater()
+// (buffered, fire-and-forget). Conventions: ADR 0002.
+import { Kysely, sql } from 'kysely';
+import type { Insertable, Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import { AppendBuffer } from './append-buffer.ts';
+import type { AppendStats } from './append-buffer.ts';
+import type { DialectName } from './ddl.ts';
+import { GroupCommitter } from './group-commit.ts';
+import type { GroupCommitStats } from './group-commit.ts';
+import { migrateToLatest } from './migrations.ts';
+import { createPostgresDialect } from './postgres.ts';
+import type { Database } from './schema.ts';
+import { NodeSqliteDialect } from './sqlite-dialect.ts';
+
+export type { Database } from './schema.ts';
+export type { DialectName } from './ddl.ts';
+export { migrateToLatest, migrateDownAll } from './migrations.ts';
+export { isUniqueViolation } from './errors.ts';
+
+export interface DbStats extends GroupCommitStats, AppendStats {}
+
+export interface Db {
+  kysely: Kysely<Database>;
+  dialect: DialectName;
+  /**
+   * Group commit: fn runs inside ONE database transaction shared with the other writes queued
+   * in the same turn of the event loop; the promise resolves only after COMMIT succeeded.
+   *
+   * fn must use `trx` only, and await nothing but its queries: on SQLite, `db.kysely` waits
+   * for the transaction (a deadlock if awaited inside fn), and every write waits for fn.
+   * If fn throws, its own statements are rolled back and the other writes still commit.
+   * Do not catch a database error inside fn and carry on: PostgreSQL refuses every further
+   * statement until the rollback (use INSERT ... ON CONFLICT instead of try/catch).
+   * On PostgreSQL, fn may run again after a deadlock or serialization failure (its earlier
+   * effects rolled back), so keep side effects outside the database out of it.
+   */
+  write<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * For fire-and-forget bulk rows (message log): buffered, flushed as multi-row INSERTs every
+   * flushMs or maxRows; flush() forces it. Never throws into the caller; failures are logged.
+   */
+  appendLater<T extends keyof Database>(table: T, row: Insertable<Database[T]>): void;
+  /** Stores every row appended so far and waits for every write queued so far. */
+  flush(): Promise<void>;
+  /** Flushes, then closes. write() rejects from the moment close() is called. */
+  close(): Promise<void>;
+  /** Counters since open (a fresh snapshot on every read). */
+  readonly stats: DbStats;
+}
+
+export interface OpenDbOptions {
+  /** postgres://... selects PostgreSQL; empty or null selects SQLite at sqlitePath. */
+  databaseUrl?: string | null;
+  sqlitePath: string;
+  log: Logger;
+  /** PostgreSQL pool size, default 10. */
+  poolSize?: number;
+  groupCommit?: {
+    /** default 500 */
+    maxBatchOps?: number;
+    /** PostgreSQL only (SQLite has one writer), default min(4, poolSize - 1) */
+    maxConcurrentBatches?: number;
+  };
+  appendLater?: {
+    /** default 200 */
+    flushMs?: number;
+    /** default 500 */
+    maxRows?: number;
+    /** default 50,000 */
+    maxBufferedRows?: number;
+  };
+}
+
+export async function openDb(opts: OpenDbOptions): Promise<Db> {
+  const log = opts.log.child({ component: 'db' });
+  let kysely: Kysely<Database>;
+  let dialect: DialectName;
+  if (opts.databaseUrl) {
+    const poolSize = Math.max(1, opts.poolSize ?? 10);
+    kysely = new Kysely<Database>({
+      dialect: createPostgresDialect({ connectionString: opts.databaseUrl, poolSize, log }).dialect,
+    });
+    dialect = 'postgres';
+  } else {
+    kysely = new Kysely<Database>({ dialect: new NodeSqliteDialect({ path: opts.sqlitePath }) });
+    dialect = 'sqlite';
+  }
+
+  try {
+    // Fail at startup, not on the first charger's message.
+    await sql`select 1`.execute(kysely);
+  } catch (err) {
+    await kysely.destroy().catch(() => {});
+    throw err;
+  }
+
+  const poolSize = Math.max(1, opts.poolSize ?? 10);
+  const committer = new GroupCommitter<Database>(kysely, {
+    dialect,
+    log,
+    maxBatchOps: opts.groupCommit?.maxBatchOps ?? 500,
+    // Leave a pooled connection for reads while writes are in flight.
+    maxConcurrentBatches: opts.groupCommit?.maxConcurrentBatches ?? Math.max(1, Math.min(4, poolSize - 1)),
+  });
+  const appender = new AppendBuffer<Database>((fn) => committer.enqueue(fn), {
+    flushMs: opts.appendLater?.flushMs ?? 200,
+    maxRows: opts.appendLater?.maxRows ?? 500,
+    maxBufferedRows: opts.appendLater?.maxBufferedRows ?? 50_000,
+    log,
+  });
+
+  let closing = false;
+  let closed: Promise<void> | undefined;
+  log.info({ dialect, path: dialect === 'sqlite' ? opts.sqlitePath : undefined }, 'database opened');
+
+  return {
+    kysely,
+    dialect,
+    write(fn) {
+      if (closing) return Promise.reject(new Error('database is closed'));
+      return committer.enqueue(fn);
+    },
+    appendLater(table, row) {
+      appender.append(table, row);
+    },
+    async flush() {
+      await appender.flush();
+      await committer.drain();
+    },
+    close() {
+      closing = true;
+      closed ??= (async () => {
+        await appender.close();
+        await committer.idle();
+        await kysely.destroy();
+        log.info('database closed');
+      })();
+      return closed;
+    },
+    get stats(): DbStats {
+      return { ...committer.stats, ...appender.stats };
+    },
+  };
+}
+
+/** openDb, then every pending migration. */
+export async function openAndMigrate(opts: OpenDbOptions): Promise<Db> {
+  const db = await openDb(opts);
+  try {
+    await migrateToLatest(db.kysely);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
+}

@@ -1,0 +1,225 @@
+// Migrations as code: one ordered set, valid on SQLite and PostgreSQL alike (ADR 0002).
+// Dialect differences go through ddl.ts. A released migration is never edited; add a new one.
+//
+// No foreign keys between these tables on purpose: they record what chargers said, and a
+// charger may report a transaction, status or meter value that refers to something we do not
+// know (errata 3.18: transactionId -1; offline messages replayed out of order). A constraint
+// violation there would turn a charger's report into an error instead of a stored fact.
+import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { addIdColumn, dialectOf } from './ddl.ts';
+
+const initial: Migration = {
+  async up(db: Kysely<any>) {
+    const dialect = dialectOf(db);
+
+    await db.schema
+      .createTable('stations')
+      .addColumn('id', 'text', (c) => c.primaryKey().notNull())
+      .addColumn('registration_status', 'text', (c) => c.notNull())
+      .addColumn('security_profile', 'integer')
+      .addColumn('password_hash', 'text')
+      .addColumn('vendor', 'text')
+      .addColumn('model', 'text')
+      .addColumn('charge_point_serial', 'text')
+      .addColumn('charge_box_serial', 'text')
+      .addColumn('firmware_version', 'text')
+      .addColumn('iccid', 'text')
+      .addColumn('imsi', 'text')
+      .addColumn('meter_type', 'text')
+      .addColumn('meter_serial', 'text')
+      .addColumn('ocpp_protocol', 'text')
+      .addColumn('last_boot_at', 'text')
+      .addColumn('last_seen_at', 'text')
+      .addColumn('last_connected_at', 'text')
+      .addColumn('last_disconnected_at', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('connector_status')
+      .addColumn('station_id', 'text', (c) => c.notNull())
+      .addColumn('connector_id', 'integer', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('error_code', 'text', (c) => c.notNull())
+      .addColumn('info', 'text')
+      .addColumn('vendor_id', 'text')
+      .addColumn('vendor_error_code', 'text')
+      .addColumn('timestamp', 'text')
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('connector_status_pk', ['station_id', 'connector_id'])
+      .execute();
+
+    await addIdColumn(db.schema.createTable('status_history'), dialect)
+      .addColumn('station_id', 'text', (c) => c.notNull())
+      .addColumn('connector_id', 'integer', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('error_code', 'text', (c) => c.notNull())
+      .addColumn('info', 'text')
+      .addColumn('vendor_id', 'text')
+      .addColumn('vendor_error_code', 'text')
+      .addColumn('timestamp', 'text')
+      .addColumn('received_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('status_history_station_connector_idx')
+      .on('status_history')
+      .columns(['station_id', 'connector_id', 'id'])
+      .execute();
+
+    await db.schema
+      .createTable('id_tags')
+      .addColumn('id_tag', 'text', (c) => c.primaryKey().notNull())
+      .addColumn('parent_id_tag', 'text')
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('expiry_date', 'text')
+      .addColumn('allow_concurrent', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('id_tags_parent_idx').on('id_tags').column('parent_id_tag').execute();
+
+    // Charger-supplied integers (meter registers in Wh, reservation ids) are BIGINT: the OCPP
+    // schemas put no bound on them, and a lifetime Wh register outgrows 32 bits.
+    await addIdColumn(db.schema.createTable('transactions'), dialect, 'int4')
+      .addColumn('station_id', 'text', (c) => c.notNull())
+      .addColumn('connector_id', 'integer', (c) => c.notNull())
+      .addColumn('id_tag', 'text', (c) => c.notNull())
+      .addColumn('start_id_tag_status', 'text', (c) => c.notNull())
+      .addColumn('reservation_id', 'bigint')
+      .addColumn('meter_start', 'bigint', (c) => c.notNull())
+      .addColumn('start_timestamp', 'text', (c) => c.notNull())
+      .addColumn('meter_stop', 'bigint')
+      .addColumn('stop_timestamp', 'text')
+      .addColumn('stop_reason', 'text')
+      .addColumn('stop_id_tag', 'text')
+      .addColumn('received_start_at', 'text', (c) => c.notNull())
+      .addColumn('received_stop_at', 'text')
+      .execute();
+    // A retried StartTransaction (OCPP 1.6 §4.8: the charger resends until it gets a .conf)
+    // must map to the same transactionId: INSERT ... ON CONFLICT DO NOTHING against this key.
+    await db.schema
+      .createIndex('transactions_start_uq')
+      .on('transactions')
+      .columns(['station_id', 'connector_id', 'start_timestamp', 'id_tag', 'meter_start'])
+      .unique()
+      .execute();
+    await db.schema
+      .createIndex('transactions_station_stop_idx')
+      .on('transactions')
+      .columns(['station_id', 'stop_timestamp'])
+      .execute();
+    await db.schema
+      .createIndex('transactions_open_id_tag_idx')
+      .on('transactions')
+      .column('id_tag')
+      .where(sql.ref('stop_timestamp'), 'is', null)
+      .execute();
+
+    await addIdColumn(db.schema.createTable('orphan_stops'), dialect)
+      .addColumn('station_id', 'text', (c) => c.notNull())
+      .addColumn('reported_transaction_id', 'bigint', (c) => c.notNull())
+      .addColumn('id_tag', 'text')
+      .addColumn('meter_stop', 'bigint', (c) => c.notNull())
+      .addColumn('timestamp', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text')
+      .addColumn('transaction_data', 'text')
+      .addColumn('received_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('orphan_stops_station_timestamp_idx')
+      .on('orphan_stops')
+      .columns(['station_id', 'timestamp'])
+      .execute();
+
+    await addIdColumn(db.schema.createTable('meter_values'), dialect)
+      .addColumn('station_id', 'text', (c) => c.notNull())
+      .addColumn('connector_id', 'integer', (c) => c.notNull())
+      // BIGINT, not a reference: it may hold a reported id that matches no transaction.
+      .addColumn('transaction_id', 'bigint')
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('timestamp', 'text', (c) => c.notNull())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('measurand', 'text', (c) => c.notNull())
+      .addColumn('phase', 'text')
+      .addColumn('unit', 'text', (c) => c.notNull())
+      .addColumn('context', 'text', (c) => c.notNull())
+      .addColumn('location', 'text', (c) => c.notNull())
+      .addColumn('format', 'text', (c) => c.notNull())
+      .addColumn('received_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('meter_values_transaction_idx').on('meter_values').column('transaction_id').execute();
+    await db.schema
+      .createIndex('meter_values_station_timestamp_idx')
+      .on('meter_values')
+      .columns(['station_id', 'timestamp'])
+      .execute();
+
+    await addIdColumn(db.schema.createTable('message_log'), dialect)
+      .addColumn('station_id', 'text', (c) => c.notNull())
+      .addColumn('direction', 'text', (c) => c.notNull())
+      .addColumn('message_type', 'integer', (c) => c.notNull())
+      .addColumn('message_id', 'text')
+      .addColumn('action', 'text')
+      .addColumn('frame', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('message_log_station_idx').on('message_log').columns(['station_id', 'id']).execute();
+    // Retention deletes by age.
+    await db.schema.createIndex('message_log_created_at_idx').on('message_log').column('created_at').execute();
+  },
+
+  async down(db: Kysely<any>) {
+    for (const table of [
+      'message_log',
+      'meter_values',
+      'orphan_stops',
+      'transactions',
+      'id_tags',
+      'status_history',
+      'connector_status',
+      'stations',
+    ]) {
+      await db.schema.dropTable(table).execute();
+    }
+  },
+};
+
+/** Ordered by name; Kysely's Migrator sorts them the same way. */
+export const migrations: Record<string, Migration> = {
+  '0001_initial': initial,
+};
+
+const provider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};
+
+/**
+ * On PostgreSQL the migration tables are pinned to the current schema: left unqualified,
+ * Kysely looks for them in every schema it can see, finds another application's (or another
+ * Plugboard's) and then fails to lock a table that is not on our search_path.
+ */
+export async function createMigrator(db: Kysely<any>): Promise<Migrator> {
+  if (dialectOf(db) !== 'postgres') return new Migrator({ db, provider });
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('PostgreSQL: no current schema (does the search_path name an existing schema?)');
+  return new Migrator({ db, provider, migrationTableSchema: schema });
+}
+
+/** Applies every pending migration; returns the names applied. Throws if one fails. */
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const { error, results } = await (await createMigrator(db)).migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(`migration failed: ${String(error)}`);
+  return (results ?? []).map((r) => r.migrationName);
+}
+
+/** Reverts every migration (tests and `plugboard migrate --down` only: it drops all data). */
+export async function migrateDownAll(db: Kysely<any>): Promise<string[]> {
+  const { error, results } = await (await createMigrator(db)).migrateTo(NO_MIGRATIONS);
+  if (error) throw error instanceof Error ? error : new Error(`migration failed: ${String(error)}`);
+  return (results ?? []).map((r) => r.migrationName);
+}

@@ -1,0 +1,142 @@
+// Kysely over Node's built-in `node:sqlite` (ADR 0002). Kysely's SqliteDialect expects a
+// better-sqlite3-shaped database object; NodeSqliteDatabase is that shape over DatabaseSync.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { StatementSync } from 'node:sqlite';
+import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteDriver } from 'kysely';
+import type {
+  DatabaseConnection,
+  DialectAdapter,
+  Driver,
+  SqliteDatabase,
+  SqliteStatement,
+} from 'kysely';
+
+export interface SqliteOptions {
+  /** File path, or ':memory:' */
+  path: string;
+  /** How long a writer waits for another process's lock before SQLITE_BUSY. Blocks the event loop meanwhile. */
+  busyTimeoutMs?: number;
+  /** Prepared statements kept per connection, least recently used evicted first. */
+  statementCacheSize?: number;
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * node:sqlite hands rows out as null-prototype objects. Copy them into plain objects so that a
+ * row compares, spreads and inspects the same on SQLite as on PostgreSQL.
+ */
+function plain(row: unknown): Row {
+  return Object.assign({}, row as Row);
+}
+
+class NodeSqliteStatement implements SqliteStatement {
+  readonly reader: boolean;
+  readonly #stmt: StatementSync;
+
+  constructor(stmt: StatementSync) {
+    this.#stmt = stmt;
+    // A statement that yields columns (SELECT, PRAGMA, INSERT ... RETURNING) must go
+    // through all(): run() would discard the rows Kysely is waiting for.
+    this.reader = stmt.columns().length > 0;
+  }
+
+  all(parameters: ReadonlyArray<unknown>): unknown[] {
+    return this.#stmt.all(...(parameters as any[])).map(plain);
+  }
+
+  run(parameters: ReadonlyArray<unknown>): { changes: number | bigint; lastInsertRowid: number | bigint } {
+    return this.#stmt.run(...(parameters as any[]));
+  }
+
+  *iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown> {
+    for (const row of this.#stmt.iterate(...(parameters as any[]))) yield plain(row);
+  }
+}
+
+/** The better-sqlite3-like object Kysely's SqliteDriver drives, with a bounded statement cache. */
+export class NodeSqliteDatabase implements SqliteDatabase {
+  readonly raw: DatabaseSync;
+  readonly #cache = new Map<string, NodeSqliteStatement>();
+  readonly #cacheSize: number;
+
+  constructor(opts: SqliteOptions) {
+    if (opts.path !== ':memory:' && !opts.path.startsWith('file:')) {
+      mkdirSync(dirname(opts.path), { recursive: true });
+    }
+    this.raw = new DatabaseSync(opts.path);
+    this.#cacheSize = opts.statementCacheSize ?? 500;
+    const busyMs = opts.busyTimeoutMs ?? 5000;
+    // WAL: readers never block the writer. synchronous=FULL: every COMMIT fsyncs the WAL, so
+    // a write() that resolved survives power loss, not only a process crash; group commit
+    // amortises that fsync over every write queued in the same turn (ADR 0002).
+    this.raw.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(busyMs))}`);
+    this.raw.exec('PRAGMA journal_mode = WAL');
+    this.raw.exec('PRAGMA synchronous = FULL');
+    this.raw.exec('PRAGMA foreign_keys = ON');
+  }
+
+  prepare(sql: string): NodeSqliteStatement {
+    let stmt = this.#cache.get(sql);
+    if (stmt) {
+      // Map keeps insertion order: re-inserting marks the entry most recently used.
+      this.#cache.delete(sql);
+      this.#cache.set(sql, stmt);
+      return stmt;
+    }
+    stmt = new NodeSqliteStatement(this.raw.prepare(sql));
+    this.#cache.set(sql, stmt);
+    if (this.#cache.size > this.#cacheSize) {
+      const oldest = this.#cache.keys().next().value as string;
+      this.#cache.delete(oldest);
+    }
+    return stmt;
+  }
+
+  get cachedStatements(): number {
+    return this.#cache.size;
+  }
+
+  close(): void {
+    this.#cache.clear();
+    if (this.raw.isOpen) this.raw.close();
+  }
+}
+
+/**
+ * Every transaction on this connection writes (reads need none), so take the write lock at
+ * BEGIN: a deferred transaction that upgrades to a writer later can fail with SQLITE_BUSY
+ * without the busy handler ever being consulted when another process holds the lock.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+/** SQLite does run DDL inside transactions; telling Kysely so makes each migration atomic. */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+export class NodeSqliteDialect extends SqliteDialect {
+  readonly database: NodeSqliteDatabase;
+
+  constructor(opts: SqliteOptions) {
+    const database = new NodeSqliteDatabase(opts);
+    super({ database });
+    this.database = database;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver({ database: this.database });
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}

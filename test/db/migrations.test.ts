@@ -1,0 +1,212 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import type { Kysely, SelectType, TableMetadata } from 'kysely';
+import { migrateDownAll, migrateToLatest } from '../../src/db/index.ts';
+import { dialectOf } from '../../src/db/ddl.ts';
+import { migrations } from '../../src/db/migrations.ts';
+import type { Database } from '../../src/db/schema.ts';
+import { dbLabel, openTestDb } from '../helpers/db.ts';
+
+// The compiler holds this table to schema.ts: a missing or extra column, or a wrong
+// nullability, is a type error here. The test then holds the migrations to this table.
+type Nullability<T> = { [K in keyof T]-?: null extends SelectType<T[K]> ? 'nullable' : 'not null' };
+const N = 'nullable' as const;
+const NN = 'not null' as const;
+const expectedColumns: { [T in keyof Database]: Nullability<Database[T]> } = {
+  stations: {
+    id: NN,
+    registration_status: NN,
+    security_profile: N,
+    password_hash: N,
+    vendor: N,
+    model: N,
+    charge_point_serial: N,
+    charge_box_serial: N,
+    firmware_version: N,
+    iccid: N,
+    imsi: N,
+    meter_type: N,
+    meter_serial: N,
+    ocpp_protocol: N,
+    last_boot_at: N,
+    last_seen_at: N,
+    last_connected_at: N,
+    last_disconnected_at: N,
+    created_at: NN,
+    updated_at: NN,
+  },
+  connector_status: {
+    station_id: NN,
+    connector_id: NN,
+    status: NN,
+    error_code: NN,
+    info: N,
+    vendor_id: N,
+    vendor_error_code: N,
+    timestamp: N,
+    updated_at: NN,
+  },
+  status_history: {
+    id: NN,
+    station_id: NN,
+    connector_id: NN,
+    status: NN,
+    error_code: NN,
+    info: N,
+    vendor_id: N,
+    vendor_error_code: N,
+    timestamp: N,
+    received_at: NN,
+  },
+  id_tags: {
+    id_tag: NN,
+    parent_id_tag: N,
+    status: NN,
+    expiry_date: N,
+    allow_concurrent: NN,
+    created_at: NN,
+    updated_at: NN,
+  },
+  transactions: {
+    id: NN,
+    station_id: NN,
+    connector_id: NN,
+    id_tag: NN,
+    start_id_tag_status: NN,
+    reservation_id: N,
+    meter_start: NN,
+    start_timestamp: NN,
+    meter_stop: N,
+    stop_timestamp: N,
+    stop_reason: N,
+    stop_id_tag: N,
+    received_start_at: NN,
+    received_stop_at: N,
+  },
+  orphan_stops: {
+    id: NN,
+    station_id: NN,
+    reported_transaction_id: NN,
+    id_tag: N,
+    meter_stop: NN,
+    timestamp: NN,
+    reason: N,
+    transaction_data: N,
+    received_at: NN,
+  },
+  meter_values: {
+    id: NN,
+    station_id: NN,
+    connector_id: NN,
+    transaction_id: N,
+    source: NN,
+    timestamp: NN,
+    value: NN,
+    measurand: NN,
+    phase: N,
+    unit: NN,
+    context: NN,
+    location: NN,
+    format: NN,
+    received_at: NN,
+  },
+  message_log: {
+    id: NN,
+    station_id: NN,
+    direction: NN,
+    message_type: NN,
+    message_id: N,
+    action: N,
+    frame: NN,
+    created_at: NN,
+  },
+};
+
+const expectedIndexes = [
+  'status_history_station_connector_idx',
+  'id_tags_parent_idx',
+  'transactions_start_uq',
+  'transactions_station_stop_idx',
+  'transactions_open_id_tag_idx',
+  'orphan_stops_station_timestamp_idx',
+  'meter_values_transaction_idx',
+  'meter_values_station_timestamp_idx',
+  'message_log_station_idx',
+  'message_log_created_at_idx',
+];
+
+/** This database's tables (PostgreSQL introspection lists every schema's, other tests' included). */
+async function ownTables(db: Kysely<any>): Promise<TableMetadata[]> {
+  const current =
+    dialectOf(db) === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0].s : undefined;
+  const tables = await db.introspection.getTables();
+  return tables.filter((t) => !t.name.startsWith('kysely_') && (current === undefined || t.schema === current));
+}
+
+async function appTables(db: Kysely<any>): Promise<string[]> {
+  return (await ownTables(db)).map((t) => t.name).sort();
+}
+
+async function indexNames(db: Kysely<any>, dialect: string): Promise<string[]> {
+  const q =
+    dialect === 'sqlite'
+      ? sql<{ name: string }>`select name from sqlite_master where type = 'index' and sql is not null`
+      : sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema()`;
+  return (await q.execute(db)).rows.map((r) => r.name);
+}
+
+test(`[${dbLabel()}] migrations apply on an empty database and create every table of schema.ts`, async (t) => {
+  const { db } = await openTestDb(t, { migrate: false });
+  assert.deepEqual(await appTables(db.kysely), []);
+
+  assert.deepEqual(await migrateToLatest(db.kysely), Object.keys(migrations));
+  assert.deepEqual(await appTables(db.kysely), Object.keys(expectedColumns).sort());
+
+  for (const table of await ownTables(db.kysely)) {
+    const expected = expectedColumns[table.name as keyof Database] as Record<string, string>;
+    assert.deepEqual(table.columns.map((c) => c.name).sort(), Object.keys(expected).sort(), `columns of ${table.name}`);
+    for (const col of table.columns) {
+      // SQLite reports its rowid alias as nullable although it can never hold NULL.
+      if (col.isAutoIncrementing) continue;
+      assert.equal(col.isNullable ? N : NN, expected[col.name], `${table.name}.${col.name}`);
+    }
+  }
+});
+
+test(`[${dbLabel()}] migrations create the indexes the stores rely on`, async (t) => {
+  const { db } = await openTestDb(t);
+  const names = await indexNames(db.kysely, db.dialect);
+  for (const name of expectedIndexes) assert.ok(names.includes(name), `missing index ${name}`);
+});
+
+test(`[${dbLabel()}] migrating again is a no-op and keeps the data`, async (t) => {
+  const { db } = await openTestDb(t);
+  const now = new Date().toISOString();
+  await db.kysely
+    .insertInto('stations')
+    .values({ id: 'CP1', registration_status: 'Accepted', created_at: now, updated_at: now })
+    .execute();
+  assert.deepEqual(await migrateToLatest(db.kysely), []);
+  assert.deepEqual(await migrateToLatest(db.kysely), []);
+  const rows = await db.kysely.selectFrom('stations').select('id').execute();
+  assert.deepEqual(rows, [{ id: 'CP1' }]);
+});
+
+test(`[${dbLabel()}] migrations revert to nothing and re-apply`, async (t) => {
+  const { db } = await openTestDb(t);
+  assert.deepEqual(await migrateDownAll(db.kysely), Object.keys(migrations).reverse());
+  assert.deepEqual(await appTables(db.kysely), []);
+  assert.deepEqual(await migrateToLatest(db.kysely), Object.keys(migrations));
+  assert.equal((await appTables(db.kysely)).length, Object.keys(expectedColumns).length);
+});
+
+test(`[${dbLabel()}] migrating one database is not fooled by another schema's migration tables`, async (t) => {
+  // Kysely looks for its migration tables across every schema it can see; two Plugboards
+  // (or a test and its neighbour) in one PostgreSQL database must each get their own.
+  const first = await openTestDb(t);
+  const second = await openTestDb(t, { migrate: false });
+  assert.deepEqual(await migrateToLatest(second.db.kysely), Object.keys(migrations));
+  assert.deepEqual(await appTables(second.db.kysely), Object.keys(expectedColumns).sort());
+  assert.deepEqual(await migrateToLatest(first.db.kysely), []);
+});
