@@ -1,0 +1,307 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { WebSocketServer } from 'ws';
+import { ocpp16Validator } from '../protocol/index.ts';
+import { ChargerConnection, type ConnectionHost } from './connection.ts';
+import {
+  checkUpgradeRequest,
+  identityFromPath,
+  parseBasicAuth,
+  parseSubprotocolHeader,
+  pickSubprotocol,
+  usernameMatches,
+} from './handshake.ts';
+import { refuseUpgrade } from './refuse.ts';
+import { ChargerSocket } from './socket.ts';
+import type { AuthRequest, AuthResult, GatewayOptions, ListenerOptions } from './types.ts';
+
+export { ChargerConnection, ChargerNotConnectedError, REPLACED_CODE, REPLACED_REASON } from './connection.ts';
+export type { AuthRequest, AuthResult, DisconnectInfo, FrameInfo, GatewayOptions, ListenerOptions, ListenerTlsOptions } from './types.ts';
+
+const BASIC_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="Plugboard", charset="UTF-8"' };
+const SHUTDOWN_CODE = 1001;
+const SHUTDOWN_REASON = 'server shutting down';
+// How long stop() waits for chargers to answer our close frame before cutting them off.
+const SHUTDOWN_GRACE_MS = 2_000;
+
+interface BoundListener {
+  options: ListenerOptions;
+  server: Server;
+}
+
+type State = 'idle' | 'running' | 'stopping' | 'stopped';
+
+/**
+ * The WebSocket server chargers connect to. It knows connections, not tariffs: who may
+ * connect and what to answer are callbacks. Exactly one live connection per identity.
+ */
+export class Gateway implements ConnectionHost {
+  readonly options: GatewayOptions;
+  readonly validator = ocpp16Validator;
+
+  private readonly wss: WebSocketServer;
+  private readonly listeners: BoundListener[] = [];
+  private readonly registry = new Map<string, ChargerConnection>();
+  /** Every socket not yet fully closed, including connections already finished or replaced. */
+  private readonly sockets = new Set<ChargerSocket>();
+  private upgradeSeq = 0;
+  private state: State = 'idle';
+  private keepaliveTimer: NodeJS.Timeout | null = null;
+  private drained: (() => void) | null = null;
+
+  constructor(options: GatewayOptions) {
+    this.options = options;
+    this.wss = new WebSocketServer({
+      noServer: true,
+      // We keep our own registry; ws's client set would add a closure per socket.
+      clientTracking: false,
+      maxPayload: options.maxFrameBytes,
+      // permessage-deflate costs a zlib context per socket (about 300 KB when active,
+      // zlib's defaults) for messages that are mostly a few hundred bytes: with
+      // 10,000 chargers that is gigabytes for little gain. RFC 6455 lets us decline it.
+      perMessageDeflate: false,
+      WebSocket: ChargerSocket,
+      handleProtocols: pickSubprotocolFromSet,
+    });
+    this.handleUpgrade = this.handleUpgrade.bind(this);
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'idle') throw new Error(`Gateway cannot start: it is ${this.state}`);
+    this.state = 'running';
+    try {
+      for (const options of this.options.listeners) {
+        const server = createListenerServer(options);
+        server.on('upgrade', this.handleUpgrade);
+        this.listeners.push({ options, server });
+        await listen(server, options);
+        this.options.log.info({ ...this.addressOf(server, options), path: this.options.pathPrefix }, 'charger gateway listening');
+      }
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    if (this.options.pingIntervalMs > 0) {
+      // One timer for all chargers: a timer per socket would cost memory and wakeups.
+      this.keepaliveTimer = setInterval(() => this.keepaliveTick(), this.options.pingIntervalMs);
+      this.keepaliveTimer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.state = 'stopping';
+    if (this.keepaliveTimer !== null) clearInterval(this.keepaliveTimer);
+    this.keepaliveTimer = null;
+    for (const conn of [...this.registry.values()]) conn.close(SHUTDOWN_CODE, SHUTDOWN_REASON);
+    if (this.sockets.size > 0) {
+      const drained = new Promise<void>((resolve) => (this.drained = resolve));
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref());
+      await Promise.race([drained, grace]);
+      for (const socket of this.sockets) socket.terminate();
+    }
+    await Promise.all(this.listeners.map(({ server }) => closeServer(server)));
+    this.state = 'stopped';
+  }
+
+  get(identity: string): ChargerConnection | undefined {
+    return this.registry.get(identity);
+  }
+
+  get size(): number {
+    return this.registry.size;
+  }
+
+  addresses(): Array<{ host: string; port: number; tls: boolean }> {
+    return this.listeners.filter(({ server }) => server.listening).map(({ server, options }) => this.addressOf(server, options));
+  }
+
+  /** @internal ConnectionHost */
+  connectionEnded(conn: ChargerConnection, code: number, reason: string, replaced: boolean): void {
+    // Identity check, not a delete by key: a replaced connection closing late must never
+    // remove its successor from the registry.
+    if (this.registry.get(conn.identity) === conn) this.registry.delete(conn.identity);
+    conn.log.info({ code, reason, replaced }, 'charger disconnected');
+    try {
+      this.options.onDisconnected?.(conn, { code, reason, replaced });
+    } catch (err) {
+      conn.log.error({ err }, 'onDisconnected callback threw');
+    }
+  }
+
+  /** @internal ConnectionHost */
+  socketGone(socket: ChargerSocket): void {
+    this.sockets.delete(socket);
+    if (this.sockets.size === 0 && this.drained !== null) {
+      this.drained();
+      this.drained = null;
+    }
+  }
+
+  private keepaliveTick(): void {
+    // Deleting the current entry while iterating a Map is well defined, so a terminated
+    // connection can leave the registry from inside this loop.
+    for (const conn of this.registry.values()) conn.keepaliveTick();
+  }
+
+  private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Until ws takes over, a reset by the peer must not become an uncaught 'error'.
+    socket.on('error', ignoreHandshakeError);
+    this.negotiate(req, socket, head).catch((err: unknown) => {
+      this.options.log.error({ err }, 'charger upgrade failed unexpectedly');
+      refuseUpgrade(socket, 500, 'Internal server error');
+    });
+  }
+
+  private async negotiate(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const remoteAddress = req.socket.remoteAddress ?? '';
+    const secure = (req.socket as Partial<TLSSocket>).encrypted === true;
+    const log = this.options.log;
+    const refuse = (status: number, message: string, identity?: string, headers?: Record<string, string>): void => {
+      log.info({ chargePointId: identity, remoteAddress, status, reason: message }, 'charger connection refused');
+      refuseUpgrade(socket, status, message, headers);
+    };
+
+    if (this.state !== 'running') return refuse(503, 'Server is shutting down');
+    const bad = checkUpgradeRequest(req.method, req.headers);
+    if (bad !== null) return refuse(bad.status, bad.message);
+    const target = identityFromPath(req.url, this.options.pathPrefix);
+    if ('status' in target) return refuse(target.status, target.message);
+    const identity = target.identity;
+
+    // OCPP-J 1.6 §3.2 says to complete the handshake without a Sec-WebSocket-Protocol
+    // header and close at once; OCTT (TC_088, and 2.0.1's TC_B_58: "does NOT upgrade")
+    // expects the upgrade to be refused. A refusal satisfies both readings, since an
+    // RFC 6455 §4.1 client fails a handshake that omits the subprotocol it asked for; it
+    // also spends no WebSocket on a peer we cannot talk to, and a missing header is
+    // treated the same way: a charger that names no OCPP version is not one we speak to.
+    const offered = parseSubprotocolHeader(req.headers['sec-websocket-protocol']);
+    const protocol = pickSubprotocol(offered);
+    if (protocol === null) {
+      const message =
+        offered.length === 0
+          ? 'Missing Sec-WebSocket-Protocol header: this server speaks ocpp1.6'
+          : `Unsupported subprotocol ${offered.join(', ')}: this server speaks ocpp1.6`;
+      return refuse(400, message, identity);
+    }
+
+    const credentials = parseBasicAuth(req.headers.authorization);
+    if (credentials !== null && 'error' in credentials) return refuse(401, credentials.error, identity, BASIC_CHALLENGE);
+    if (credentials !== null && !usernameMatches(credentials, identity)) {
+      return refuse(401, 'Basic auth user name does not match the charge point identity in the URL', identity, BASIC_CHALLENGE);
+    }
+
+    const authRequest: AuthRequest = { identity, password: credentials?.password ?? null, secure, remoteAddress };
+    const certificate = verifiedClientCertificate(req.socket as TLSSocket, log, identity);
+    if (certificate !== undefined) authRequest.clientCertificate = certificate;
+
+    // Taken before the await: when several upgrades for one identity overlap, the one
+    // that started last wins, whichever finishes authenticating first.
+    const seq = ++this.upgradeSeq;
+    let result: AuthResult;
+    try {
+      result = await this.options.authenticate(authRequest);
+    } catch (err) {
+      log.error({ err, chargePointId: identity }, 'authenticate callback threw');
+      return refuse(500, 'Internal server error', identity);
+    }
+
+    if (socket.destroyed || !socket.writable) return; // the charger gave up while we checked
+    if (this.state !== 'running') return refuse(503, 'Server is shutting down', identity);
+    if (!result.ok) return refuse(result.status, result.reason, identity, result.status === 401 ? BASIC_CHALLENGE : undefined);
+    const current = this.registry.get(identity);
+    if (current !== undefined && current.seq > seq) {
+      return refuse(409, 'Superseded by a newer connection from the same charge point', identity);
+    }
+
+    // Synchronous from here to adopt(): no other upgrade can interleave.
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws as ChargerSocket, identity, protocol, remoteAddress, secure, seq));
+  }
+
+  private adopt(socket: ChargerSocket, identity: string, protocol: string, remoteAddress: string, secure: boolean, seq: number): void {
+    socket.listen();
+    this.sockets.add(socket);
+
+    const conn = new ChargerConnection(this, socket, { identity, protocol, remoteAddress, secure, seq });
+    const previous = this.registry.get(identity);
+    if (previous !== undefined) {
+      conn.log.info({ previousRemoteAddress: previous.remoteAddress, remoteAddress }, 'charger reconnected: replacing its previous connection');
+      previous.replace();
+    }
+    this.registry.set(identity, conn);
+    conn.log.info({ remoteAddress, protocol, secure }, 'charger connected');
+    try {
+      this.options.onConnected?.(conn);
+    } catch (err) {
+      conn.log.error({ err }, 'onConnected callback threw');
+    }
+  }
+
+  private addressOf(server: Server, options: ListenerOptions): { host: string; port: number; tls: boolean } {
+    const address = server.address() as AddressInfo;
+    return { host: options.host, port: address.port, tls: options.tls !== undefined };
+  }
+}
+
+function pickSubprotocolFromSet(protocols: Set<string>): string | false {
+  return pickSubprotocol(protocols) ?? false;
+}
+
+function ignoreHandshakeError(): void {}
+
+function answerPlainHttp(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket', Connection: 'close' });
+  res.end('This is an OCPP-J endpoint: connect with a WebSocket (subprotocol ocpp1.6)\n');
+}
+
+function createListenerServer(options: ListenerOptions): Server {
+  if (options.tls === undefined) return createHttpServer(answerPlainHttp);
+  const tls = options.tls;
+  return createHttpsServer(
+    {
+      cert: tls.cert,
+      key: tls.key,
+      ca: tls.ca,
+      // Security Whitepaper §2.1 profile 2/3: TLS 1.2 or newer only.
+      minVersion: 'TLSv1.2',
+      requestCert: tls.requestClientCert === true,
+      // The chain is checked, but a charger without a valid certificate still reaches the
+      // authenticate callback (profile 2 on the same port), which then decides.
+      rejectUnauthorized: false,
+    },
+    answerPlainHttp,
+  );
+}
+
+function verifiedClientCertificate(socket: TLSSocket, log: GatewayOptions['log'], identity: string) {
+  if (socket.encrypted !== true || typeof socket.getPeerCertificate !== 'function') return undefined;
+  const certificate = socket.getPeerCertificate();
+  if (certificate === null || Object.keys(certificate).length === 0) return undefined;
+  if (!socket.authorized) {
+    // Security Whitepaper A00.FR.407: an invalid client certificate does not authenticate.
+    log.warn({ chargePointId: identity, reason: String(socket.authorizationError) }, 'charger client certificate rejected');
+    return undefined;
+  }
+  return certificate;
+}
+
+function listen(server: Server, options: ListenerOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

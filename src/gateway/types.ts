@@ -1,0 +1,65 @@
+import type { PeerCertificate } from 'node:tls';
+import type { Logger } from 'pino';
+import type { ChargerConnection } from './connection.ts';
+
+/** What the gateway knows about a charger knocking on the door; the business layer decides. */
+export interface AuthRequest {
+  identity: string;
+  /** Raw bytes of the Basic-auth password (OCPP-J 1.6 §5.2 allows a 20-byte binary key); null when no Authorization header was sent. */
+  password: Buffer | null;
+  /** The request arrived over TLS (security profile 2 or 3). */
+  secure: boolean;
+  remoteAddress: string;
+  /** Present only when the listener requests client certificates and the chain verified against its `ca` (profile 3). */
+  clientCertificate?: PeerCertificate;
+}
+
+export type AuthResult = { ok: true } | { ok: false; status: 401 | 403 | 404; reason: string };
+
+export interface ListenerTlsOptions {
+  /** PEM. Pass arrays to serve an RSA and an ECDSA certificate side by side (Security Whitepaper §2.1, OCTT TC_086 wants both cipher families). */
+  cert: string | Buffer | Array<string | Buffer>;
+  key: string | Buffer | Array<string | Buffer>;
+  /** CA(s) that client certificates must chain to (security profile 3). */
+  ca?: string | Buffer | Array<string | Buffer>;
+  requestClientCert?: boolean;
+}
+
+export interface ListenerOptions {
+  host: string;
+  port: number;
+  tls?: ListenerTlsOptions;
+}
+
+export interface FrameInfo {
+  type: number;
+  messageId: string | null;
+  action: string | null;
+}
+
+export interface DisconnectInfo {
+  code: number;
+  reason: string;
+  /** True when the charger opened a newer connection under the same identity. */
+  replaced: boolean;
+}
+
+export interface GatewayOptions {
+  listeners: ListenerOptions[];
+  /** '/ocpp' serves ws://host:port/ocpp/{identity}. */
+  pathPrefix: string;
+  /** Largest accepted WebSocket message; a larger one closes the socket with 1009. */
+  maxFrameBytes: number;
+  /** 0 turns server pings off; otherwise a peer that did not pong since the previous ping is terminated. */
+  pingIntervalMs: number;
+  callTimeoutMs: number;
+  /** Beyond this many bad messages within a minute the charger is disconnected with 1008. */
+  maxBadMessagesPerMinute: number;
+  log: Logger;
+  authenticate(req: AuthRequest): Promise<AuthResult>;
+  onCall(conn: ChargerConnection, action: string, payload: unknown): Promise<unknown>;
+  onConnected?(conn: ChargerConnection): void;
+  onDisconnected?(conn: ChargerConnection, info: DisconnectInfo): void;
+  onFrame?(conn: ChargerConnection, direction: 'in' | 'out', text: string, info: FrameInfo): void;
+  onCallHandled?(action: string, durationMs: number, errorCode: string | null): void;
+}

@@ -1,0 +1,135 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { WebSocket } from 'ws';
+import { closed, expectRefused, openClient, startGateway, waitFor } from './helpers.ts';
+
+test('a percent-encoded identity arrives decoded (OCPP-J 1.6 §3.1.1)', async (t) => {
+  const h = await startGateway();
+  t.after(() => h.gateway.stop());
+  const ws = await openClient(h.base + 'RDAM%20123');
+  t.after(() => ws.terminate());
+  assert.equal(ws.protocol, 'ocpp1.6');
+  assert.equal(h.authRequests[0].identity, 'RDAM 123');
+  assert.equal(h.authRequests[0].password, null);
+  assert.equal(h.authRequests[0].secure, false);
+  assert.equal(h.authRequests[0].remoteAddress, '127.0.0.1');
+  const conn = h.gateway.get('RDAM 123');
+  assert.ok(conn);
+  assert.equal(conn.identity, 'RDAM 123');
+  assert.equal(conn.protocol, 'ocpp1.6');
+  assert.equal(conn.secure, false);
+  assert.ok(conn.isOpen);
+  assert.ok(conn.connectedAt instanceof Date);
+  assert.equal(h.connected.length, 1);
+  assert.equal(h.gateway.size, 1);
+});
+
+test('wrong paths get 404 and an undecodable identity 400, before authentication', async (t) => {
+  const h = await startGateway();
+  t.after(() => h.gateway.stop());
+  const port = h.gateway.addresses()[0].port;
+
+  const wrong = await expectRefused(`ws://127.0.0.1:${port}/other/CP1`, 'ocpp1.6');
+  assert.equal(wrong.status, 404);
+  assert.match(wrong.body, /\/ocpp\/\{chargePointId\}/);
+
+  const nested = await expectRefused(`ws://127.0.0.1:${port}/ocpp/CP1/extra`, 'ocpp1.6');
+  assert.equal(nested.status, 404);
+
+  const empty = await expectRefused(`ws://127.0.0.1:${port}/ocpp/`, 'ocpp1.6');
+  assert.equal(empty.status, 404);
+  assert.match(empty.body, /Missing charge point identity/);
+
+  const broken = await expectRefused(`ws://127.0.0.1:${port}/ocpp/CP%E0%A4%A`, 'ocpp1.6');
+  assert.equal(broken.status, 400);
+  assert.match(broken.body, /percent-encoding/);
+
+  assert.equal(h.authRequests.length, 0);
+  assert.equal(h.gateway.size, 0);
+});
+
+test('TC_088: ocpp0.1 alone is refused, ocpp0.1,ocpp1.6 gets ocpp1.6, no header is refused', async (t) => {
+  const h = await startGateway();
+  t.after(() => h.gateway.stop());
+
+  const alone = await expectRefused(h.base + 'CP1', 'ocpp0.1');
+  assert.equal(alone.status, 400);
+  assert.match(alone.body, /Unsupported subprotocol ocpp0\.1/);
+  assert.equal(alone.headers['sec-websocket-protocol'], undefined);
+
+  const missing = await expectRefused(h.base + 'CP1', undefined);
+  assert.equal(missing.status, 400);
+  assert.match(missing.body, /Missing Sec-WebSocket-Protocol/);
+  assert.equal(h.gateway.size, 0);
+
+  const ws = new WebSocket(h.base + 'CP1', ['ocpp0.1', 'ocpp1.6']);
+  t.after(() => ws.terminate());
+  const [response] = await Promise.all([
+    new Promise<string | string[] | undefined>((resolve) => ws.once('upgrade', (res) => resolve(res.headers['sec-websocket-protocol']))),
+    new Promise((resolve) => ws.once('open', resolve)),
+  ]);
+  assert.equal(response, 'ocpp1.6');
+  assert.equal(ws.protocol, 'ocpp1.6');
+  assert.equal(h.gateway.get('CP1')?.protocol, 'ocpp1.6');
+});
+
+test('plain HTTP requests get 426 Upgrade Required', async (t) => {
+  const h = await startGateway();
+  t.after(() => h.gateway.stop());
+  const port = h.gateway.addresses()[0].port;
+  const status = await new Promise<number | undefined>((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/ocpp/CP1' }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    })
+      .on('error', reject)
+      .end();
+  });
+  assert.equal(status, 426);
+});
+
+test('stop() closes every charger with 1001 and frees the port', async () => {
+  const h = await startGateway();
+  const a = await openClient(h.base + 'A');
+  const b = await openClient(h.base + 'B');
+  const closes = Promise.all([closed(a), closed(b)]);
+  await h.gateway.stop();
+  const [ca, cb] = await closes;
+  assert.equal(ca.code, 1001);
+  assert.equal(cb.code, 1001);
+  assert.equal(ca.reason, 'server shutting down');
+  assert.equal(h.gateway.size, 0);
+  assert.deepEqual(
+    h.disconnected.map((d) => [d.conn.identity, d.info.code, d.info.replaced]).sort(),
+    [
+      ['A', 1001, false],
+      ['B', 1001, false],
+    ],
+  );
+  await assert.rejects(openClient(h.base + 'A'));
+});
+
+test('a handshake still authenticating when the client gives up leaves nothing behind', async (t) => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const h = await startGateway({
+    authenticate: async () => {
+      await gate;
+      return { ok: true };
+    },
+  });
+  t.after(() => h.gateway.stop());
+  const ws = new WebSocket(h.base + 'CP1', 'ocpp1.6');
+  ws.on('error', () => {});
+  await waitFor(() => h.authRequests.length === 1);
+  ws.terminate();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  release();
+  // The server cannot see the FIN before it reads from the socket again, so it may adopt
+  // the connection for a moment; what matters is that it does not stay.
+  await waitFor(() => h.gateway.size === 0 && h.connected.length === h.disconnected.length, 3_000, 'cleanup');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(h.gateway.size, 0);
+  assert.equal(h.connected.length, h.disconnected.length);
+});
