@@ -107,8 +107,12 @@ export async function createApp(config: Config, opts: { log?: Logger } = {}): Pr
     },
     onFrame(conn, direction, text, info) {
       const labels = { action: info.action ?? 'unknown', type: FRAME_TYPE_NAMES[info.type] ?? 'invalid' };
-      if (direction === 'in') metrics.messagesIn.inc(labels);
-      else metrics.messagesOut.inc(labels);
+      if (direction === 'in') {
+        metrics.messagesIn.inc(labels);
+        ctx.services.stations.noteActivity(conn.identity);
+      } else {
+        metrics.messagesOut.inc(labels);
+      }
       if (info.type === 4 && direction === 'in') metrics.errors.inc({ kind: 'callerror_received', code: 'any' });
       ctx.services.messageLog.record(conn.identity, direction, text, info);
     },

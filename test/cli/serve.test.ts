@@ -54,7 +54,7 @@ test('plugboard CLI: stations add, tokens add, serve, simulate, /health, /metric
 
     const health = await fetch(`${listening.http}/health`);
     assert.equal(health.status, 200);
-    const body = await health.json();
+    const body = (await health.json()) as { status: string; databaseDialect: string };
     assert.equal(body.status, 'ok');
     assert.equal(body.databaseDialect, pgIso ? 'postgres' : 'sqlite');
     const metrics = await (await fetch(`${listening.http}/metrics`)).text();

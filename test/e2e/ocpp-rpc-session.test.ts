@@ -355,7 +355,6 @@ test('ocpp-rpc with the wrong password is refused at the upgrade', async (t) => 
 
 test(
   'StatusNotification timestamps with a UTC offset are stored normalised to UTC, like every other timestamp (ADR 0002)',
-  { todo: 'bug: src/modules/stations/service.ts:204 stores StatusNotification.timestamp as sent; ADR 0002 says to normalise charger timestamps to toISOString() form' },
   async (t) => {
     const app = await startTestApp();
     t.after(() => app.cleanup());
@@ -378,7 +377,6 @@ test(
 
 test(
   'a StatusNotification older than the current status goes to the history but does not overwrite the current status (checklist §1.8)',
-  { todo: 'bug: src/modules/stations/store.ts:61 recordConnectorStatus overwrites connector_status unconditionally; a late, queued notification replaces a newer state' },
   async (t) => {
     const app = await startTestApp();
     t.after(() => app.cleanup());

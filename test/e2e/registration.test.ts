@@ -231,7 +231,6 @@ test('profile 2 is not undone by allowing profile 0: the TLS-only station is sti
 
 test(
   'a station auto-registered under profile 0 and then given a password must use it, and keeps working once profile 0 is switched off',
-  { todo: 'bug: src/modules/stations/service.ts:129 authenticate() auto-registers with security_profile 0 and setPassword() leaves it at 0, so the password is never checked while profile 0 is allowed and the station is locked out (401) once it is not' },
   async (t) => {
     // Two runs of the server on the same database: a lab run with profile 0, then production without it.
     const dir = mkdtempSync(join(tmpdir(), 'plugboard-e2e-reg-'));

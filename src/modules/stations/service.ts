@@ -7,6 +7,7 @@ import { OcppError } from '../../protocol/errors.ts';
 import type { CentralAction, CentralToCharger } from '../../protocol/ocpp16.ts';
 import * as store from './store.ts';
 import { VerifiedCredentials } from './verified-credentials.ts';
+import { toIsoTimestamp } from '../../time.ts';
 
 export type RegistrationStatus = Station['registration_status'];
 
@@ -57,6 +58,14 @@ export class CommandRefusedError extends Error {
   }
 }
 
+/** The operator asked for something the protocol forbids; nothing was sent. */
+export class InvalidCommandError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidCommandError';
+  }
+}
+
 export class StationNotFoundError extends Error {
   constructor(stationId: string) {
     super(`station ${stationId} is not registered`);
@@ -83,6 +92,13 @@ export function createStationsService(ctx: AppContext) {
    */
   const statusCache = new Map<string, RegistrationStatus>();
   const iso = () => ctx.now().toISOString();
+  /**
+   * OCPP 1.6 §4.6: any message from a charger shows it is alive, not only Heartbeat. The exact
+   * time is kept in memory and written at most once per LAST_SEEN_WRITE_MS per station, so that
+   * liveness does not cost a database write per frame.
+   */
+  const lastSeen = new Map<string, { at: string; writtenAt: number }>();
+  const LAST_SEEN_WRITE_MS = 60_000;
 
   function newStationRow(id: string, status: RegistrationStatus, passwordHash: string | null, securityProfile: number | null) {
     const now = iso();
@@ -139,6 +155,19 @@ export function createStationsService(ctx: AppContext) {
       return verifyPassword(station, req.password);
     },
 
+    /** A frame arrived from this charger. */
+    noteActivity(stationId: string): void {
+      const now = ctx.now();
+      const at = now.toISOString();
+      const entry = lastSeen.get(stationId);
+      if (entry && now.getTime() - entry.writtenAt < LAST_SEEN_WRITE_MS) {
+        entry.at = at;
+        return;
+      }
+      lastSeen.set(stationId, { at, writtenAt: now.getTime() });
+      db.write((trx) => store.updateStation(trx, stationId, { last_seen_at: at })).catch((err) => ctx.log.error({ err, stationId }, 'recording last_seen_at failed'));
+    },
+
     unknownAttempts(): Array<{ stationId: string; at: string; remoteAddress: string; count: number }> {
       return [...unknownAttempts].map(([stationId, a]) => ({ stationId, ...a }));
     },
@@ -150,7 +179,9 @@ export function createStationsService(ctx: AppContext) {
 
     async onDisconnected(stationId: string): Promise<void> {
       const at = iso();
-      await db.write((trx) => store.updateStation(trx, stationId, { last_disconnected_at: at, updated_at: at }));
+      const seen = lastSeen.get(stationId);
+      lastSeen.delete(stationId);
+      await db.write((trx) => store.updateStation(trx, stationId, { last_disconnected_at: at, updated_at: at, ...(seen ? { last_seen_at: seen.at } : {}) }));
     },
 
     /** BootNotification: stores what the charger says about itself, answers with its registration status. */
@@ -201,7 +232,7 @@ export function createStationsService(ctx: AppContext) {
           info: s.info ?? null,
           vendorId: s.vendorId ?? null,
           vendorErrorCode: s.vendorErrorCode ?? null,
-          timestamp: s.timestamp ?? null,
+          timestamp: s.timestamp ? toIsoTimestamp(s.timestamp) : null,
           receivedAt: at,
         }),
       );
@@ -290,10 +321,17 @@ export function createStationsService(ctx: AppContext) {
       return (await store.getStation(db.kysely, input.id))!;
     },
 
+    /**
+     * Sets (or clears) a charger's Basic-auth password. A station that was auto-registered
+     * under profile 0 moves to profile 1 when it gets a password: the operator who sets a
+     * password means it to be checked.
+     */
     async setPassword(stationId: string, password: string | null): Promise<void> {
+      const station = await store.getStation(db.kysely, stationId);
+      if (!station) throw new StationNotFoundError(stationId);
       const hash = password ? await hashSecret(password) : null;
-      const n = await db.write((trx) => store.updateStation(trx, stationId, { password_hash: hash, updated_at: iso() }));
-      if (n === 0) throw new StationNotFoundError(stationId);
+      const profile = password && station.security_profile === 0 ? 1 : station.security_profile;
+      await db.write((trx) => store.updateStation(trx, stationId, { password_hash: hash, security_profile: profile, updated_at: iso() }));
       verified.forget(stationId);
     },
 
@@ -303,8 +341,12 @@ export function createStationsService(ctx: AppContext) {
       statusCache.set(stationId, status);
     },
 
-    get(stationId: string) {
-      return store.getStation(db.kysely, stationId);
+    /** The station as stored, with the most recent sign of life (which may not be written yet). */
+    async get(stationId: string): Promise<Station | undefined> {
+      const row = await store.getStation(db.kysely, stationId);
+      const seen = lastSeen.get(stationId);
+      if (row && seen && (!row.last_seen_at || seen.at > row.last_seen_at)) row.last_seen_at = seen.at;
+      return row;
     },
     list() {
       return store.listStations(db.kysely);

@@ -44,7 +44,11 @@ export interface ConnectorStatusInput {
   receivedAt: string;
 }
 
-/** Current status (one row per connector) and the history of changes, in the caller's transaction. */
+/**
+ * Current status (one row per connector) and the history of changes, in the caller's
+ * transaction. A notification older than the current one (queued while offline, delivered
+ * late) goes to the history only: it must not replace a newer state.
+ */
 export async function recordConnectorStatus(db: Exec, s: ConnectorStatusInput): Promise<void> {
   const current = {
     status: s.status,
@@ -58,7 +62,16 @@ export async function recordConnectorStatus(db: Exec, s: ConnectorStatusInput): 
   await db
     .insertInto('connector_status')
     .values({ station_id: s.stationId, connector_id: s.connectorId, ...current })
-    .onConflict((oc) => oc.columns(['station_id', 'connector_id']).doUpdateSet(current))
+    .onConflict((oc) =>
+      oc
+        .columns(['station_id', 'connector_id'])
+        .doUpdateSet(current)
+        .where((eb) =>
+          s.timestamp === null
+            ? eb.lit(true)
+            : eb.or([eb('connector_status.timestamp', 'is', null), eb('connector_status.timestamp', '<=', s.timestamp)]),
+        ),
+    )
     .execute();
   await db
     .insertInto('status_history')

@@ -3,6 +3,7 @@
 // format Raw, location Outlet). `value` stays the string the charger sent: a decimal for Raw,
 // the signed blob for SignedData (Eichrecht/OCMF), never parsed into a float.
 import type { NewMeterValue } from '../../db/schema.ts';
+import { toIsoTimestamp } from '../../time.ts';
 
 export interface SampledValueIn {
   value: string;
@@ -17,12 +18,6 @@ export interface SampledValueIn {
 export interface MeterValueIn {
   timestamp: string;
   sampledValue: SampledValueIn[];
-}
-
-export function toIsoTimestamp(ts: string): string {
-  const ms = Date.parse(ts);
-  // Schema validation already checked date-time; keep the original if a charger's variant still does not parse.
-  return Number.isNaN(ms) ? ts : new Date(ms).toISOString();
 }
 
 export function meterValueRows(

@@ -6,7 +6,9 @@ import type { Database, Transaction } from '../../db/schema.ts';
 import type { CentralToCharger } from '../../protocol/ocpp16.ts';
 import type { IdTagInfo } from '../authorization/service.ts';
 import * as store from './store.ts';
-import { meterValueRows, toIsoTimestamp, type MeterValueIn } from './meter-values.ts';
+import { meterValueRows, type MeterValueIn } from './meter-values.ts';
+import { toIsoTimestamp } from '../../time.ts';
+import { InvalidCommandError } from '../stations/service.ts';
 
 export interface StartInput {
   connectorId: number;
@@ -190,7 +192,17 @@ export function createTransactionsService(ctx: AppContext) {
     },
 
     // The Core profile commands owned by this module.
-    remoteStart(stationId: string, req: CentralToCharger['RemoteStartTransaction']['req']) {
+    /**
+     * RemoteStartTransaction with the rules of OCPP 1.6 §5.11 / errata 3.41-3.42 enforced: a
+     * connector id is > 0, a charging profile is a TxProfile without a transactionId. (The
+     * generic sendCommand path sends any schema-valid payload, as compliance tests need.)
+     */
+    async remoteStart(stationId: string, req: CentralToCharger['RemoteStartTransaction']['req']) {
+      if (req.connectorId !== undefined && req.connectorId <= 0) throw new InvalidCommandError('connectorId must be greater than 0 (OCPP 1.6 §5.11)');
+      if (req.chargingProfile) {
+        if (req.chargingProfile.chargingProfilePurpose !== 'TxProfile') throw new InvalidCommandError('chargingProfile.chargingProfilePurpose must be TxProfile (OCPP 1.6 errata 3.41)');
+        if (req.chargingProfile.transactionId !== undefined) throw new InvalidCommandError('chargingProfile must not carry a transactionId (OCPP 1.6 errata 3.42)');
+      }
       return ctx.services.stations.sendCommand(stationId, 'RemoteStartTransaction', req);
     },
 
