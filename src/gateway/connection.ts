@@ -77,6 +77,11 @@ export class ChargerConnection {
     return this.closedReason === null;
   }
 
+  /** Our CALLs to this charger not yet answered: the one in flight plus those queued behind it. */
+  get pendingCalls(): number {
+    return this.rpc.pendingCalls;
+  }
+
   get maxFrameBytes(): number {
     return this.host.options.maxFrameBytes;
   }
@@ -134,7 +139,8 @@ export class ChargerConnection {
       this.close(1003, reason);
       return;
     }
-    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8');
+    // binaryType stays 'nodebuffer', so `ws` hands text frames over as one Buffer.
+    const text = (data as Buffer).toString('utf8');
     try {
       this.rpc.handleText(text);
     } catch (err) {

@@ -101,9 +101,12 @@ test('calls to a closed connection reject at once; pending calls are rejected wh
   const conn = h.gateway.get('CP1') as ChargerConnection;
   // The charger never answers, so the call stays pending until the socket goes away.
   const pending = conn.call('ClearCache', {});
+  const queued = conn.call('ClearCache', {});
+  assert.equal(conn.pendingCalls, 2, 'one in flight, one queued behind it (OCPP-J 1.6 §4.1.1)');
   const clientClosed = closed(ws);
   ws.close(1000, 'bye');
-  await assert.rejects(pending, RpcClosedError);
+  await Promise.all([assert.rejects(pending, RpcClosedError), assert.rejects(queued, RpcClosedError)]);
+  assert.equal(conn.pendingCalls, 0);
   await clientClosed;
   await waitFor(() => h.gateway.size === 0);
   assert.equal(conn.isOpen, false);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { WebSocket } from 'ws';
-import { basicAuth, openClient, startGateway } from './helpers.ts';
+import { basicAuth, openClient, startGateway, waitFor } from './helpers.ts';
 
 // Certificates are made fresh for each run with the openssl CLI: nothing secret is committed.
 let dir: string;
@@ -102,6 +102,7 @@ test('TLS older than 1.2 is refused by the server', async (t) => {
   // "no protocols available" instead.
   assert.match(err.message, /alert protocol version/);
   assert.equal(h.authRequests.length, 0);
+  await waitFor(() => h.logs.some((l) => l.msg === 'TLS handshake with a charger failed'), 2_000, 'the failure to be logged');
 });
 
 test('security profile 3: a client certificate from the configured CA reaches authenticate; a rogue one does not', async (t) => {
