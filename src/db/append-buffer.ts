@@ -91,9 +91,10 @@ export class AppendBuffer<DB> {
     return this.#startFlush();
   }
 
+  /** Stores what is buffered; rows appended from now on are dropped and counted. */
   async close(): Promise<void> {
-    await this.flush();
     this.#closed = true;
+    await this.flush();
   }
 
   #startFlush(): Promise<void> {

@@ -34,7 +34,8 @@ export interface Db {
    * Do not catch a database error inside fn and carry on: PostgreSQL refuses every further
    * statement until the rollback (use INSERT ... ON CONFLICT instead of try/catch).
    * On PostgreSQL, fn may run again after a deadlock or serialization failure (its earlier
-   * effects rolled back), so keep side effects outside the database out of it.
+   * effects rolled back), so keep side effects outside the database out of it; and writes
+   * not awaited one after the other may commit in any order (batches run concurrently there).
    */
   write<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /**
