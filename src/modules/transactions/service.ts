@@ -66,13 +66,14 @@ export function createTransactionsService(ctx: AppContext) {
       const startTimestamp = toIsoTimestamp(input.timestamp);
       const key = { stationId, connectorId: input.connectorId, idTag: input.idTag, startTimestamp, meterStart: input.meterStart };
       const result = await db.write(async (trx) => {
-        const existing = await store.findByStartKey(trx, key);
-        if (existing) {
+        const retried = async (existing: Transaction) => {
           const info = await ctx.services.authorization.authorize(input.idTag, { checkConcurrency: false, exec: trx });
           return { transactionId: existing.id, idTagInfo: { ...info, status: existing.start_id_tag_status as IdTagInfo['status'] }, retried: true };
-        }
+        };
+        const existing = await store.findByStartKey(trx, key);
+        if (existing) return retried(existing);
         const idTagInfo = await ctx.services.authorization.authorize(input.idTag, { checkConcurrency: true, exec: trx });
-        const transactionId = await store.insertTransaction(trx, {
+        const transactionId = await store.insertTransactionIfNew(trx, {
           station_id: stationId,
           connector_id: input.connectorId,
           id_tag: input.idTag,
@@ -87,6 +88,7 @@ export function createTransactionsService(ctx: AppContext) {
           received_start_at: receivedAt,
           received_stop_at: null,
         });
+        if (transactionId === undefined) return retried((await store.findByStartKey(trx, key))!);
         return { transactionId, idTagInfo, retried: false };
       });
       if (!result.retried) {

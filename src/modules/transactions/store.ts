@@ -25,9 +25,18 @@ export function findByStartKey(db: Exec, k: StartKey): Promise<Transaction | und
     .executeTakeFirst();
 }
 
-export async function insertTransaction(db: Exec, row: Insertable<TransactionsTable>): Promise<number> {
-  const res = await db.insertInto('transactions').values(row).returning('id').executeTakeFirstOrThrow();
-  return Number(res.id);
+/**
+ * Inserts a new transaction; returns undefined when the same start (unique start key) is
+ * already stored, e.g. by a retry committed concurrently in another batch on PostgreSQL.
+ */
+export async function insertTransactionIfNew(db: Exec, row: Insertable<TransactionsTable>): Promise<number | undefined> {
+  const res = await db
+    .insertInto('transactions')
+    .values(row)
+    .onConflict((oc) => oc.columns(['station_id', 'connector_id', 'start_timestamp', 'id_tag', 'meter_start']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return res ? Number(res.id) : undefined;
 }
 
 export function getTransaction(db: Exec, id: number): Promise<Transaction | undefined> {
