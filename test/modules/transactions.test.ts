@@ -162,8 +162,8 @@ test('1,000 concurrent StartTransactions from many chargers each get their own i
 test('the same StartTransaction delivered twice at once (a retry racing the original) yields one transaction', async () => {
   const req = { connectorId: 9, idTag: 'TAG-A', meterStart: 777, timestamp: '2026-11-04T00:00:00.000Z' };
   const results = await Promise.all(Array.from({ length: 5 }, () => tx().start('CP-TX', req)));
-  assert.equal(new Set(results.map((r) => r.transactionId)).size, 1);
-  assert.equal(results.filter((r) => !r.retried).length, 1);
-  const rows = await db().selectFrom('transactions').select('id').where('meter_start', '=', 777).execute();
+  assert.equal(new Set(results.map((r) => r.transactionId)).size, 1, JSON.stringify(results));
+  assert.equal(results.filter((r) => !r.retried).length, 1, JSON.stringify(results));
+  const rows = await db().selectFrom('transactions').select('id').where('meter_start', '=', 777).where('connector_id', '=', 9).execute();
   assert.equal(rows.length, 1);
 });
