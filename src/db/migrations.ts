@@ -186,9 +186,79 @@ const initial: Migration = {
   },
 };
 
+/** Issue #3: API keys, webhooks and their deliveries, unknown tokens and unknown chargers. */
+const api: Migration = {
+  async up(db: Kysely<any>) {
+    const dialect = dialectOf(db);
+    await addIdColumn(db.schema.createTable('api_keys'), dialect)
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('prefix', 'text', (c) => c.notNull().unique())
+      .addColumn('key_hash', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('last_used_at', 'text')
+      .addColumn('revoked_at', 'text')
+      .execute();
+
+    await addIdColumn(db.schema.createTable('webhooks'), dialect)
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('description', 'text')
+      .addColumn('event_types', 'text', (c) => c.notNull())
+      .addColumn('station_ids', 'text')
+      .addColumn('secret_encrypted', 'text', (c) => c.notNull())
+      .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+
+    await addIdColumn(db.schema.createTable('webhook_deliveries'), dialect)
+      .addColumn('webhook_id', 'bigint', (c) => c.notNull())
+      .addColumn('event_type', 'text', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('next_attempt_at', 'text')
+      .addColumn('last_attempt_at', 'text')
+      .addColumn('response_status', 'integer')
+      .addColumn('last_error', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('webhook_deliveries_webhook_idx').on('webhook_deliveries').columns(['webhook_id', 'id']).execute();
+    await db.schema.createIndex('webhook_deliveries_due_idx').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
+
+    await db.schema
+      .createTable('unknown_id_tags')
+      .addColumn('id_tag', 'text', (c) => c.primaryKey().notNull())
+      .addColumn('first_seen_at', 'text', (c) => c.notNull())
+      .addColumn('last_seen_at', 'text', (c) => c.notNull())
+      .addColumn('last_station_id', 'text', (c) => c.notNull())
+      .addColumn('count', 'integer', (c) => c.notNull().defaultTo(1))
+      .execute();
+
+    await db.schema
+      .createTable('unknown_stations')
+      .addColumn('id', 'text', (c) => c.primaryKey().notNull())
+      .addColumn('first_seen_at', 'text', (c) => c.notNull())
+      .addColumn('last_seen_at', 'text', (c) => c.notNull())
+      .addColumn('last_remote_address', 'text')
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(1))
+      .execute();
+
+    // Transaction lists filter by start date and by token.
+    await db.schema.createIndex('transactions_start_ts_idx').on('transactions').columns(['start_timestamp', 'id']).execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropIndex('transactions_start_ts_idx').execute();
+    for (const table of ['unknown_stations', 'unknown_id_tags', 'webhook_deliveries', 'webhooks', 'api_keys']) {
+      await db.schema.dropTable(table).execute();
+    }
+  },
+};
+
 /** Ordered by name; Kysely's Migrator sorts them the same way. */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_api': api,
 };
 
 const provider: MigrationProvider = {

@@ -129,6 +129,66 @@ export interface MessageLogTable {
   created_at: string;
 }
 
+export interface ApiKeysTable {
+  id: Id;
+  name: string;
+  /** the public part of the key (`pb_<prefix>_<secret>`), to find the row without scanning */
+  prefix: string;
+  /** SHA-256 of the whole key: keys are 256-bit random, so a fast hash is safe (ADR 0005) */
+  key_hash: string;
+  role: 'admin' | 'read';
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface WebhooksTable {
+  id: Id;
+  url: string;
+  description: string | null;
+  /** JSON array of event types, ["*"] for all */
+  event_types: string;
+  /** JSON array of station ids, null for all */
+  station_ids: string | null;
+  /** HMAC signing secret, encrypted at rest with the instance key (ADR 0005) */
+  secret_encrypted: string;
+  active: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Id;
+  webhook_id: number;
+  event_type: string;
+  payload: string; // JSON, exactly the body sent
+  status: 'pending' | 'succeeded' | 'failed';
+  attempts: number;
+  next_attempt_at: string | null;
+  last_attempt_at: string | null;
+  response_status: number | null;
+  last_error: string | null;
+  created_at: string;
+}
+
+/** idTags that chargers presented and Plugboard did not know. */
+export interface UnknownIdTagsTable {
+  id_tag: string;
+  first_seen_at: string;
+  last_seen_at: string;
+  last_station_id: string;
+  count: number;
+}
+
+/** Identities that tried to connect and are not registered (refused with 404). */
+export interface UnknownStationsTable {
+  id: string;
+  first_seen_at: string;
+  last_seen_at: string;
+  last_remote_address: string | null;
+  attempts: number;
+}
+
 export interface Database {
   stations: StationsTable;
   connector_status: ConnectorStatusTable;
@@ -138,6 +198,11 @@ export interface Database {
   orphan_stops: OrphanStopsTable;
   meter_values: MeterValuesTable;
   message_log: MessageLogTable;
+  api_keys: ApiKeysTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  unknown_id_tags: UnknownIdTagsTable;
+  unknown_stations: UnknownStationsTable;
 }
 
 export type Station = Selectable<StationsTable>;

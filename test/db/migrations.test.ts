@@ -121,6 +121,23 @@ const expectedColumns: { [T in keyof Database]: Nullability<Database[T]> } = {
     frame: NN,
     created_at: NN,
   },
+  api_keys: { id: NN, name: NN, prefix: NN, key_hash: NN, role: NN, created_at: NN, last_used_at: N, revoked_at: N },
+  webhooks: { id: NN, url: NN, description: N, event_types: NN, station_ids: N, secret_encrypted: NN, active: NN, created_at: NN, updated_at: NN },
+  webhook_deliveries: {
+    id: NN,
+    webhook_id: NN,
+    event_type: NN,
+    payload: NN,
+    status: NN,
+    attempts: NN,
+    next_attempt_at: N,
+    last_attempt_at: N,
+    response_status: N,
+    last_error: N,
+    created_at: NN,
+  },
+  unknown_id_tags: { id_tag: NN, first_seen_at: NN, last_seen_at: NN, last_station_id: NN, count: NN },
+  unknown_stations: { id: NN, first_seen_at: NN, last_seen_at: NN, last_remote_address: N, attempts: NN },
 };
 
 const expectedIndexes = [
@@ -134,6 +151,9 @@ const expectedIndexes = [
   'meter_values_station_timestamp_idx',
   'message_log_station_idx',
   'message_log_created_at_idx',
+  'webhook_deliveries_webhook_idx',
+  'webhook_deliveries_due_idx',
+  'transactions_start_ts_idx',
 ];
 
 /** This database's tables (PostgreSQL introspection lists every schema's, other tests' included). */
