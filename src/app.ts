@@ -1,5 +1,4 @@
 // Composition root: builds the database, bus, gateway and HTTP server and registers every module.
-import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { Config } from './config.ts';
 import type { AppContext, Module, Services } from './context.ts';
@@ -10,17 +9,19 @@ import { LocalBus } from './bus/local.ts';
 import { OcppDispatcher } from './dispatch.ts';
 import { Gateway, type GatewayOptions } from './gateway/index.ts';
 import { createHttpServer } from './http/server.ts';
+import type { Api } from './http/types.ts';
 import { stationsModule } from './modules/stations/index.ts';
 import { authorizationModule } from './modules/authorization/index.ts';
 import { transactionsModule } from './modules/transactions/index.ts';
 import { messageLogModule } from './modules/messagelog/index.ts';
+import { apiKeysModule } from './modules/apikeys/index.ts';
 
-export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule];
+export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule];
 
 export interface App {
   ctx: AppContext;
   gateway: Gateway;
-  http: FastifyInstance;
+  http: Api;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** ws:// base URL chargers connect to (append /{stationId}), once started */
@@ -124,7 +125,7 @@ export async function createApp(config: Config, opts: { log?: Logger } = {}): Pr
   bus.setCommandTarget({
     callLocal: (stationId, action, payload, timeoutMs) => gateway.get(stationId)?.call(action, payload, { timeoutMs }),
   });
-  const http = createHttpServer(ctx, gateway);
+  const http = await createHttpServer(ctx, gateway, modules);
 
   let httpAddress = '';
   return {
@@ -132,6 +133,12 @@ export async function createApp(config: Config, opts: { log?: Logger } = {}): Pr
     gateway,
     http,
     async start() {
+      const firstKey = await ctx.services.apiKeys.ensureAdminKey();
+      if (firstKey) {
+        // Printed once, on stdout, so the operator can copy it; only its hash is stored.
+        process.stdout.write(`\nPlugboard created an admin API key. Store it now; it is not shown again:\n\n  ${firstKey}\n\n`);
+        log.warn('created the initial admin API key (printed above, once)');
+      }
       await gateway.start();
       httpAddress = await http.listen({ host: config.http.host, port: config.http.port });
       const ocpp = gateway.addresses();

@@ -47,6 +47,20 @@ export interface Config {
     allowConcurrentTx: boolean;
   };
   messageLog: { enabled: boolean; retentionDays: number; maxRowsPerStation: number };
+  api: {
+    /** an admin API key to install at start (e.g. from a secret store); otherwise the first start creates one and prints it once */
+    adminKey: string | null;
+    /** failed authentications per client address and minute before 429 */
+    maxAuthFailuresPerMinute: number;
+  };
+  webhooks: {
+    /** attempts per delivery before it is marked failed */
+    maxAttempts: number;
+    /** per attempt */
+    timeoutSeconds: number;
+  };
+  /** file holding the instance key that encrypts secrets Plugboard must be able to use (webhook signing secrets); created 0600 if missing */
+  secretKeyFile: string;
 }
 
 export const defaultConfig: Config = {
@@ -68,6 +82,9 @@ export const defaultConfig: Config = {
   registration: { unknownStations: 'accept', heartbeatIntervalSeconds: 300, retryIntervalSeconds: 60 },
   authorization: { acceptUnknownIdTags: false, allowConcurrentTx: false },
   messageLog: { enabled: true, retentionDays: 30, maxRowsPerStation: 100_000 },
+  api: { adminKey: null, maxAuthFailuresPerMinute: 20 },
+  webhooks: { maxAttempts: 8, timeoutSeconds: 10 },
+  secretKeyFile: './data/secret.key',
 };
 
 /** Environment variable -> config path. Documented in README.md. */
@@ -100,6 +117,11 @@ export const ENV_VARS: Record<string, string> = {
   PLUGBOARD_MESSAGE_LOG_ENABLED: 'messageLog.enabled',
   PLUGBOARD_MESSAGE_LOG_RETENTION_DAYS: 'messageLog.retentionDays',
   PLUGBOARD_MESSAGE_LOG_MAX_ROWS_PER_STATION: 'messageLog.maxRowsPerStation',
+  PLUGBOARD_ADMIN_API_KEY: 'api.adminKey',
+  PLUGBOARD_MAX_AUTH_FAILURES_PER_MINUTE: 'api.maxAuthFailuresPerMinute',
+  PLUGBOARD_WEBHOOK_MAX_ATTEMPTS: 'webhooks.maxAttempts',
+  PLUGBOARD_WEBHOOK_TIMEOUT_SECONDS: 'webhooks.timeoutSeconds',
+  PLUGBOARD_SECRET_KEY_FILE: 'secretKeyFile',
 };
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 };
@@ -108,7 +130,7 @@ const host = { type: 'string', minLength: 1 };
 const schema = {
   type: 'object',
   additionalProperties: false,
-  required: ['ocpp', 'http', 'database', 'log', 'registration', 'authorization', 'messageLog'],
+  required: ['ocpp', 'http', 'database', 'log', 'registration', 'authorization', 'messageLog', 'api', 'webhooks', 'secretKeyFile'],
   properties: {
     ocpp: {
       type: 'object',
@@ -180,6 +202,23 @@ const schema = {
         maxRowsPerStation: { type: 'integer', minimum: 100 },
       },
     },
+    api: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        adminKey: { type: ['string', 'null'], minLength: 24 },
+        maxAuthFailuresPerMinute: { type: 'integer', minimum: 1 },
+      },
+    },
+    webhooks: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxAttempts: { type: 'integer', minimum: 1, maximum: 50 },
+        timeoutSeconds: { type: 'integer', minimum: 1, maximum: 120 },
+      },
+    },
+    secretKeyFile: { type: 'string', minLength: 1 },
   },
 };
 
@@ -204,7 +243,7 @@ function merge(base: Json, over: Json): Json {
 /** Env values are strings; turn them into the type the schema expects at that path. */
 function coerce(path: string, raw: string): unknown {
   const current = path.split('.').reduce<unknown>((o, k) => (isObject(o) ? o[k] : undefined), defaultConfig);
-  if (raw === '' && (path === 'database.url' || path === 'ocpp.tls.caFile')) return null;
+  if (raw === '' && (path === 'database.url' || path === 'ocpp.tls.caFile' || path === 'api.adminKey')) return null;
   if (typeof current === 'number' || /port$|Seconds$|Bytes$|Size$|Profile$|PerMinute$|Days$|PerStation$/.test(path)) {
     const n = Number(raw);
     if (!Number.isFinite(n)) throw new ConfigError(`${path}: expected a number, got "${raw}"`);

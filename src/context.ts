@@ -11,12 +11,15 @@ import type { StationsService } from './modules/stations/service.ts';
 import type { AuthorizationService } from './modules/authorization/service.ts';
 import type { TransactionsService } from './modules/transactions/service.ts';
 import type { MessageLogService } from './modules/messagelog/service.ts';
+import type { ApiKeysService } from './modules/apikeys/service.ts';
+import type { Api } from './http/types.ts';
 
 export interface Services {
   stations: StationsService;
   authorization: AuthorizationService;
   transactions: TransactionsService;
   messageLog: MessageLogService;
+  apiKeys: ApiKeysService;
 }
 
 export interface AppContext {
@@ -34,6 +37,8 @@ export interface AppContext {
 export interface Module {
   name: string;
   register(ctx: AppContext): void | Promise<void>;
+  /** its REST endpoints, mounted under /api/v1 */
+  routes?(api: Api, ctx: AppContext): void | Promise<void>;
   /** stops timers; called before the database closes */
   stop?(ctx: AppContext): void | Promise<void>;
 }

@@ -1,19 +1,70 @@
-// The admin-side HTTP server (Fastify): health, metrics, and (from the API issue on) the REST
-// API and dashboard. It listens separately from the charger port so it can stay private.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+// The admin-side HTTP server (Fastify): the REST API under /api/v1 with its OpenAPI document
+// (generated from the route schemas) and docs page, health and metrics. It listens separately
+// from the charger port so it can stay private.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
-import type { AppContext } from '../context.ts';
+import type { AppContext, Module } from '../context.ts';
+import { toErrorResponse } from './errors.ts';
+import { authHook } from './auth.ts';
+import { ErrorBody } from './schemas.ts';
+import type { Api } from './types.ts';
 
 export interface LiveConnections {
   readonly size: number;
 }
 
-export function createHttpServer(ctx: AppContext, connections: LiveConnections): FastifyInstance {
-  // Request logging at info would log every scrape of /metrics; the HTTP side logs warnings and errors.
-  const app = Fastify({ loggerInstance: ctx.log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger });
-  const startedAt = Date.now();
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-  app.get('/health', async (_req, reply) => {
+export async function createHttpServer(ctx: AppContext, connections: LiveConnections, modules: Module[]): Promise<Api> {
+  // Request logging at info would log every scrape of /metrics; the HTTP side logs warnings and errors.
+  const app = Fastify({
+    loggerInstance: ctx.log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+    // An integrator's X-Request-Id is kept (when it is sane), else one is made; it is echoed back.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    bodyLimit: 10 * 1024 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.setErrorHandler((err, req, reply) => {
+    const { status, body, log } = toErrorResponse(err, req.id);
+    if (log) req.log.error({ err, requestId: req.id, url: req.url }, 'request failed');
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}`, requestId: req.id }),
+  );
+  app.addSchema(ErrorBody);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Plugboard API', version: '1', description: 'OCPP central system: stations, tokens, transactions, commands to chargers, events.' },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ apiKey: [] }, { bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/api/v1/openapi.json', { config: { role: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  app.get('/health', { config: { role: 'public' }, schema: { hide: true } }, async (_req, reply) => {
     let database = 'ok';
     try {
       await sql`select 1`.execute(ctx.db.kysely);
@@ -26,14 +77,21 @@ export function createHttpServer(ctx: AppContext, connections: LiveConnections):
       database,
       databaseDialect: ctx.db.dialect,
       connectedChargers: connections.size,
-      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      uptimeSeconds: Math.round(process.uptime()),
     });
   });
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', { config: { role: 'public' }, schema: { hide: true } }, async (_req, reply) => {
     ctx.metrics.connectedChargers.set(connections.size);
     return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });
 
-  return app;
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', authHook(ctx));
+      for (const m of modules) await m.routes?.(api as Api, ctx);
+    },
+    { prefix: '/api/v1' },
+  );
+  return app as Api;
 }

@@ -11,6 +11,9 @@ import { loadConfig, type Config, type DeepPartial } from '../../src/config.ts';
 import { createApp, type App } from '../../src/app.ts';
 import { SimulatedCharger, type SimulatorOptions } from '../../src/simulator/charger.ts';
 
+/** The admin API key every test app is started with. */
+export const ADMIN_KEY = 'pb_test_admin_key_0123456789abcdefghij';
+
 export const usingPostgres = Boolean(process.env.DATABASE_URL);
 export const backend = usingPostgres ? 'postgres' : 'sqlite';
 
@@ -20,6 +23,8 @@ export interface TestApp extends App {
   databaseUrl: string | null;
   sqlitePath: string;
   charger(stationId: string, opts?: Partial<SimulatorOptions>): SimulatedCharger;
+  /** an HTTP request to the API with the admin key (or `key`, or none with key: null); JSON in and out */
+  request(method: string, path: string, opts?: { body?: unknown; key?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers; text: string }>;
   cleanup(): Promise<void>;
 }
 
@@ -71,6 +76,8 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
         http: { host: '127.0.0.1', port: 0 },
         database: { url: databaseUrl, sqlitePath, poolSize: 5 },
         log: { level: 'silent' },
+        api: { adminKey: ADMIN_KEY },
+        secretKeyFile: join(dir, 'secret.key'),
       },
       (opts.config ?? {}) as Record<string, unknown>,
     ) as DeepPartial<Config>,
@@ -88,6 +95,21 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       const cp = new SimulatedCharger({ url: app.ocppUrl(), stationId, ...o });
       chargers.push(cp);
       return cp;
+    },
+    async request(method: string, path: string, o: { body?: unknown; key?: string | null; headers?: Record<string, string> } = {}) {
+      const headers: Record<string, string> = { ...o.headers };
+      const key = o.key === undefined ? ADMIN_KEY : o.key;
+      if (key !== null) headers['x-api-key'] = key;
+      let body: string | undefined;
+      if (o.body !== undefined) {
+        body = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const res = await fetch(`${app.httpUrl()}${path}`, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = text;
+      if ((res.headers.get('content-type') ?? '').includes('application/json') && text) parsed = JSON.parse(text);
+      return { status: res.status, body: parsed as any, headers: res.headers, text };
     },
     async cleanup() {
       if (cleaned) return;
