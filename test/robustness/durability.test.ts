@@ -223,3 +223,46 @@ test('SIGKILL during a burst of StopTransactions: every acknowledged stop is sto
 
   await server.kill('SIGTERM');
 });
+
+test('SIGKILL during a burst of MeterValues: every acknowledged sample is stored, with its transaction', async (t) => {
+  const db = await isolatedDatabase();
+  t.after(() => db.drop());
+  const server = await startServer(t, db);
+  const chargers = await connectFleet(server);
+  const txIds = await Promise.all(chargers.map(async (cp) => (await sendStart(cp, startSpec(cp.stationId, 0))).transactionId));
+
+  // Besides the energy register, each MeterValues carries a power sample whose value names it
+  // (charger index * 1e6 + n), so a stored row proves which request landed.
+  const sent: Array<{ charger: number; value: string }> = [];
+  const requests: Array<() => Promise<unknown>> = [];
+  for (let n = 0; n < TX_PER_CHARGER; n++) {
+    chargers.forEach((cp, c) => {
+      const value = String(c * 1_000_000 + n);
+      sent.push({ charger: c, value });
+      const sampledValue = [
+        { value: String(1_000_000 + n), measurand: 'Energy.Active.Import.Register', unit: 'Wh' },
+        { value, measurand: 'Power.Active.Import', unit: 'W' },
+      ];
+      const payload = { connectorId: 1, transactionId: txIds[c], meterValue: [{ timestamp: new Date(BASE_TIME + n * 1000).toISOString(), sampledValue }] };
+      requests.push(() => cp.call('MeterValues', payload));
+    });
+  }
+  const acked = await burstAndKill(server, requests, KILL_AFTER);
+  assert.ok(acked.size >= KILL_AFTER, `${acked.size} acknowledged`);
+  assert.ok(acked.size < TOTAL, `the kill came mid-burst (${acked.size} of ${TOTAL} acknowledged)`);
+
+  const reopened = await db.open();
+  t.after(() => reopened.close());
+  const rows = await reopened.kysely
+    .selectFrom('meter_values')
+    .select(['station_id', 'value', 'transaction_id'])
+    .where('measurand', '=', 'Power.Active.Import')
+    .execute();
+  const stored = new Set(rows.map((r) => `${r.station_id}|${r.value}|${Number(r.transaction_id)}`));
+  for (const i of acked.keys()) {
+    const { charger, value } = sent[i];
+    const stationId = chargers[charger].stationId;
+    assert.ok(stored.has(`${stationId}|${value}|${txIds[charger]}`), `MeterValues ${stationId} value ${value} was acknowledged but is not stored`);
+  }
+  assert.ok(rows.length >= acked.size);
+});

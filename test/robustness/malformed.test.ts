@@ -260,6 +260,24 @@ test('a frame over ocpp.maxFrameBytes closes that charger with 1009; a charger c
   await assertHeartbeatAnswered(again);
 });
 
+test('the frame limit counts a fragmented message whole: small fragments adding up to too much close with 1009', async (t) => {
+  const maxFrameBytes = 2048;
+  const app = await startOpenApp({ ocpp: { maxFrameBytes } });
+  t.after(() => app.cleanup());
+  const cp = await openCharger(app, 'FRAGMENTS');
+  // RFC 6455 §5.4: one message in several frames. Under the limit it is an ordinary CALL.
+  const heartbeat = JSON.stringify([2, 'f1', 'Heartbeat', {}]);
+  const answer = cp.nextFrame();
+  cp.ws!.send(heartbeat.slice(0, 10), { fin: false });
+  cp.ws!.send(heartbeat.slice(10), { fin: true });
+  assert.deepEqual((JSON.parse(await answer) as unknown[]).slice(0, 2), [3, 'f1']);
+
+  const closed = cp.closed();
+  const big = JSON.stringify([2, 'f2', 'DataTransfer', { vendorId: 'v', data: 'x'.repeat(3 * maxFrameBytes) }]);
+  for (let i = 0; i < big.length; i += 1000) cp.ws!.send(big.slice(i, i + 1000), { fin: i + 1000 >= big.length });
+  assert.deepEqual(await closed, { code: 1009, reason: `message larger than ${maxFrameBytes} bytes` });
+});
+
 test('a text frame that is not valid UTF-8 closes that charger with 1007; others carry on', async (t) => {
   const app = await startOpenApp();
   t.after(() => app.cleanup());
