@@ -15,8 +15,9 @@ import { authorizationModule } from './modules/authorization/index.ts';
 import { transactionsModule } from './modules/transactions/index.ts';
 import { messageLogModule } from './modules/messagelog/index.ts';
 import { apiKeysModule } from './modules/apikeys/index.ts';
+import { commandsModule } from './modules/commands/index.ts';
 
-export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule];
+export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule];
 
 export interface App {
   ctx: AppContext;
