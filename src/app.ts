@@ -16,8 +16,9 @@ import { transactionsModule } from './modules/transactions/index.ts';
 import { messageLogModule } from './modules/messagelog/index.ts';
 import { apiKeysModule } from './modules/apikeys/index.ts';
 import { commandsModule } from './modules/commands/index.ts';
+import { eventsModule } from './modules/events/index.ts';
 
-export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule];
+export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule];
 
 export interface App {
   ctx: AppContext;
@@ -84,8 +85,6 @@ export async function createApp(config: Config, opts: { log?: Logger } = {}): Pr
   const { ctx } = core;
   const { log, bus, metrics } = ctx;
 
-  const logFailure = (what: string, stationId: string) => (err: unknown) => log.error({ err, stationId }, what);
-
   const gateway = new Gateway({
     listeners: listenersOf(config),
     pathPrefix: config.ocpp.path,
@@ -98,13 +97,13 @@ export async function createApp(config: Config, opts: { log?: Logger } = {}): Pr
     onCall: (conn, action, payload) => ctx.ocpp16.dispatch({ stationId: conn.identity, log }, action, payload),
     onConnected(conn) {
       metrics.connectedChargers.inc();
-      ctx.services.stations.onConnected(conn.identity, conn.protocol).catch(logFailure('recording the connection failed', conn.identity));
+      ctx.services.stations.onConnected(conn.identity, conn.protocol);
       bus.publish({ type: 'station.connected', stationId: conn.identity, at: new Date().toISOString(), protocol: conn.protocol, remoteAddress: conn.remoteAddress });
     },
     onDisconnected(conn, info) {
       metrics.connectedChargers.dec();
       // A replaced connection is not an outage: the charger is still online on its new socket.
-      if (!info.replaced) ctx.services.stations.onDisconnected(conn.identity).catch(logFailure('recording the disconnection failed', conn.identity));
+      if (!info.replaced) ctx.services.stations.onDisconnected(conn.identity);
       bus.publish({ type: 'station.disconnected', stationId: conn.identity, at: new Date().toISOString(), code: info.code, reason: info.reason, replaced: info.replaced });
     },
     onFrame(conn, direction, text, info) {
@@ -126,6 +125,7 @@ export async function createApp(config: Config, opts: { log?: Logger } = {}): Pr
   bus.setCommandTarget({
     callLocal: (stationId, action, payload, timeoutMs) => gateway.get(stationId)?.call(action, payload, { timeoutMs }),
   });
+  ctx.services.stations.useConnections(gateway);
   const http = await createHttpServer(ctx, gateway, modules);
 
   let httpAddress = '';

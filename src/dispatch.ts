@@ -15,6 +15,21 @@ type Handler<A extends ChargerAction> = (req: ChargerToCentral[A]['req'], sessio
 /** Decides whether a charger may send this action now; throws OcppError to refuse. */
 export type Gate = (session: OcppSession, action: string) => void | Promise<void>;
 
+// The 1.6 schemas give these integers no maximum; the database does (connector ids are int4,
+// meter registers int8). A value past that is answered as a property violation instead of
+// failing in the database as an InternalError that the charger would retry forever.
+const INT_LIMITS: Record<string, number> = { connectorId: 2_147_483_647, meterStart: Number.MAX_SAFE_INTEGER, meterStop: Number.MAX_SAFE_INTEGER };
+
+function checkStorableIntegers(payload: unknown): void {
+  if (typeof payload !== 'object' || payload === null) return;
+  for (const [field, max] of Object.entries(INT_LIMITS)) {
+    const v = (payload as Record<string, unknown>)[field];
+    if (typeof v === 'number' && Math.abs(v) > max) {
+      throw new OcppError('PropertyConstraintViolation', `${field} ${v} is out of range (at most ${max})`);
+    }
+  }
+}
+
 export class OcppDispatcher {
   #handlers = new Map<string, Handler<any>>();
   #gate: Gate | null = null;
@@ -38,6 +53,7 @@ export class OcppDispatcher {
     // ("Requested Action is recognized but not supported by the receiver").
     if (!handler) throw new OcppError('NotSupported', `${action} is not supported by this central system`);
     if (this.#gate) await this.#gate(session, action);
+    checkStorableIntegers(payload);
     return handler(payload as never, session);
   }
 }

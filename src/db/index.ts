@@ -2,12 +2,13 @@
 // two write paths every module uses: write() (awaited, group-committed) and appendLater()
 // (buffered, fire-and-forget). Conventions: ADR 0002.
 import { Kysely, sql } from 'kysely';
-import type { Insertable, Transaction } from 'kysely';
+import type { Insertable, Transaction, Updateable } from 'kysely';
 import type { Logger } from 'pino';
 import { AppendBuffer } from './append-buffer.ts';
 import type { AppendStats } from './append-buffer.ts';
 import type { DialectName } from './ddl.ts';
 import { GroupCommitter } from './group-commit.ts';
+import { CoalescingUpdates } from './coalescing-updates.ts';
 import type { GroupCommitStats } from './group-commit.ts';
 import { migrateToLatest } from './migrations.ts';
 import { createPostgresDialect } from './postgres.ts';
@@ -43,6 +44,11 @@ export interface Db {
    * flushMs or maxRows; flush() forces it. Never throws into the caller; failures are logged.
    */
   appendLater<T extends keyof Database>(table: T, row: Insertable<Database[T]>): void;
+  /**
+   * For "latest value wins" updates nobody waits for (liveness timestamps): merged per row and
+   * written within about flushMs, outside the group-commit batches (see coalescing-updates.ts).
+   */
+  updateLater<T extends keyof Database>(table: T, keyColumn: string, key: string | number, patch: Updateable<Database[T]>): void;
   /** Stores every row appended so far and waits for every write queued so far. */
   flush(): Promise<void>;
   /** Flushes, then closes. write() rejects from the moment close() is called. */
@@ -112,6 +118,8 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
     log,
   });
 
+  const updates = new CoalescingUpdates<Database>(kysely, (fn) => committer.enqueue(fn), { dialect, flushMs: 250, log });
+
   let closing = false;
   let closed: Promise<void> | undefined;
   log.info({ dialect, path: dialect === 'sqlite' ? opts.sqlitePath : undefined }, 'database opened');
@@ -126,13 +134,18 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
     appendLater(table, row) {
       appender.append(table, row);
     },
+    updateLater(table, keyColumn, key, patch) {
+      if (!closing) updates.update(table, keyColumn, key, patch);
+    },
     async flush() {
+      await updates.flush();
       await appender.flush();
       await committer.drain();
     },
     close() {
       closing = true;
       closed ??= (async () => {
+        await updates.flush();
         await appender.close();
         await committer.idle();
         await kysely.destroy();

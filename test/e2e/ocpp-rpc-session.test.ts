@@ -155,6 +155,8 @@ test('ocpp-rpc (strict mode, Basic auth) runs a full session and every frame we 
   assert.deepEqual(failures, [], 'ocpp-rpc found no schema violation in what we sent');
 
   // --- what the operator sees in the database ---
+  // Connection timestamps and the negotiated protocol are coalesced writes (within ~250 ms).
+  await app.ctx.db.flush();
   const db = app.ctx.db.kysely;
   const station = await db.selectFrom('stations').selectAll().where('id', '=', STATION).executeTakeFirstOrThrow();
   assert.deepEqual(

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
-import { startOpenApp, eventually, usingPostgres, type TestApp } from '../helpers/app.ts';
+import { startOpenApp, eventually, type TestApp } from '../helpers/app.ts';
 import { assertHeartbeatAnswered, exchange } from '../fixtures/raw-frames.ts';
 
 const now = () => new Date().toISOString();
@@ -341,12 +341,8 @@ test('good and bad frames sent back to back each get exactly one answer, matched
 // charger migrated from another central system, or one with a long-lived meter, sends these.
 // StopTransaction and MeterValues must never be refused (OCPP 1.6 §4.10, DESIGN.md): the
 // charger would resend them forever.
-const PG_INT4_BUG =
-  'bug: on PostgreSQL transactions.id is int4 (SERIAL) and the service queries it with the ' +
-  "charger's transactionId unchecked, so an id > 2147483647 fails the query " +
-  '("out of range for type integer") and the charger gets InternalError instead of an orphan stop';
 
-test('a StopTransaction for a transactionId beyond 32 bits is answered and kept as an orphan stop', { todo: usingPostgres ? PG_INT4_BUG : false }, async (t) => {
+test('a StopTransaction for a transactionId beyond 32 bits is answered and kept as an orphan stop', async (t) => {
   const app = await startOpenApp();
   t.after(() => app.cleanup());
   const cp = await openCharger(app, 'BIG-IDS');
@@ -357,7 +353,7 @@ test('a StopTransaction for a transactionId beyond 32 bits is answered and kept 
   assert.equal(Number(rows[0].reported_transaction_id), 3_000_000_000);
 });
 
-test('MeterValues naming a transactionId beyond 32 bits are answered and stored', { todo: usingPostgres ? PG_INT4_BUG : false }, async (t) => {
+test('MeterValues naming a transactionId beyond 32 bits are answered and stored', async (t) => {
   const app = await startOpenApp();
   t.after(() => app.cleanup());
   const cp = await openCharger(app, 'BIG-IDS');

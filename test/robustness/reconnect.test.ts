@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
-import { eventually, startOpenApp, startTestApp, usingPostgres, type TestApp } from '../helpers/app.ts';
+import { eventually, startOpenApp, startTestApp, type TestApp } from '../helpers/app.ts';
 import { REPLACED_CODE, REPLACED_REASON } from '../../src/gateway/index.ts';
 import type { SimulatedCharger, SimulatorOptions } from '../../src/simulator/charger.ts';
 
@@ -169,15 +169,8 @@ test('20 chargers reconnecting 20 times each, all at once, end with one working 
   await assertNoOutageRecorded(app, ids);
 });
 
-const PG_DEADLOCK_BUG =
-  'bug: on PostgreSQL, group-commit batches run concurrently (maxConcurrentBatches up to 4) and ' +
-  'each updates stations rows (onConnected last_connected_at, Heartbeat last_seen_at, boot) in ' +
-  'whatever order the writes were queued, so two batches touching the same stations in opposite ' +
-  'orders deadlock; PostgreSQL needs deadlock_timeout (1 s) to notice, and every write queued ' +
-  'behind them (StartTransaction and StopTransaction answers included) waits that long, again ' +
-  'for each deadlock';
 
-test('a reconnect storm of 20 chargers does not stall the database: every Heartbeat right after it is answered within a second', { todo: usingPostgres ? PG_DEADLOCK_BUG : false }, async (t) => {
+test('a reconnect storm of 20 chargers does not stall the database: every Heartbeat right after it is answered within a second', async (t) => {
   const app = await startOpenApp();
   t.after(() => app.cleanup());
   const ids = Array.from({ length: 20 }, (_, i) => `STALL-${String(i).padStart(2, '0')}`);

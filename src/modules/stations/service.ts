@@ -8,6 +8,7 @@ import type { CentralAction, CentralToCharger } from '../../protocol/ocpp16.ts';
 import * as store from './store.ts';
 import { VerifiedCredentials } from './verified-credentials.ts';
 import { toIsoTimestamp } from '../../time.ts';
+import type { SortKey } from './list-query.ts';
 
 export type RegistrationStatus = Station['registration_status'];
 
@@ -39,6 +40,29 @@ export interface StatusReport {
   vendorId?: string;
   vendorErrorCode?: string;
   timestamp?: string;
+}
+
+/**
+ * What the stations service may ask about live charger connections. app.ts passes the gateway;
+ * without one (CLI commands) no charger counts as connected.
+ */
+export interface Connections {
+  get(stationId: string): { close(code?: number, reason?: string): void } | undefined;
+}
+
+export interface StationUpdateInput {
+  /** a new Basic-auth password; null removes it */
+  password?: string | null;
+  /** null = the configured default applies */
+  securityProfile?: number | null;
+  registrationStatus?: RegistrationStatus;
+}
+
+export class StationExistsError extends Error {
+  constructor(stationId: string) {
+    super(`station ${stationId} already exists`);
+    this.name = 'StationExistsError';
+  }
 }
 
 export interface NewStationInput {
@@ -83,8 +107,15 @@ export function createStationsService(ctx: AppContext) {
   const db = ctx.db;
   const verified = new VerifiedCredentials();
   const vendorHandlers = new Map<string, VendorHandler>();
-  /** Unknown identities refused at the door, for the operator (most recent attempt per identity). */
-  const unknownAttempts = new Map<string, { at: string; remoteAddress: string; count: number }>();
+  /**
+   * Unknown identities refused at the door, for the operator (most recent attempt per identity).
+   * They are stored in unknown_stations, but at most once per UNKNOWN_WRITE_MS per identity:
+   * attempts in between are counted here (`unwritten`) and added by the next write, so a
+   * charger (or an attacker) knocking in a loop cannot turn every attempt into a database write.
+   */
+  const unknownAttempts = new Map<string, { firstAt: string; at: string; remoteAddress: string; count: number; unwritten: number; writtenAt: number }>();
+  const UNKNOWN_WRITE_MS = 60_000;
+  let connections: Connections = { get: () => undefined };
   /**
    * Registration status of the stations seen by this process, so the per-message gate costs no
    * query. Refreshed from the database at every connect and BootNotification (a status changed
@@ -129,15 +160,57 @@ export function createStationsService(ctx: AppContext) {
     return { ok: true };
   }
 
+  /** The attempts counted since the identity's last write, as a row to add; resets the count. */
+  function takeUnwritten(id: string): store.UnknownStationAttempts | null {
+    const a = unknownAttempts.get(id);
+    if (!a || a.unwritten === 0) return null;
+    const row = { id, firstAt: a.firstAt, at: a.at, remoteAddress: a.remoteAddress, attempts: a.unwritten };
+    a.unwritten = 0;
+    return row;
+  }
+
+  function noteUnknownAttempt(identity: string, remoteAddress: string): void {
+    const now = ctx.now();
+    const at = now.toISOString();
+    let a = unknownAttempts.get(identity);
+    if (!a) {
+      if (unknownAttempts.size >= 10_000) unknownAttempts.delete(unknownAttempts.keys().next().value!);
+      a = { firstAt: at, at, remoteAddress, count: 0, unwritten: 0, writtenAt: 0 };
+      unknownAttempts.set(identity, a);
+    }
+    a.at = at;
+    a.remoteAddress = remoteAddress;
+    a.count++;
+    a.unwritten++;
+    if (now.getTime() - a.writtenAt < UNKNOWN_WRITE_MS) return;
+    a.writtenAt = now.getTime();
+    const row = takeUnwritten(identity)!;
+    db.write((trx) => store.recordUnknownStation(trx, row)).catch((err) => ctx.log.error({ err, stationId: identity }, 'recording an unknown charger failed'));
+  }
+
+  /** Writes the attempts counted since each identity's last write (before listing, and at shutdown). */
+  async function flushUnknownAttempts(): Promise<void> {
+    const rows = [...unknownAttempts.keys()].map(takeUnwritten).filter((r) => r !== null);
+    if (rows.length === 0) return;
+    await db.write(async (trx) => {
+      for (const row of rows) await store.recordUnknownStation(trx, row);
+    });
+  }
+
+  /** The freshest sign of life: the in-memory one may not be written yet. */
+  function withLastSeen(row: Station): Station {
+    const seen = lastSeen.get(row.id);
+    if (seen && (!row.last_seen_at || seen.at > row.last_seen_at)) row.last_seen_at = seen.at;
+    return row;
+  }
+
   const service = {
     /** Decides whether a charger may open its OCPP connection (security profiles 0, 1 and 2). */
     async authenticate(req: AuthRequest): Promise<AuthResult> {
       let station = await store.getStation(db.kysely, req.identity);
       if (!station) {
         if (!ctx.config.ocpp.allowUnsecured) {
-          const prev = unknownAttempts.get(req.identity);
-          unknownAttempts.set(req.identity, { at: iso(), remoteAddress: req.remoteAddress, count: (prev?.count ?? 0) + 1 });
-          if (unknownAttempts.size > 10_000) unknownAttempts.delete(unknownAttempts.keys().next().value!);
+          noteUnknownAttempt(req.identity, req.remoteAddress);
           // OCPP-J 1.6 §3.2: an unknown identity SHOULD be answered with 404.
           return { ok: false, status: 404, reason: 'unknown charge point' };
         }
@@ -165,23 +238,26 @@ export function createStationsService(ctx: AppContext) {
         return;
       }
       lastSeen.set(stationId, { at, writtenAt: now.getTime() });
-      db.write((trx) => store.updateStation(trx, stationId, { last_seen_at: at })).catch((err) => ctx.log.error({ err, stationId }, 'recording last_seen_at failed'));
+      db.updateLater('stations', 'id', stationId, { last_seen_at: at });
     },
 
+    /** This process's view of the unknown identities (count since start); the API lists the stored ones. */
     unknownAttempts(): Array<{ stationId: string; at: string; remoteAddress: string; count: number }> {
-      return [...unknownAttempts].map(([stationId, a]) => ({ stationId, ...a }));
+      return [...unknownAttempts].map(([stationId, a]) => ({ stationId, at: a.at, remoteAddress: a.remoteAddress, count: a.count }));
     },
 
-    async onConnected(stationId: string, protocol: string): Promise<void> {
+    // Connection timestamps are "latest value wins" and nobody waits for them: coalesced
+    // updates, which also keeps reconnect storms from deadlocking write batches on PostgreSQL.
+    onConnected(stationId: string, protocol: string): void {
       const at = iso();
-      await db.write((trx) => store.updateStation(trx, stationId, { last_connected_at: at, ocpp_protocol: protocol, updated_at: at }));
+      db.updateLater('stations', 'id', stationId, { last_connected_at: at, ocpp_protocol: protocol, updated_at: at });
     },
 
-    async onDisconnected(stationId: string): Promise<void> {
+    onDisconnected(stationId: string): void {
       const at = iso();
       const seen = lastSeen.get(stationId);
       lastSeen.delete(stationId);
-      await db.write((trx) => store.updateStation(trx, stationId, { last_disconnected_at: at, updated_at: at, ...(seen ? { last_seen_at: seen.at } : {}) }));
+      db.updateLater('stations', 'id', stationId, { last_disconnected_at: at, updated_at: at, ...(seen ? { last_seen_at: seen.at } : {}) });
     },
 
     /** BootNotification: stores what the charger says about itself, answers with its registration status. */
@@ -216,7 +292,7 @@ export function createStationsService(ctx: AppContext) {
 
     async heartbeat(stationId: string): Promise<{ currentTime: string }> {
       const at = iso();
-      await db.write((trx) => store.updateStation(trx, stationId, { last_seen_at: at }));
+      service.noteActivity(stationId);
       ctx.bus.publish({ type: 'station.heartbeat', stationId, at });
       return { currentTime: at };
     },
@@ -314,11 +390,109 @@ export function createStationsService(ctx: AppContext) {
     },
 
     // Operator side (CLI now, REST API later).
+    /** Pre-registers a station; StationExistsError if the id is taken. It leaves the unknown-stations list. */
     async create(input: NewStationInput): Promise<Station> {
       const hash = input.password ? await hashSecret(input.password) : null;
       const row = newStationRow(input.id, input.registrationStatus ?? 'Accepted', hash, input.securityProfile ?? null);
-      await db.write((trx) => store.insertStation(trx, row));
+      const inserted = await db.write(async (trx) => {
+        if (!(await store.insertStationIfNew(trx, row))) return false;
+        await store.deleteUnknownStation(trx, input.id);
+        return true;
+      });
+      if (!inserted) throw new StationExistsError(input.id);
+      unknownAttempts.delete(input.id);
+      statusCache.delete(input.id);
       return (await store.getStation(db.kysely, input.id))!;
+    },
+
+    /**
+     * Changes password, security profile and registration status in one write. A password set on
+     * a profile-0 station lifts it to profile 1 unless a profile is given (see setPassword).
+     */
+    async update(stationId: string, input: StationUpdateInput): Promise<Station> {
+      const station = await store.getStation(db.kysely, stationId);
+      if (!station) throw new StationNotFoundError(stationId);
+      const patch: Parameters<typeof store.updateStation>[2] = { updated_at: iso() };
+      if (input.password !== undefined) {
+        patch.password_hash = input.password ? await hashSecret(input.password) : null;
+        if (input.password && station.security_profile === 0) patch.security_profile = 1;
+      }
+      if (input.securityProfile !== undefined) patch.security_profile = input.securityProfile;
+      if (input.registrationStatus !== undefined) patch.registration_status = input.registrationStatus;
+      const n = await db.write((trx) => store.updateStation(trx, stationId, patch));
+      if (n === 0) throw new StationNotFoundError(stationId);
+      if (input.password !== undefined) verified.forget(stationId);
+      if (input.registrationStatus !== undefined) statusCache.set(stationId, input.registrationStatus);
+      return withLastSeen((await store.getStation(db.kysely, stationId))!);
+    },
+
+    /**
+     * Deletes a station and its current connector states (its transactions, history and message
+     * log stay: they are records of what happened). A live connection is closed: the charger is
+     * not registered any more, and its next attempt lands in the unknown-stations list.
+     */
+    async remove(stationId: string): Promise<boolean> {
+      const n = await db.write(async (trx) => {
+        const deleted = await store.deleteStation(trx, stationId);
+        if (deleted > 0) await store.deleteConnectorStatuses(trx, stationId);
+        return deleted;
+      });
+      if (n === 0) return false;
+      statusCache.delete(stationId);
+      lastSeen.delete(stationId);
+      verified.forget(stationId);
+      connections.get(stationId)?.close(1008, 'station deleted');
+      return true;
+    },
+
+    /** Live connection state comes from here (the gateway in a running server). */
+    useConnections(c: Connections): void {
+      connections = c;
+    },
+
+    isConnected(stationId: string): boolean {
+      return connections.get(stationId) !== undefined;
+    },
+
+    /** A page of stations, the `connected` filter applied against the live connections. */
+    async listPage(filter: store.StationFilter & { connected?: boolean }, sort: SortKey[], page: { limit: number; offset: number }): Promise<{ items: Station[]; total: number }> {
+      if (filter.connected === undefined) {
+        const [items, total] = await Promise.all([store.listStationsPage(db.kysely, filter, sort, page), store.countStations(db.kysely, filter)]);
+        return { items: items.map(withLastSeen), total };
+      }
+      // Connection state lives in memory, not in a column: filter the ordered ids, then load the page.
+      const ids = (await store.listStationIds(db.kysely, filter, sort)).filter((id) => service.isConnected(id) === filter.connected);
+      const pageIds = ids.slice(page.offset, page.offset + page.limit);
+      const byId = new Map((await store.getStationsByIds(db.kysely, pageIds)).map((s) => [s.id, s]));
+      return { items: pageIds.flatMap((id) => (byId.has(id) ? [withLastSeen(byId.get(id)!)] : [])), total: ids.length };
+    },
+
+    /** Current connector statuses of several stations, grouped by station id. */
+    async connectorStatusesOf(stationIds: string[]) {
+      const grouped = new Map<string, Awaited<ReturnType<typeof store.connectorStatusesOf>>>();
+      for (const row of await store.connectorStatusesOf(db.kysely, stationIds)) {
+        const list = grouped.get(row.station_id) ?? [];
+        list.push(row);
+        grouped.set(row.station_id, list);
+      }
+      return grouped;
+    },
+
+    async statusHistoryPage(filter: store.HistoryFilter, sort: SortKey[], page: { limit: number; offset: number }) {
+      const [items, total] = await Promise.all([store.statusHistoryPage(db.kysely, filter, sort, page), store.countStatusHistory(db.kysely, filter)]);
+      return { items, total };
+    },
+
+    /** Identities that tried to connect while unknown, as stored (pending counts written first). */
+    async unknownStationsPage(sort: SortKey[], page: { limit: number; offset: number }) {
+      await flushUnknownAttempts();
+      const [items, total] = await Promise.all([store.unknownStationsPage(db.kysely, sort, page), store.countUnknownStations(db.kysely)]);
+      return { items, total };
+    },
+
+    /** Stores what is still only counted in memory; called before the database closes. */
+    stop(): Promise<void> {
+      return flushUnknownAttempts();
     },
 
     /**
@@ -344,9 +518,7 @@ export function createStationsService(ctx: AppContext) {
     /** The station as stored, with the most recent sign of life (which may not be written yet). */
     async get(stationId: string): Promise<Station | undefined> {
       const row = await store.getStation(db.kysely, stationId);
-      const seen = lastSeen.get(stationId);
-      if (row && seen && (!row.last_seen_at || seen.at > row.last_seen_at)) row.last_seen_at = seen.at;
-      return row;
+      return row && withLastSeen(row);
     },
     list() {
       return store.listStations(db.kysely);

@@ -9,6 +9,8 @@ import * as store from './store.ts';
 import { meterValueRows, type MeterValueIn } from './meter-values.ts';
 import { toIsoTimestamp } from '../../time.ts';
 import { InvalidCommandError } from '../stations/service.ts';
+import type { SortKey } from '../stations/list-query.ts';
+import { latestRegisterWh, readingToWh } from './energy.ts';
 
 export interface StartInput {
   connectorId: number;
@@ -33,6 +35,16 @@ export interface MeterValuesInput {
   meterValue: MeterValueIn[];
 }
 
+/**
+ * Plugboard hands out transaction ids from 1 to 2^31-1 (a JSON integer chargers commonly hold
+ * in 32 bits; int4 on PostgreSQL). Any other id a charger reports cannot be ours: it is
+ * treated as unknown without asking the database (which would refuse the out-of-range value).
+ */
+const MAX_TRANSACTION_ID = 2_147_483_647;
+const isOurId = (id: number) => Number.isInteger(id) && id >= 1 && id <= MAX_TRANSACTION_ID;
+/** reported_transaction_id is BIGINT: keep what fits, 0 for an id beyond it (the raw frame stays in the message log). */
+const storableReportedId = (id: number) => (Number.isSafeInteger(id) ? id : 0);
+
 export class TransactionNotFoundError extends Error {
   constructor(transactionId: number) {
     super(`transaction ${transactionId} does not exist`);
@@ -41,6 +53,17 @@ export class TransactionNotFoundError extends Error {
 }
 
 export function createTransactionsService(ctx: AppContext) {
+  /**
+   * Energy and duration of a transaction: from meterStop once stopped; while running, from
+   * `latestWh` (the latest register reading, if any) and up to now.
+   */
+  function measure(tx: Transaction, latestWh: number | null): { energyWh: number | null; durationSeconds: number } {
+    const end = tx.stop_timestamp ? Date.parse(tx.stop_timestamp) : ctx.now().getTime();
+    const durationSeconds = Math.max(0, Math.round((end - Date.parse(tx.start_timestamp)) / 1000));
+    if (tx.meter_stop !== null) return { energyWh: tx.meter_stop - tx.meter_start, durationSeconds };
+    return { energyWh: latestWh === null ? null : latestWh - tx.meter_start, durationSeconds };
+  }
+
   const db = ctx.db;
   const iso = () => ctx.now().toISOString();
 
@@ -72,7 +95,7 @@ export function createTransactionsService(ctx: AppContext) {
         };
         const existing = await store.findByStartKey(trx, key);
         if (existing) return retried(existing);
-        const idTagInfo = await ctx.services.authorization.authorize(input.idTag, { checkConcurrency: true, exec: trx });
+        const idTagInfo = await ctx.services.authorization.authorize(input.idTag, { checkConcurrency: true, exec: trx, presentedBy: stationId });
         const transactionId = await store.insertTransactionIfNew(trx, {
           station_id: stationId,
           connector_id: input.connectorId,
@@ -107,15 +130,16 @@ export function createTransactionsService(ctx: AppContext) {
       // J-errata 2.5: an absent reason means Local.
       const reason = input.reason ?? 'Local';
       const outcome = await db.write(async (trx) => {
-        let tx = input.transactionId > 0 ? await store.getTransaction(trx, input.transactionId) : undefined;
+        let tx = isOurId(input.transactionId) ? await store.getTransaction(trx, input.transactionId) : undefined;
         if (tx && tx.station_id !== stationId) tx = undefined;
         tx ??= await matchUnknownStop(trx, stationId, input, stopTimestamp);
         if (!tx) {
-          const dup = await store.findOrphanStop(trx, { stationId, reportedId: input.transactionId, timestamp: stopTimestamp, meterStop: input.meterStop });
+          const reportedId = storableReportedId(input.transactionId);
+          const dup = await store.findOrphanStop(trx, { stationId, reportedId, timestamp: stopTimestamp, meterStop: input.meterStop });
           if (!dup) {
             await store.insertOrphanStop(trx, {
               station_id: stationId,
-              reported_transaction_id: input.transactionId,
+              reported_transaction_id: reportedId,
               id_tag: input.idTag ?? null,
               meter_stop: input.meterStop,
               timestamp: stopTimestamp,
@@ -150,10 +174,11 @@ export function createTransactionsService(ctx: AppContext) {
       const transactionId = await db.write(async (trx) => {
         let txId: number | null = null;
         if (input.connectorId > 0 && input.transactionId !== undefined) {
-          const tx =
-            input.transactionId > 0
-              ? await store.getTransaction(trx, input.transactionId)
-              : (await store.openTransactions(trx, stationId, { connectorId: input.connectorId }))[0];
+          const tx = isOurId(input.transactionId)
+            ? await store.getTransaction(trx, input.transactionId)
+            : input.transactionId <= 0
+              ? (await store.openTransactions(trx, stationId, { connectorId: input.connectorId }))[0]
+              : undefined;
           txId = tx && tx.station_id === stationId ? tx.id : null;
         }
         await store.insertMeterValues(trx, meterValueRows(input.meterValue, { stationId, connectorId: input.connectorId, transactionId: txId, source: 'MeterValues', receivedAt }));
@@ -171,14 +196,46 @@ export function createTransactionsService(ctx: AppContext) {
       return store.getTransaction(db.kysely, transactionId);
     },
 
-    /** A transaction with its meter values, energy (Wh) and duration (s). */
+    /**
+     * A transaction with its meter values, energy (Wh) and duration (s). While it runs, energy is
+     * the latest total register reading minus meterStart, and duration runs up to now.
+     */
     async details(transactionId: number) {
       const tx = await store.getTransaction(db.kysely, transactionId);
       if (!tx) return undefined;
       const meterValues = await store.meterValuesOf(db.kysely, transactionId);
-      const energyWh = tx.meter_stop !== null ? tx.meter_stop - tx.meter_start : null;
-      const durationSeconds = tx.stop_timestamp ? Math.round((Date.parse(tx.stop_timestamp) - Date.parse(tx.start_timestamp)) / 1000) : null;
-      return { ...tx, energyWh, durationSeconds, meterValues };
+      return { ...tx, ...measure(tx, tx.stop_timestamp === null ? latestRegisterWh(meterValues) : null), meterValues };
+    },
+
+    /** A page of transactions, each with energyWh and durationSeconds as in details(). */
+    async listPage(filter: store.TransactionFilter, sort: SortKey[], page: { limit: number; offset: number }) {
+      const [rows, total] = await Promise.all([store.listTransactionsPage(db.kysely, filter, sort, page), store.countTransactions(db.kysely, filter)]);
+      const readings = await store.latestEnergyReadings(db.kysely, rows.filter((t) => t.stop_timestamp === null).map((t) => t.id));
+      const items = rows.map((t) => {
+        const r = readings.get(t.id);
+        return { ...t, ...measure(t, r ? readingToWh(r.value, r.unit) : null) };
+      });
+      return { items, total };
+    },
+
+    async orphanStopsPage(stationId: string, sort: SortKey[], page: { limit: number; offset: number }) {
+      const [items, total] = await Promise.all([store.orphanStopsPage(db.kysely, stationId, sort, page), store.countOrphanStops(db.kysely, stationId)]);
+      return { items, total };
+    },
+
+    /**
+     * The transactions that started in [from, to), oldest first, read `chunk` rows at a time by
+     * keyset: an export of a year of data holds one chunk in memory, not the year.
+     */
+    async *startedBetween(range: { from: string; to: string; stationId?: string }, chunk = 1000): AsyncGenerator<Transaction> {
+      let after: { startTimestamp: string; id: number } | null = null;
+      for (;;) {
+        const rows = await store.transactionsStartedAfter(db.kysely, range, after, chunk);
+        yield* rows;
+        if (rows.length < chunk) return;
+        const last = rows[rows.length - 1];
+        after = { startTimestamp: last.start_timestamp, id: last.id };
+      }
     },
 
     list(filter: Parameters<typeof store.listTransactions>[1] = {}) {
