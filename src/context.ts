@@ -12,6 +12,7 @@ import type { AuthorizationService } from './modules/authorization/service.ts';
 import type { TransactionsService } from './modules/transactions/service.ts';
 import type { MessageLogService } from './modules/messagelog/service.ts';
 import type { ApiKeysService } from './modules/apikeys/service.ts';
+import type { EventsService } from './modules/events/service.ts';
 import type { CommandsService } from './modules/commands/service.ts';
 import type { Api } from './http/types.ts';
 
@@ -21,6 +22,7 @@ export interface Services {
   transactions: TransactionsService;
   messageLog: MessageLogService;
   apiKeys: ApiKeysService;
+  events: EventsService;
   commands: CommandsService;
 }
 
