@@ -1,11 +1,16 @@
 import type { Module } from '../../context.ts';
 import { createAuthorizationService } from './service.ts';
 import { registerOcpp16 } from './ocpp16.ts';
+import { registerRoutes } from './routes.ts';
 
 export const authorizationModule: Module = {
   name: 'authorization',
   register(ctx) {
     ctx.services.authorization = createAuthorizationService(ctx);
     registerOcpp16(ctx);
+  },
+  routes: registerRoutes,
+  stop(ctx) {
+    return ctx.services.authorization.stop();
   },
 };

@@ -4,6 +4,10 @@ import type { AppContext } from '../../context.ts';
 import type { Database, IdTag } from '../../db/schema.ts';
 import type { CentralToCharger } from '../../protocol/ocpp16.ts';
 import * as store from './store.ts';
+import { parseTokenCsv, type ImportRowError, type TokenCsvColumn } from './csv-import.ts';
+import type { SortKey } from '../stations/list-query.ts';
+
+const COLUMN_OF = { parentIdTag: 'parent_id_tag', status: 'status', expiryDate: 'expiry_date', allowConcurrent: 'allow_concurrent' } as const satisfies Record<Exclude<TokenCsvColumn, 'idTag'>, string>;
 
 export type AuthorizationStatus = 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx';
 
@@ -20,6 +24,11 @@ export interface AuthorizeOptions {
   excludeTransactionId?: number;
   /** run inside the caller's database transaction */
   exec?: Kysely<Database>;
+  /**
+   * the charger that presented the token (Authorize, StartTransaction): an unknown token is
+   * then recorded for the operator's unknown-tokens list
+   */
+  presentedBy?: string;
 }
 
 export interface TokenInput {
@@ -30,8 +39,66 @@ export interface TokenInput {
   allowConcurrent?: boolean;
 }
 
+export interface TokenPatch {
+  parentIdTag?: string | null;
+  status?: IdTag['status'];
+  expiryDate?: string | null;
+  allowConcurrent?: boolean;
+}
+
+export interface ImportResult {
+  /** data rows in the file */
+  rows: number;
+  created: number;
+  updated: number;
+  failed: number;
+  /** the first MAX_REPORTED_ERRORS problems, by line */
+  errors: ImportRowError[];
+}
+
+const MAX_REPORTED_ERRORS = 1000;
+const EXPORT_CHUNK = 1000;
+/** Unknown tokens seen outside a database transaction (Authorize) are written together, this often. */
+const UNKNOWN_FLUSH_MS = 500;
+const MAX_PENDING_UNKNOWN = 5000;
+
 export function createAuthorizationService(ctx: AppContext) {
   const iso = () => ctx.now().toISOString();
+  const pendingUnknown = new Map<string, store.UnknownIdTagSighting>();
+  let flushTimer: NodeJS.Timeout | null = null;
+
+  function flushUnknown(): Promise<void> {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
+    if (pendingUnknown.size === 0) return Promise.resolve();
+    const batch = [...pendingUnknown.values()];
+    pendingUnknown.clear();
+    return ctx.db.write(async (trx) => {
+      for (const s of batch) await store.recordUnknownIdTag(trx, s);
+    });
+  }
+
+  /**
+   * An idTag a charger presented that is not in id_tags. Inside a StartTransaction the row is
+   * written in the same database transaction; an Authorize has none, so sightings are merged
+   * per idTag and written in one batch shortly after (a charger retrying a tag in a loop costs
+   * one row update per batch, not one write per message).
+   */
+  async function noteUnknown(idTag: string, stationId: string, exec: Kysely<Database> | undefined): Promise<void> {
+    const at = iso();
+    if (exec) {
+      await store.recordUnknownIdTag(exec, { idTag, stationId, firstAt: at, at, count: 1 });
+      return;
+    }
+    const prev = pendingUnknown.get(idTag);
+    pendingUnknown.set(idTag, { idTag, stationId, firstAt: prev?.firstAt ?? at, at, count: (prev?.count ?? 0) + 1 });
+    const onError = (err: unknown) => ctx.log.error({ err }, 'recording unknown idTags failed');
+    if (pendingUnknown.size >= MAX_PENDING_UNKNOWN) flushUnknown().catch(onError);
+    else if (!flushTimer) {
+      flushTimer = setTimeout(() => flushUnknown().catch(onError), UNKNOWN_FLUSH_MS);
+      flushTimer.unref();
+    }
+  }
 
   const service = {
     /**
@@ -43,7 +110,10 @@ export function createAuthorizationService(ctx: AppContext) {
     async authorize(idTag: string, opts: AuthorizeOptions): Promise<IdTagInfo> {
       const exec = opts.exec ?? ctx.db.kysely;
       const tag = await store.getIdTag(exec, idTag);
-      if (!tag) return { status: ctx.config.authorization.acceptUnknownIdTags ? 'Accepted' : 'Invalid' };
+      if (!tag) {
+        if (opts.presentedBy !== undefined) await noteUnknown(idTag, opts.presentedBy, opts.exec);
+        return { status: ctx.config.authorization.acceptUnknownIdTags ? 'Accepted' : 'Invalid' };
+      }
       const info: IdTagInfo = { status: tag.status };
       if (tag.parent_id_tag) info.parentIdTag = tag.parent_id_tag;
       if (tag.expiry_date) {
@@ -83,6 +153,98 @@ export function createAuthorizationService(ctx: AppContext) {
 
     listTokens() {
       return store.listIdTags(ctx.db.kysely);
+    },
+
+    async listPage(filter: store.TokenFilter, sort: SortKey[], page: { limit: number; offset: number }) {
+      const [items, total] = await Promise.all([store.listIdTagsPage(ctx.db.kysely, filter, sort, page), store.countIdTags(ctx.db.kysely, filter)]);
+      return { items, total };
+    },
+
+    /** Creates a token; null if the idTag exists. It leaves the unknown-tokens list. */
+    async createToken(input: TokenInput): Promise<IdTag | null> {
+      const now = iso();
+      const row: IdTag = {
+        id_tag: input.idTag,
+        parent_id_tag: input.parentIdTag ?? null,
+        status: input.status ?? 'Accepted',
+        expiry_date: input.expiryDate ?? null,
+        allow_concurrent: input.allowConcurrent ? 1 : 0,
+        created_at: now,
+        updated_at: now,
+      };
+      const created = await ctx.db.write(async (trx) => {
+        if (!(await store.insertIdTagIfNew(trx, row))) return false;
+        await store.deleteUnknownIdTags(trx, [row.id_tag]);
+        return true;
+      });
+      return created ? row : null;
+    },
+
+    /** Changes the given fields; undefined if there is no such token. */
+    async updateToken(idTag: string, patch: TokenPatch): Promise<IdTag | undefined> {
+      const set: Parameters<typeof store.updateIdTag>[2] = { updated_at: iso() };
+      if (patch.parentIdTag !== undefined) set.parent_id_tag = patch.parentIdTag;
+      if (patch.status !== undefined) set.status = patch.status;
+      if (patch.expiryDate !== undefined) set.expiry_date = patch.expiryDate;
+      if (patch.allowConcurrent !== undefined) set.allow_concurrent = patch.allowConcurrent ? 1 : 0;
+      const n = await ctx.db.write((trx) => store.updateIdTag(trx, idTag, set));
+      return n === 0 ? undefined : store.getIdTag(ctx.db.kysely, idTag);
+    },
+
+    /**
+     * Imports a token CSV (csv-import.ts): the valid rows are inserted or updated in one database
+     * transaction, the invalid ones reported by line. TokenCsvError if the file is unusable.
+     */
+    async importCsv(text: string): Promise<ImportResult> {
+      const parsed = parseTokenCsv(text);
+      const now = iso();
+      const rows: IdTag[] = parsed.rows.map((r) => ({
+        id_tag: r.idTag,
+        parent_id_tag: r.parentIdTag,
+        status: r.status,
+        expiry_date: r.expiryDate,
+        allow_concurrent: r.allowConcurrent ? 1 : 0,
+        created_at: now,
+        updated_at: now,
+      }));
+      const update = parsed.columns.map((c) => COLUMN_OF[c]);
+      const ids = rows.map((r) => r.id_tag);
+      const existing = rows.length === 0 ? new Set<string>() : await ctx.db.write(async (trx) => {
+        const found = await store.existingIdTags(trx, ids);
+        await store.upsertIdTags(trx, rows, update);
+        await store.deleteUnknownIdTags(trx, ids);
+        return found;
+      });
+      return {
+        rows: parsed.rows.length + parsed.errors.length,
+        created: rows.length - existing.size,
+        updated: existing.size,
+        failed: parsed.errors.length,
+        errors: parsed.errors.sort((a, b) => a.line - b.line).slice(0, MAX_REPORTED_ERRORS),
+      };
+    },
+
+    /** Every token in idTag order, read in keyset pages so that no export holds them all in memory. */
+    async *allTokens(): AsyncGenerator<IdTag> {
+      let after: string | null = null;
+      for (;;) {
+        const page = await store.idTagsAfter(ctx.db.kysely, after, EXPORT_CHUNK);
+        yield* page;
+        if (page.length < EXPORT_CHUNK) return;
+        after = page[page.length - 1].id_tag;
+      }
+    },
+
+    /** Tokens chargers presented that Plugboard does not know (recent sightings written first). */
+    async unknownTokensPage(sort: SortKey[], page: { limit: number; offset: number }) {
+      await flushUnknown();
+      const [items, total] = await Promise.all([store.unknownIdTagsPage(ctx.db.kysely, sort, page), store.countUnknownIdTags(ctx.db.kysely)]);
+      return { items, total };
+    },
+
+    /** Writes pending unknown-token sightings; called before the database closes. */
+    stop(): Promise<void> {
+      return flushUnknown();
     },
 
     /** ClearCache (Core command): the charger empties its authorization cache. */

@@ -1,5 +1,6 @@
 import type { Module } from '../../context.ts';
 import { createMessageLogService } from './service.ts';
+import { registerRoutes } from './routes.ts';
 
 export const messageLogModule: Module = {
   name: 'messagelog',
@@ -7,6 +8,7 @@ export const messageLogModule: Module = {
     ctx.services.messageLog = createMessageLogService(ctx);
     ctx.services.messageLog.startPruning();
   },
+  routes: registerRoutes,
   stop(ctx) {
     ctx.services.messageLog.stop();
   },

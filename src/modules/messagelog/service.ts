@@ -3,6 +3,7 @@
 // answer to a charger, and a failure to log never breaks the charger's session.
 import type { AppContext } from '../../context.ts';
 import * as store from './store.ts';
+import type { SortKey } from '../stations/list-query.ts';
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
@@ -27,6 +28,13 @@ export function createMessageLogService(ctx: AppContext) {
     async list(filter: store.MessageLogFilter) {
       await ctx.db.flush();
       return store.listMessages(ctx.db.kysely, filter);
+    },
+
+    /** A page of a station's frames; frames still buffered for writing are stored first. */
+    async listPage(filter: store.MessagePageFilter, sort: SortKey[], page: { limit: number; offset: number }) {
+      await ctx.db.flush();
+      const [items, total] = await Promise.all([store.listMessagesPage(ctx.db.kysely, filter, sort, page), store.countMessages(ctx.db.kysely, filter)]);
+      return { items, total };
     },
 
     /** Applies the retention limits; returns the number of rows removed. */

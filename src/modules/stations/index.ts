@@ -1,6 +1,7 @@
 import type { Module } from '../../context.ts';
 import { createStationsService } from './service.ts';
 import { registerOcpp16 } from './ocpp16.ts';
+import { registerRoutes } from './routes.ts';
 
 export const stationsModule: Module = {
   name: 'stations',
@@ -8,5 +9,9 @@ export const stationsModule: Module = {
     ctx.services.stations = createStationsService(ctx);
     ctx.ocpp16.setGate((session, action) => ctx.services.stations.gate(session.stationId, action));
     registerOcpp16(ctx);
+  },
+  routes: registerRoutes,
+  stop(ctx) {
+    return ctx.services.stations.stop();
   },
 };

@@ -1,6 +1,7 @@
 import type { Module } from '../../context.ts';
 import { createTransactionsService } from './service.ts';
 import { registerOcpp16 } from './ocpp16.ts';
+import { registerRoutes } from './routes.ts';
 
 export const transactionsModule: Module = {
   name: 'transactions',
@@ -8,4 +9,5 @@ export const transactionsModule: Module = {
     ctx.services.transactions = createTransactionsService(ctx);
     registerOcpp16(ctx);
   },
+  routes: registerRoutes,
 };

@@ -1,6 +1,8 @@
 // Queries of the transactions, orphan_stops and meter_values tables. Nothing else.
 import type { Insertable, Kysely } from 'kysely';
 import type { Database, NewMeterValue, OrphanStopsTable, Transaction, TransactionsTable } from '../../db/schema.ts';
+import { applySort, type SortKey } from '../stations/list-query.ts';
+import { ENERGY_REGISTER } from './energy.ts';
 
 type Exec = Kysely<Database>;
 
@@ -113,4 +115,93 @@ export function listTransactions(db: Exec, filter: { stationId?: string; idTag?:
   if (filter.idTag) q = q.where('id_tag', '=', filter.idTag);
   if (filter.activeOnly) q = q.where('stop_timestamp', 'is', null);
   return q.orderBy('id', 'desc').limit(filter.limit ?? 100).execute();
+}
+
+export interface TransactionFilter {
+  stationId?: string;
+  idTag?: string;
+  connectorId?: number;
+  /** start_timestamp range [from, to) */
+  from?: string;
+  to?: string;
+  activeOnly?: boolean;
+}
+
+function filteredTransactions(db: Exec, f: TransactionFilter) {
+  let q = db.selectFrom('transactions');
+  if (f.stationId) q = q.where('station_id', '=', f.stationId);
+  if (f.idTag) q = q.where('id_tag', '=', f.idTag);
+  if (f.connectorId !== undefined) q = q.where('connector_id', '=', f.connectorId);
+  if (f.from) q = q.where('start_timestamp', '>=', f.from);
+  if (f.to) q = q.where('start_timestamp', '<', f.to);
+  if (f.activeOnly) q = q.where('stop_timestamp', 'is', null);
+  return q;
+}
+
+export function listTransactionsPage(db: Exec, f: TransactionFilter, sort: SortKey[], page: { limit: number; offset: number }): Promise<Transaction[]> {
+  return applySort(filteredTransactions(db, f).selectAll(), sort, 'id').limit(page.limit).offset(page.offset).execute();
+}
+
+export async function countTransactions(db: Exec, f: TransactionFilter): Promise<number> {
+  const row = await filteredTransactions(db, f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * The latest total energy register reading of each given transaction (see energy.ts
+ * isTotalEnergyReading): one indexed lookup per transaction, not all of their readings.
+ */
+export async function latestEnergyReadings(db: Exec, transactionIds: number[]): Promise<Map<number, { value: string; unit: string }>> {
+  const out = new Map<number, { value: string; unit: string }>();
+  if (transactionIds.length === 0) return out;
+  const latest = await db
+    .selectFrom('transactions as t')
+    .where('t.id', 'in', transactionIds)
+    .select((eb) => [
+      't.id',
+      eb
+        .selectFrom('meter_values as m')
+        .select('m.id')
+        .whereRef('m.transaction_id', '=', 't.id')
+        .where('m.measurand', '=', ENERGY_REGISTER)
+        .where('m.phase', 'is', null)
+        .where('m.format', '=', 'Raw')
+        .where('m.unit', 'in', ['Wh', 'kWh'])
+        .orderBy('m.timestamp', 'desc')
+        .orderBy('m.id', 'desc')
+        .limit(1)
+        .as('reading_id'),
+    ])
+    .execute();
+  const readingIds = latest.flatMap((r) => (r.reading_id === null ? [] : [Number(r.reading_id)]));
+  if (readingIds.length === 0) return out;
+  const readings = await db.selectFrom('meter_values').select(['transaction_id', 'value', 'unit']).where('id', 'in', readingIds).execute();
+  for (const r of readings) out.set(Number(r.transaction_id), { value: r.value, unit: r.unit });
+  return out;
+}
+
+export function orphanStopsPage(db: Exec, stationId: string, sort: SortKey[], page: { limit: number; offset: number }) {
+  return applySort(db.selectFrom('orphan_stops').selectAll().where('station_id', '=', stationId), sort, 'id').limit(page.limit).offset(page.offset).execute();
+}
+
+export async function countOrphanStops(db: Exec, stationId: string): Promise<number> {
+  const row = await db.selectFrom('orphan_stops').select((eb) => eb.fn.countAll<number>().as('n')).where('station_id', '=', stationId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Up to `limit` transactions that started in [from, to), after the keyset position `after`,
+ * ordered by (start_timestamp, id): pages of a streamed export, each one an indexed range scan
+ * (transactions_start_ts_idx) however deep into the range it is.
+ */
+export function transactionsStartedAfter(
+  db: Exec,
+  range: { from: string; to: string; stationId?: string },
+  after: { startTimestamp: string; id: number } | null,
+  limit: number,
+): Promise<Transaction[]> {
+  let q = db.selectFrom('transactions').selectAll().where('start_timestamp', '>=', range.from).where('start_timestamp', '<', range.to);
+  if (range.stationId) q = q.where('station_id', '=', range.stationId);
+  if (after) q = q.where((eb) => eb(eb.refTuple('start_timestamp', 'id'), '>', eb.tuple(after.startTimestamp, after.id)));
+  return q.orderBy('start_timestamp').orderBy('id').limit(limit).execute();
 }

@@ -1,0 +1,75 @@
+// Conventions shared by every list endpoint: `sort=field,-other` from a whitelist of fields,
+// case-insensitive substring search, and how a sort becomes ORDER BY on both dialects.
+// (Shared by the stations, authorization, transactions and messagelog routes; it belongs in
+// http/ once that folder is open to the modules' authors.)
+import { Type, type TSchema } from 'typebox';
+import { sql, type Expression, type SqlBool } from 'kysely';
+import { badRequest } from '../../http/errors.ts';
+import { toIsoTimestamp } from '../../time.ts';
+
+export interface SortKey {
+  column: string;
+  desc: boolean;
+}
+
+/** The `sort` query parameter: one or more whitelisted fields, comma-separated, `-field` descending. */
+export function SortQuery(fields: readonly string[], defaultSort: string) {
+  const one = `-?(${fields.join('|')})`;
+  return Type.Optional(
+    Type.String({
+      pattern: `^${one}(,${one})*$`,
+      description: `comma-separated fields, prefix '-' for descending; one of ${fields.join(', ')}. Default: ${defaultSort}`,
+    }),
+  );
+}
+
+/** `-lastSeenAt,id` -> [{ column: 'last_seen_at', desc: true }, { column: 'id', desc: false }]. */
+export function parseSort(value: string | undefined, columns: Readonly<Record<string, string>>, fallback: string): SortKey[] {
+  return (value || fallback).split(',').map((part) => {
+    const desc = part.startsWith('-');
+    const name = desc ? part.slice(1) : part;
+    const column = columns[name];
+    // The route's query schema only lets whitelisted names through; this guards the SQL anyway.
+    if (!column) throw new Error(`sort field ${name} is not allowed`);
+    return { column, desc };
+  });
+}
+
+interface Orderable<Q> {
+  orderBy(expr: Expression<any>, direction: 'asc' | 'desc'): Q;
+}
+
+/**
+ * ORDER BY the sort keys, then `tiebreak` (a unique column) so that pages never overlap.
+ * NULLs sort last in both directions on both dialects (SQLite and PostgreSQL disagree by
+ * default), by ordering on `col IS NULL` first.
+ */
+export function applySort<Q extends Orderable<Q>>(q: Q, sort: SortKey[], tiebreak: string): Q {
+  for (const s of sort) {
+    q = q.orderBy(sql`${sql.ref(s.column)} is null`, 'asc').orderBy(sql.ref(s.column), s.desc ? 'desc' : 'asc');
+  }
+  return q.orderBy(sql.ref(tiebreak), sort[0]?.desc ? 'desc' : 'asc');
+}
+
+/** `lower(column) LIKE '%text%'`, with the LIKE wildcards in `text` taken literally. */
+export function containsText(column: string, text: string): Expression<SqlBool> {
+  const pattern = `%${text.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`;
+  return sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+}
+
+/** from/to query parameters: a half-open time range [from, to). */
+export const TimeRangeQuery = {
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'inclusive lower bound (ISO-8601)' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'exclusive upper bound (ISO-8601)' })),
+};
+
+/** Normalises from/to to stored timestamp form; 400 unless from < to. */
+export function timeRange(q: { from?: string; to?: string }): { from?: string; to?: string } {
+  const from = q.from === undefined ? undefined : toIsoTimestamp(q.from);
+  const to = q.to === undefined ? undefined : toIsoTimestamp(q.to);
+  if (from !== undefined && to !== undefined && from >= to) throw badRequest('from must be before to', { from: q.from, to: q.to });
+  return { from, to };
+}
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const DateTime = (description?: string) => Type.String({ format: 'date-time', ...(description ? { description } : {}) });

@@ -1,0 +1,175 @@
+// REST endpoints of the transactions module: transactions with energy and duration, their
+// meter values, and the stops that matched no transaction (orphan stops).
+import { Type, type Static } from 'typebox';
+import type { AppContext } from '../../context.ts';
+import type { Selectable } from 'kysely';
+import type { MeterValueRow, OrphanStopsTable, Transaction } from '../../db/schema.ts';
+import type { Api } from '../../http/types.ts';
+import { IdParam, NumericIdParam, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
+import { DateTime, Nullable, parseSort, SortQuery, TimeRangeQuery, timeRange } from '../stations/list-query.ts';
+import { StationNotFoundError } from '../stations/service.ts';
+import { TransactionNotFoundError } from './service.ts';
+
+const TX_SORT = { id: 'id', startTimestamp: 'start_timestamp', stopTimestamp: 'stop_timestamp', stationId: 'station_id', idTag: 'id_tag', connectorId: 'connector_id' } as const;
+const ORPHAN_SORT = { receivedAt: 'id', timestamp: 'timestamp' } as const;
+
+const TransactionBody = Type.Object(
+  {
+    id: Type.Integer({ description: 'the OCPP transactionId' }),
+    stationId: Type.String(),
+    connectorId: Type.Integer(),
+    idTag: Type.String(),
+    startIdTagStatus: Type.String({ description: 'the idTagInfo status the charger was given at start' }),
+    reservationId: Nullable(Type.Integer()),
+    meterStartWh: Type.Integer(),
+    startTimestamp: DateTime(),
+    meterStopWh: Nullable(Type.Integer()),
+    stopTimestamp: Nullable(DateTime()),
+    stopReason: Nullable(Type.String()),
+    stopIdTag: Nullable(Type.String()),
+    active: Type.Boolean({ description: 'not stopped yet' }),
+    energyWh: Nullable(Type.Integer({ description: 'meterStop - meterStart; while active: the latest Energy.Active.Import.Register reading - meterStart; null while active without readings' })),
+    durationSeconds: Type.Integer({ description: 'stop - start; while active: up to now' }),
+  },
+  { title: 'Transaction' },
+);
+
+const MeterValue = Type.Object({
+  id: Type.Integer(),
+  connectorId: Type.Integer(),
+  timestamp: DateTime(),
+  value: Type.String({ description: 'as sent: a decimal for Raw, the signed data for SignedData' }),
+  measurand: Type.String(),
+  phase: Nullable(Type.String()),
+  unit: Type.String(),
+  context: Type.String(),
+  location: Type.String(),
+  format: Type.String(),
+  source: Type.String({ description: 'MeterValues or StopTransaction (transactionData)' }),
+  receivedAt: DateTime(),
+});
+
+const TransactionDetail = Type.Intersect([TransactionBody, Type.Object({ meterValues: Type.Array(MeterValue) })], { title: 'TransactionDetail' });
+
+const OrphanStop = Type.Object({
+  id: Type.Integer(),
+  reportedTransactionId: Type.Integer({ description: 'the transactionId the charger sent (-1: it never got one)' }),
+  idTag: Nullable(Type.String()),
+  meterStopWh: Type.Integer(),
+  timestamp: DateTime(),
+  reason: Nullable(Type.String()),
+  transactionData: Type.Unknown({ description: 'the meter values sent with the stop, as sent (null if none)' }),
+  receivedAt: DateTime(),
+});
+
+type Measured = Transaction & { energyWh: number | null; durationSeconds: number };
+
+function toTransaction(t: Measured): Static<typeof TransactionBody> {
+  return {
+    id: Number(t.id),
+    stationId: t.station_id,
+    connectorId: t.connector_id,
+    idTag: t.id_tag,
+    startIdTagStatus: t.start_id_tag_status,
+    reservationId: t.reservation_id,
+    meterStartWh: t.meter_start,
+    startTimestamp: t.start_timestamp,
+    meterStopWh: t.meter_stop,
+    stopTimestamp: t.stop_timestamp,
+    stopReason: t.stop_reason,
+    stopIdTag: t.stop_id_tag,
+    active: t.stop_timestamp === null,
+    energyWh: t.energyWh,
+    durationSeconds: t.durationSeconds,
+  };
+}
+
+function toMeterValue(m: MeterValueRow): Static<typeof MeterValue> {
+  return {
+    id: Number(m.id),
+    connectorId: m.connector_id,
+    timestamp: m.timestamp,
+    value: m.value,
+    measurand: m.measurand,
+    phase: m.phase,
+    unit: m.unit,
+    context: m.context,
+    location: m.location,
+    format: m.format,
+    source: m.source,
+    receivedAt: m.received_at,
+  };
+}
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function toOrphanStop(o: Selectable<OrphanStopsTable>): Static<typeof OrphanStop> {
+  return {
+    id: Number(o.id),
+    reportedTransactionId: Number(o.reported_transaction_id),
+    idTag: o.id_tag,
+    meterStopWh: Number(o.meter_stop),
+    timestamp: o.timestamp,
+    reason: o.reason,
+    transactionData: parseJson(o.transaction_data),
+    receivedAt: o.received_at,
+  };
+}
+
+const notFoundErrors = { 404: Type.Ref('ErrorBody'), ...standardErrors };
+
+export function registerRoutes(api: Api, ctx: AppContext): void {
+  const tx = () => ctx.services.transactions;
+  const tags = ['Transactions'];
+
+  api.get('/transactions', {
+    schema: {
+      tags,
+      summary: 'List transactions with energy and duration',
+      querystring: Type.Object({
+        ...PageQuery.properties,
+        stationId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+        connectorId: Type.Optional(Type.Integer({ minimum: 0 })),
+        idTag: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+        ...TimeRangeQuery,
+        active: Type.Optional(Type.Boolean({ description: 'true: only transactions not stopped yet' })),
+        sort: SortQuery(Object.keys(TX_SORT), '-startTimestamp'),
+      }),
+      response: { 200: Page(TransactionBody), ...standardErrors },
+    },
+  }, async (req) => {
+    const { limit = 50, offset = 0, sort, stationId, connectorId, idTag, active } = req.query;
+    const page = await tx().listPage({ stationId, connectorId, idTag, activeOnly: active === true, ...timeRange(req.query) }, parseSort(sort, TX_SORT, '-startTimestamp'), { limit, offset });
+    return { items: page.items.map(toTransaction), total: page.total, limit, offset };
+  });
+
+  api.get('/transactions/:id', {
+    schema: { tags, summary: 'A transaction with its meter values', params: NumericIdParam, response: { 200: TransactionDetail, ...notFoundErrors } },
+  }, async (req) => {
+    const t = await tx().details(req.params.id);
+    if (!t) throw new TransactionNotFoundError(req.params.id);
+    return { ...toTransaction(t), meterValues: t.meterValues.map(toMeterValue) };
+  });
+
+  api.get('/stations/:id/orphan-stops', {
+    schema: {
+      tags,
+      summary: 'StopTransactions from this station that matched no transaction',
+      params: IdParam,
+      querystring: Type.Object({ ...PageQuery.properties, sort: SortQuery(Object.keys(ORPHAN_SORT), '-receivedAt') }),
+      response: { 200: Page(OrphanStop), ...notFoundErrors },
+    },
+  }, async (req) => {
+    const { limit = 50, offset = 0, sort } = req.query;
+    if (!(await ctx.services.stations.get(req.params.id))) throw new StationNotFoundError(req.params.id);
+    const page = await tx().orphanStopsPage(req.params.id, parseSort(sort, ORPHAN_SORT, '-receivedAt'), { limit, offset });
+    return { items: page.items.map(toOrphanStop), total: page.total, limit, offset };
+  });
+}
