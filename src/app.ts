@@ -15,10 +15,11 @@ import { authorizationModule } from './modules/authorization/index.ts';
 import { transactionsModule } from './modules/transactions/index.ts';
 import { messageLogModule } from './modules/messagelog/index.ts';
 import { apiKeysModule } from './modules/apikeys/index.ts';
+import { reportsModule } from './modules/reports/index.ts';
 import { commandsModule } from './modules/commands/index.ts';
 import { eventsModule } from './modules/events/index.ts';
 
-export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule];
+export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule, reportsModule];
 
 export interface App {
   ctx: AppContext;
