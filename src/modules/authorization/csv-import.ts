@@ -15,6 +15,7 @@ const FALSE = new Set(['false', '0', 'no', 'n', '']);
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
 // OCPP 1.6 IdToken is CiString20Type.
 export const MAX_ID_TAG_LENGTH = 20;
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export interface ImportedToken {

@@ -2,7 +2,7 @@
 // case-insensitive substring search, and how a sort becomes ORDER BY on both dialects.
 // (Shared by the stations, authorization, transactions and messagelog routes; it belongs in
 // http/ once that folder is open to the modules' authors.)
-import { Type, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { sql, type Expression, type SqlBool } from 'kysely';
 import { badRequest } from '../../http/errors.ts';
 import { toIsoTimestamp } from '../../time.ts';
@@ -71,5 +71,14 @@ export function timeRange(q: { from?: string; to?: string }): { from?: string; t
   return { from, to };
 }
 
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * `T | null` as `type: [T's type, 'null']`, not `anyOf`: with the HTTP server's type coercion,
+ * `anyOf: [integer, null]` turns a null into 0 before the null branch is tried. (The OpenAPI
+ * 3.0 document shows it as `nullable: true`.)
+ */
+export function Nullable<T extends TSchema>(schema: T) {
+  const type = (schema as { type?: unknown }).type;
+  if (typeof type !== 'string') throw new Error('Nullable() needs a schema with a single type');
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: [type, 'null'] });
+}
 export const DateTime = (description?: string) => Type.String({ format: 'date-time', ...(description ? { description } : {}) });
