@@ -18,8 +18,9 @@ import { apiKeysModule } from './modules/apikeys/index.ts';
 import { reportsModule } from './modules/reports/index.ts';
 import { commandsModule } from './modules/commands/index.ts';
 import { eventsModule } from './modules/events/index.ts';
+import { webhooksModule } from './modules/webhooks/index.ts';
 
-export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule, reportsModule];
+export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule, reportsModule, webhooksModule];
 
 export interface App {
   ctx: AppContext;

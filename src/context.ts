@@ -14,6 +14,7 @@ import type { MessageLogService } from './modules/messagelog/service.ts';
 import type { ApiKeysService } from './modules/apikeys/service.ts';
 import type { EventsService } from './modules/events/service.ts';
 import type { CommandsService } from './modules/commands/service.ts';
+import type { WebhooksService } from './modules/webhooks/service.ts';
 import type { Api } from './http/types.ts';
 
 export interface Services {
@@ -24,6 +25,7 @@ export interface Services {
   apiKeys: ApiKeysService;
   events: EventsService;
   commands: CommandsService;
+  webhooks: WebhooksService;
 }
 
 export interface AppContext {

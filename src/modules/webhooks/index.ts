@@ -1,0 +1,16 @@
+import type { Module } from '../../context.ts';
+import { createWebhooksService } from './service.ts';
+import { registerRoutes } from './routes.ts';
+
+export const webhooksModule: Module = {
+  name: 'webhooks',
+  async register(ctx) {
+    ctx.services.webhooks = createWebhooksService(ctx);
+    await ctx.services.webhooks.reload();
+  },
+  routes: registerRoutes,
+  async stop(ctx) {
+    // Before the database closes: in-flight attempts are recorded, queued deliveries stored.
+    await ctx.services.webhooks.stop();
+  },
+};

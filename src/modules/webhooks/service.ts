@@ -1,0 +1,271 @@
+// Webhooks: subscriptions of a URL to event types (and optionally stations). Each matching bus
+// event becomes a stored delivery, sent in the background, signed with the webhook's secret,
+// retried with backoff; the secret is kept encrypted under the instance key (src/secretbox.ts).
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AppContext } from '../../context.ts';
+import type { PlugboardEvent } from '../../bus/events.ts';
+import { SecretBox } from '../../secretbox.ts';
+import { eventMatcher, TYPE_PATTERN_HELP, unknownTypePatterns } from '../events/types.ts';
+import * as store from './store.ts';
+import { DeliveryQueue } from './queue.ts';
+import { DeliveryWorker, type DeliveryOptions, type DeliveryTarget } from './worker.ts';
+
+export interface WebhookInput {
+  url: string;
+  eventTypes: string[];
+  stationIds?: string[] | null;
+  description?: string | null;
+  active?: boolean;
+  /** the signing secret; generated when absent */
+  secret?: string;
+}
+
+export type WebhookPatch = Partial<WebhookInput>;
+
+export interface Webhook {
+  id: number;
+  url: string;
+  description: string | null;
+  eventTypes: string[];
+  stationIds: string[] | null;
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export class InvalidWebhookError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidWebhookError';
+  }
+}
+
+interface ActiveWebhook extends DeliveryTarget {
+  match: (event: PlugboardEvent) => boolean;
+}
+
+type Row = NonNullable<Awaited<ReturnType<typeof store.getWebhook>>>;
+
+/** The secret's ciphertext is bound to its webhook: copied to another row, it does not decrypt. */
+const secretContext = (id: number) => `webhook:${id}`;
+
+function toWebhook(r: Row): Webhook {
+  return {
+    id: Number(r.id),
+    url: r.url,
+    description: r.description,
+    eventTypes: JSON.parse(r.event_types),
+    stationIds: r.station_ids === null ? null : JSON.parse(r.station_ids),
+    active: Boolean(r.active),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function checkUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidWebhookError(`url ${JSON.stringify(url)} is not a URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InvalidWebhookError(`url must be http:// or https://, not ${parsed.protocol}`);
+}
+
+function checkEventTypes(types: string[]): void {
+  if (types.length === 0) throw new InvalidWebhookError('eventTypes must name at least one event type, or ["*"] for all');
+  const bad = unknownTypePatterns(types);
+  if (bad.length) throw new InvalidWebhookError(`unknown event type ${bad.join(', ')}: use ${TYPE_PATTERN_HELP}`);
+}
+
+export const newSecret = () => `whsec_${randomBytes(32).toString('base64url')}`;
+
+export function createWebhooksService(ctx: AppContext) {
+  const { db, log } = ctx;
+  const iso = () => ctx.now().toISOString();
+  let box: SecretBox | null = null;
+  // The key file is read (or created) at the first webhook, not at every start.
+  const secretBox = () => (box ??= SecretBox.fromKeyFile(ctx.config.secretKeyFile, (message) => log.warn(message)));
+
+  const options: DeliveryOptions = {
+    concurrency: 16,
+    perWebhook: 4,
+    pollMs: 2000,
+    retryBaseMs: 15_000,
+    retryMaxMs: 3_600_000,
+    timeoutMs: ctx.config.webhooks.timeoutSeconds * 1000,
+    maxAttempts: ctx.config.webhooks.maxAttempts,
+    leaseMs: 30_000,
+  };
+
+  /** Active webhooks whose secret opens, by id: what the bus listener matches events against. */
+  let active = new Map<number, ActiveWebhook>();
+  const worker = new DeliveryWorker({ db, log: log.child({ component: 'webhooks' }), now: ctx.now, targets: () => active, options });
+  const queue = new DeliveryQueue({ db, log, flushMs: 20, maxRows: 100_000, onWritten: () => worker.wake() });
+
+  function target(r: Row): ActiveWebhook | null {
+    try {
+      const secret = secretBox().open(r.secret_encrypted, secretContext(Number(r.id)));
+      const hook = toWebhook(r);
+      return { id: hook.id, url: hook.url, secret, match: eventMatcher({ types: hook.eventTypes, stationIds: hook.stationIds }) };
+    } catch (err) {
+      log.error({ err, webhookId: Number(r.id) }, 'webhook secret does not decrypt with the instance key (was the key file replaced?): deliveries paused until a new secret is set');
+      return null;
+    }
+  }
+
+  async function reload(): Promise<void> {
+    const next = new Map<number, ActiveWebhook>();
+    for (const r of await store.listWebhooks(db.kysely)) {
+      if (!r.active) continue;
+      const t = target(r);
+      if (t) next.set(t.id, t);
+    }
+    active = next;
+    worker.wake();
+  }
+
+  /** The bus listener: matching and queueing only, never I/O (the publisher is a charger's handler). */
+  function onEvent(event: PlugboardEvent): void {
+    if (active.size === 0) return;
+    let body: string | null = null;
+    let now = '';
+    for (const hook of active.values()) {
+      if (!hook.match(event)) continue;
+      if (body === null) {
+        body = JSON.stringify({ id: randomUUID(), type: event.type, createdAt: event.at, data: event });
+        now = iso();
+      }
+      queue.push({
+        webhook_id: hook.id,
+        event_type: event.type,
+        payload: body,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: now,
+        last_attempt_at: null,
+        response_status: null,
+        last_error: null,
+        created_at: now,
+      });
+    }
+  }
+  const unsubscribe = ctx.bus.subscribe(onEvent);
+
+  const service = {
+    reload,
+
+    async list(): Promise<Webhook[]> {
+      return (await store.listWebhooks(db.kysely)).map(toWebhook);
+    },
+
+    async get(id: number): Promise<Webhook | undefined> {
+      const r = await store.getWebhook(db.kysely, id);
+      return r && toWebhook(r);
+    },
+
+    /** Creates a webhook; the returned secret is not shown again. */
+    async create(input: WebhookInput): Promise<Webhook & { secret: string }> {
+      checkUrl(input.url);
+      checkEventTypes(input.eventTypes);
+      const secret = input.secret ?? newSecret();
+      const b = secretBox();
+      const at = iso();
+      const id = await db.write(async (trx) => {
+        const id = await store.insertWebhook(trx, {
+          url: input.url,
+          description: input.description ?? null,
+          event_types: JSON.stringify(input.eventTypes),
+          station_ids: input.stationIds?.length ? JSON.stringify(input.stationIds) : null,
+          // Sealed with the row id as context, known only after the insert (same transaction).
+          secret_encrypted: '',
+          active: input.active === false ? 0 : 1,
+          created_at: at,
+          updated_at: at,
+        });
+        await store.updateWebhook(trx, id, { secret_encrypted: b.seal(secret, secretContext(id)) });
+        return id;
+      });
+      await reload();
+      return { ...(await service.get(id))!, secret };
+    },
+
+    async update(id: number, patch: WebhookPatch): Promise<Webhook | undefined> {
+      if (patch.url !== undefined) checkUrl(patch.url);
+      if (patch.eventTypes !== undefined) checkEventTypes(patch.eventTypes);
+      const sealed = patch.secret === undefined ? undefined : secretBox().seal(patch.secret, secretContext(id));
+      const n = await db.write((trx) =>
+        store.updateWebhook(trx, id, {
+          updated_at: iso(),
+          ...(patch.url !== undefined ? { url: patch.url } : {}),
+          ...(patch.description !== undefined ? { description: patch.description } : {}),
+          ...(patch.eventTypes !== undefined ? { event_types: JSON.stringify(patch.eventTypes) } : {}),
+          ...(patch.stationIds !== undefined ? { station_ids: patch.stationIds?.length ? JSON.stringify(patch.stationIds) : null } : {}),
+          ...(patch.active !== undefined ? { active: patch.active ? 1 : 0 } : {}),
+          ...(sealed !== undefined ? { secret_encrypted: sealed } : {}),
+        }),
+      );
+      if (n === 0) return undefined;
+      await reload();
+      return service.get(id);
+    },
+
+    /** Deletes the webhook and its delivery log. */
+    async remove(id: number): Promise<boolean> {
+      const n = await db.write((trx) => store.deleteWebhook(trx, id));
+      await reload();
+      return n > 0;
+    },
+
+    async deliveries(webhookId: number, filter: { status?: store.DeliveryStatus; limit: number; offset: number }) {
+      const [items, total] = await Promise.all([store.listDeliveries(db.kysely, webhookId, filter), store.countDeliveries(db.kysely, webhookId, filter.status)]);
+      return { items, total };
+    },
+
+    /**
+     * Sends a `ping` event to the webhook now, active or not, and returns its delivery as
+     * recorded (one attempt, no retries). Undefined when the webhook does not exist.
+     */
+    async ping(id: number) {
+      const r = await store.getWebhook(db.kysely, id);
+      if (!r) return undefined;
+      const t = target(r);
+      if (!t) throw new InvalidWebhookError('the webhook\'s secret cannot be decrypted with this instance key: set a new secret first');
+      const at = iso();
+      const payload = JSON.stringify({ id: randomUUID(), type: 'ping', createdAt: at, data: { webhookId: id, message: 'Plugboard webhook test' } });
+      const row = { webhook_id: id, event_type: 'ping', payload, status: 'pending' as const, attempts: 0, next_attempt_at: at, last_attempt_at: null, response_status: null, last_error: null, created_at: at };
+      const deliveryId = await db.write((trx) => store.insertDelivery(trx, row));
+      await worker.deliverNow({ id: deliveryId, webhook_id: id, event_type: 'ping', payload, attempts: 0, next_attempt_at: at }, t);
+      return store.getDelivery(db.kysely, deliveryId);
+    },
+
+    /** Tuning of the delivery worker (retry schedule, concurrency, polling); for operators' tooling and tests. */
+    configureDelivery(patch: Partial<DeliveryOptions>): void {
+      Object.assign(options, patch);
+      if (patch.pollMs !== undefined) worker.restartPolling();
+    },
+
+    /** rows dropped because the database could not keep up */
+    get droppedDeliveries(): number {
+      return queue.dropped;
+    },
+
+    /** Stores queued deliveries now (normally within a few ms). */
+    flush(): Promise<void> {
+      return queue.flush();
+    },
+
+    start(): void {
+      worker.start();
+    },
+
+    async stop(): Promise<void> {
+      unsubscribe();
+      await worker.stop();
+      await queue.flush();
+    },
+  };
+  return service;
+}
+
+export type WebhooksService = ReturnType<typeof createWebhooksService>;
