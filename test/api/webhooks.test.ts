@@ -138,3 +138,20 @@ test('secret box: the key file is created 0600 once and reused; tampering and a 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the delivery log keeps finished deliveries for the retention period, pending ones until they finish', async () => {
+  const created = await app.request('POST', '/api/v1/webhooks', { body: { url: RECEIVER, eventTypes: ['*'], active: false } });
+  const id = created.body.id;
+  const now = new Date();
+  const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000).toISOString();
+  const row = (status: 'pending' | 'succeeded' | 'failed', createdAt: string) => ({
+    webhook_id: id, event_type: 'station.booted', payload: '{}', status, attempts: 1, next_attempt_at: null,
+    last_attempt_at: createdAt, response_status: null, last_error: null, created_at: createdAt,
+  });
+  await app.ctx.db.write((trx) =>
+    trx.insertInto('webhook_deliveries').values([row('succeeded', daysAgo(31)), row('failed', daysAgo(40)), row('pending', daysAgo(45)), row('succeeded', daysAgo(29))]).execute(),
+  );
+  assert.equal(await app.ctx.services.webhooks.prune(now), 2);
+  const left = await app.ctx.db.kysely.selectFrom('webhook_deliveries').select(['status', 'created_at']).where('webhook_id', '=', id).orderBy('created_at').execute();
+  assert.deepEqual(left.map((r) => [r.status, r.created_at]), [['pending', daysAgo(45)], ['succeeded', daysAgo(29)]]);
+});

@@ -78,6 +78,11 @@ function checkEventTypes(types: string[]): void {
   if (bad.length) throw new InvalidWebhookError(`unknown event type ${bad.join(', ')}: use ${TYPE_PATTERN_HELP}`);
 }
 
+/** Finished deliveries are kept this long in the log; pending ones until they finish. */
+export const DELIVERY_RETENTION_DAYS = 30;
+const PRUNE_EVERY_MS = 3_600_000;
+const PRUNE_BATCH = 5000;
+
 export const newSecret = () => `whsec_${randomBytes(32).toString('base64url')}`;
 
 export function createWebhooksService(ctx: AppContext) {
@@ -151,6 +156,7 @@ export function createWebhooksService(ctx: AppContext) {
     }
   }
   const unsubscribe = ctx.bus.subscribe(onEvent);
+  let pruneTimer: NodeJS.Timeout | undefined;
 
   const service = {
     reload,
@@ -255,11 +261,27 @@ export function createWebhooksService(ctx: AppContext) {
       return queue.flush();
     },
 
+    /** Deletes finished deliveries older than the retention, in batches so that no statement runs long. */
+    async prune(now: Date = ctx.now()): Promise<number> {
+      const before = new Date(now.getTime() - DELIVERY_RETENTION_DAYS * 86_400_000).toISOString();
+      let total = 0;
+      for (;;) {
+        const n = await db.write((trx) => store.pruneDeliveries(trx, before, PRUNE_BATCH));
+        total += n;
+        if (n < PRUNE_BATCH) return total;
+      }
+    },
+
     start(): void {
       worker.start();
+      const prune = () => void service.prune().catch((err) => log.error({ err }, 'pruning the webhook delivery log failed'));
+      prune();
+      pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
+      pruneTimer.unref();
     },
 
     async stop(): Promise<void> {
+      clearInterval(pruneTimer);
       unsubscribe();
       await worker.stop();
       await queue.flush();

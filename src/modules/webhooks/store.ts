@@ -92,3 +92,12 @@ export async function countDeliveries(db: Exec, webhookId: number, status?: Deli
   if (status) q = q.where('status', '=', status);
   return Number((await q.executeTakeFirstOrThrow()).n);
 }
+
+/** Deletes up to `batch` finished (succeeded or failed) deliveries created before `before`; returns how many. */
+export async function pruneDeliveries(db: Exec, before: string, batch: number): Promise<number> {
+  const res = await db
+    .deleteFrom('webhook_deliveries')
+    .where('id', 'in', (eb) => eb.selectFrom('webhook_deliveries').select('id').where('status', '!=', 'pending').where('created_at', '<', before).limit(batch))
+    .executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
