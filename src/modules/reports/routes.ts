@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import type { Api } from '../../http/types.ts';
 import { standardErrors } from '../../http/schemas.ts';
-import { timeRange } from '../stations/list-query.ts';
+import { Nullable, timeRange } from '../stations/list-query.ts';
 import { REPORT_COLUMNS, reportCsv, reportJson } from './transactions-report.ts';
 
 const ReportQuery = Type.Object({
@@ -19,10 +19,10 @@ const ReportRowSchema = Type.Object({
   connectorId: Type.Integer(),
   idTag: Type.String(),
   startTimestamp: Type.String({ format: 'date-time' }),
-  stopTimestamp: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  energyKWh: Type.Union([Type.String({ pattern: '^-?\\d+\\.\\d{3}$' }), Type.Null()], { description: 'kWh, three decimals, as a string; null while running' }),
-  durationSeconds: Type.Union([Type.Integer(), Type.Null()]),
-  stopReason: Type.Union([Type.String(), Type.Null()]),
+  stopTimestamp: Nullable(Type.String({ format: 'date-time' })),
+  energyKWh: Nullable(Type.String({ pattern: '^-?\\d+\\.\\d{3}$', description: 'kWh, three decimals, as a string; null while running' })),
+  durationSeconds: Nullable(Type.Integer()),
+  stopReason: Nullable(Type.String()),
 });
 
 const fileName = (from: string, to: string, ext: string) => `transactions_${from.slice(0, 10)}_${to.slice(0, 10)}.${ext}`;
