@@ -8,6 +8,10 @@
 import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { addIdColumn, dialectOf } from './ddl.ts';
+import { migration as firmware } from './migration-0003-firmware.ts';
+import { migration as localAuth } from './migration-0003-localauth.ts';
+import { migration as reservations } from './migration-0003-reservations.ts';
+import { migration as smartCharging } from './migration-0003-smartcharging.ts';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -259,6 +263,11 @@ const api: Migration = {
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_api': api,
+  // Issue #5: one file per module, independent of each other.
+  '0003_firmware': firmware,
+  '0003_localauth': localAuth,
+  '0003_reservations': reservations,
+  '0003_smartcharging': smartCharging,
 };
 
 const provider: MigrationProvider = {
