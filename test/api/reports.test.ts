@@ -187,6 +187,21 @@ test('20,000 transactions: the CSV export has every one, arrives in pieces, and 
   assert.equal(json.body[N - 1].energyKWh, whToKWh((N - 1) * 7));
 });
 
+test('a client that goes away mid-export leaves the server serving', async () => {
+  const query = `from=${enc('2025-01-01T00:00:00Z')}&to=${enc('2026-01-01T00:00:00Z')}&stationId=BULK-1`;
+  for (const ext of ['csv', 'json']) {
+    const abort = new AbortController();
+    const res = await fetch(`${app.httpUrl()}${V1}/reports/transactions.${ext}?${query}`, { headers: { 'x-api-key': ADMIN_KEY }, signal: abort.signal });
+    const reader = res.body!.getReader();
+    assert.ok((await reader.read()).value);
+    abort.abort();
+    await assert.rejects(reader.read());
+  }
+  assert.equal((await app.request('GET', '/health', { key: null })).status, 200);
+  const again = await app.request('GET', `${V1}/reports/transactions.json?${query}`);
+  assert.equal(again.body.length, 20_000);
+});
+
 test('the OpenAPI document lists the report routes with their media types', async () => {
   const doc = await app.request('GET', `${V1}/openapi.json`, { key: null });
   assert.ok(doc.body.paths['/api/v1/reports/transactions.csv'].get.responses['200'].content['text/csv']);
