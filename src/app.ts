@@ -19,8 +19,9 @@ import { reportsModule } from './modules/reports/index.ts';
 import { commandsModule } from './modules/commands/index.ts';
 import { eventsModule } from './modules/events/index.ts';
 import { webhooksModule } from './modules/webhooks/index.ts';
+import { firmwareModule } from './modules/firmware/index.ts';
 
-export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule, reportsModule, webhooksModule];
+export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule, reportsModule, webhooksModule, firmwareModule];
 
 export interface App {
   ctx: AppContext;
@@ -119,6 +120,7 @@ export async function createApp(config: Config, opts: { log?: Logger } = {}): Pr
       if (info.type === 4 && direction === 'in') metrics.errors.inc({ kind: 'callerror_received', code: 'any' });
       ctx.services.messageLog.record(conn.identity, direction, text, info);
     },
+    onHttpRequest: (req, res) => ctx.services.firmware.handleChargerHttp(req, res),
     onCallHandled(action, durationMs, errorCode) {
       metrics.callLatency.observe({ action }, durationMs / 1000);
       if (errorCode) metrics.errors.inc({ kind: 'callerror_sent', code: errorCode });
@@ -128,6 +130,7 @@ export async function createApp(config: Config, opts: { log?: Logger } = {}): Pr
     callLocal: (stationId, action, payload, timeoutMs) => gateway.get(stationId)?.call(action, payload, { timeoutMs }),
   });
   ctx.services.stations.useConnections(gateway);
+  ctx.services.firmware.useChargerListeners(() => gateway.addresses());
   const http = await createHttpServer(ctx, gateway, modules);
 
   let httpAddress = '';

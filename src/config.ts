@@ -61,6 +61,17 @@ export interface Config {
   };
   /** file holding the instance key that encrypts secrets Plugboard must be able to use (webhook signing secrets); created 0600 if missing */
   secretKeyFile: string;
+  /** files exchanged with chargers over HTTP on the charger listener: firmware (download) and diagnostics (upload) */
+  files: {
+    /** firmware is kept in {directory}/firmware, diagnostics uploads in {directory}/diagnostics */
+    directory: string;
+    /** base URL chargers reach the charger listener at, e.g. http://cs.example.com:9000; null = derived from the OCPP listener */
+    publicBaseUrl: string | null;
+    maxFirmwareBytes: number;
+    maxDiagnosticsBytes: number;
+    /** how long a diagnostics upload URL stays valid after GetDiagnostics (plus the charger's retries) */
+    diagnosticsUploadTtlSeconds: number;
+  };
 }
 
 export const defaultConfig: Config = {
@@ -85,6 +96,7 @@ export const defaultConfig: Config = {
   api: { adminKey: null, maxAuthFailuresPerMinute: 20 },
   webhooks: { maxAttempts: 8, timeoutSeconds: 10 },
   secretKeyFile: './data/secret.key',
+  files: { directory: './data/files', publicBaseUrl: null, maxFirmwareBytes: 512 * 1024 * 1024, maxDiagnosticsBytes: 100 * 1024 * 1024, diagnosticsUploadTtlSeconds: 86400 },
 };
 
 /** Environment variable -> config path. Documented in README.md. */
@@ -122,6 +134,11 @@ export const ENV_VARS: Record<string, string> = {
   PLUGBOARD_WEBHOOK_MAX_ATTEMPTS: 'webhooks.maxAttempts',
   PLUGBOARD_WEBHOOK_TIMEOUT_SECONDS: 'webhooks.timeoutSeconds',
   PLUGBOARD_SECRET_KEY_FILE: 'secretKeyFile',
+  PLUGBOARD_FILES_DIR: 'files.directory',
+  PLUGBOARD_FILES_PUBLIC_BASE_URL: 'files.publicBaseUrl',
+  PLUGBOARD_FILES_MAX_FIRMWARE_BYTES: 'files.maxFirmwareBytes',
+  PLUGBOARD_FILES_MAX_DIAGNOSTICS_BYTES: 'files.maxDiagnosticsBytes',
+  PLUGBOARD_FILES_DIAGNOSTICS_UPLOAD_TTL_SECONDS: 'files.diagnosticsUploadTtlSeconds',
 };
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 };
@@ -130,7 +147,7 @@ const host = { type: 'string', minLength: 1 };
 const schema = {
   type: 'object',
   additionalProperties: false,
-  required: ['ocpp', 'http', 'database', 'log', 'registration', 'authorization', 'messageLog', 'api', 'webhooks', 'secretKeyFile'],
+  required: ['ocpp', 'http', 'database', 'log', 'registration', 'authorization', 'messageLog', 'api', 'webhooks', 'secretKeyFile', 'files'],
   properties: {
     ocpp: {
       type: 'object',
@@ -219,6 +236,17 @@ const schema = {
       },
     },
     secretKeyFile: { type: 'string', minLength: 1 },
+    files: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        directory: { type: 'string', minLength: 1 },
+        publicBaseUrl: { type: ['string', 'null'], pattern: '^https?://[^/?#]+(/[^?#]*)?$' },
+        maxFirmwareBytes: { type: 'integer', minimum: 1024 },
+        maxDiagnosticsBytes: { type: 'integer', minimum: 1024 },
+        diagnosticsUploadTtlSeconds: { type: 'integer', minimum: 60, maximum: 30 * 86400 },
+      },
+    },
   },
 };
 
@@ -243,7 +271,7 @@ function merge(base: Json, over: Json): Json {
 /** Env values are strings; turn them into the type the schema expects at that path. */
 function coerce(path: string, raw: string): unknown {
   const current = path.split('.').reduce<unknown>((o, k) => (isObject(o) ? o[k] : undefined), defaultConfig);
-  if (raw === '' && (path === 'database.url' || path === 'ocpp.tls.caFile' || path === 'api.adminKey')) return null;
+  if (raw === '' && (path === 'database.url' || path === 'ocpp.tls.caFile' || path === 'api.adminKey' || path === 'files.publicBaseUrl')) return null;
   if (typeof current === 'number' || /port$|Seconds$|Bytes$|Size$|Profile$|PerMinute$|Days$|PerStation$/.test(path)) {
     const n = Number(raw);
     if (!Number.isFinite(n)) throw new ConfigError(`${path}: expected a number, got "${raw}"`);

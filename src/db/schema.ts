@@ -189,6 +189,133 @@ export interface UnknownStationsTable {
   attempts: number;
 }
 
+/** A firmware image in the repository; its bytes are a file under files.directory/firmware. */
+export interface FirmwareFilesTable {
+  id: Id;
+  name: string;
+  version: string | null;
+  /** the name chargers see at the end of the download URL */
+  filename: string;
+  size_bytes: number;
+  sha256: string; // hex
+  /** unguessable path segment of the download URL on the charger listener */
+  download_token: string;
+  /** the file's name on disk (random, never derived from what an operator typed) */
+  stored_name: string;
+  created_at: string;
+}
+
+/** One UpdateFirmware sent (or attempted) to a charger, and how it went. */
+export interface FirmwareUpdatesTable {
+  id: Id;
+  station_id: string;
+  /** the repository file, when the location is one of ours */
+  firmware_id: number | null;
+  campaign_id: number | null;
+  location: string;
+  retrieve_date: string;
+  retries: number | null;
+  retry_interval: number | null;
+  /** sending: not answered yet; accepted: the charger confirmed (UpdateFirmware.conf); error: not sent or refused (see error) */
+  command_status: 'sending' | 'accepted' | 'error';
+  error: string | null;
+  /** the last FirmwareStatusNotification linked to this update (OCPP 1.6 §7.25) */
+  firmware_status: string | null;
+  firmware_status_at: string | null;
+  firmware_version_before: string | null;
+  /** firmwareVersion of the first BootNotification after the new firmware was downloaded */
+  firmware_version_after: string | null;
+  booted_at: string | null;
+  requested_at: string;
+}
+
+/** Every FirmwareStatusNotification, in arrival order, linked to the update it most likely reports on. */
+export interface FirmwareStatusHistoryTable {
+  id: Id;
+  station_id: string;
+  update_id: number | null;
+  status: string;
+  received_at: string;
+}
+
+/** One GetDiagnostics sent (or attempted) to a charger. */
+export interface DiagnosticsRequestsTable {
+  id: Id;
+  station_id: string;
+  /** the path segment of our upload URL; null when the operator gave another location */
+  upload_token: string | null;
+  location: string;
+  start_time: string | null;
+  stop_time: string | null;
+  retries: number | null;
+  retry_interval: number | null;
+  command_status: 'sending' | 'accepted' | 'error';
+  error: string | null;
+  /** GetDiagnostics.conf fileName; absent when the charger has no diagnostics to give */
+  file_name: string | null;
+  /** the last DiagnosticsStatusNotification linked to this request */
+  diagnostics_status: string | null;
+  diagnostics_status_at: string | null;
+  /** the upload URL is refused after this */
+  expires_at: string | null;
+  requested_at: string;
+}
+
+export interface DiagnosticsStatusHistoryTable {
+  id: Id;
+  station_id: string;
+  request_id: number | null;
+  status: string;
+  received_at: string;
+}
+
+/** A file a charger uploaded to our diagnostics receiver. */
+export interface DiagnosticsFilesTable {
+  id: Id;
+  station_id: string;
+  request_id: number;
+  filename: string;
+  stored_name: string;
+  size_bytes: number;
+  sha256: string;
+  content_type: string | null;
+  remote_address: string | null;
+  uploaded_at: string;
+}
+
+/** A firmware rollout to many stations, a wave at a time. */
+export interface FirmwareCampaignsTable {
+  id: Id;
+  firmware_id: number;
+  location: string;
+  retrieve_date: string | null;
+  retries: number | null;
+  retry_interval: number | null;
+  wave_size: number;
+  failure_threshold: number;
+  failure_threshold_unit: 'count' | 'percent';
+  wave_timeout_seconds: number;
+  status: 'running' | 'completed' | 'stopped' | 'cancelled';
+  current_wave: number;
+  stop_reason: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export interface FirmwareCampaignStationsTable {
+  campaign_id: number;
+  station_id: string;
+  /** order in which stations are taken into waves */
+  position: number;
+  wave: number | null;
+  state: 'pending' | 'updating' | 'installed' | 'failed' | 'timed_out' | 'skipped' | 'cancelled';
+  update_id: number | null;
+  started_at: string | null;
+  finished_at: string | null;
+  error: string | null;
+}
+
 export interface Database {
   stations: StationsTable;
   connector_status: ConnectorStatusTable;
@@ -203,6 +330,14 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   unknown_id_tags: UnknownIdTagsTable;
   unknown_stations: UnknownStationsTable;
+  firmware_files: FirmwareFilesTable;
+  firmware_updates: FirmwareUpdatesTable;
+  firmware_status_history: FirmwareStatusHistoryTable;
+  diagnostics_requests: DiagnosticsRequestsTable;
+  diagnostics_status_history: DiagnosticsStatusHistoryTable;
+  diagnostics_files: DiagnosticsFilesTable;
+  firmware_campaigns: FirmwareCampaignsTable;
+  firmware_campaign_stations: FirmwareCampaignStationsTable;
 }
 
 export type Station = Selectable<StationsTable>;

@@ -69,6 +69,7 @@ export class Gateway implements ConnectionHost {
       handleProtocols: pickSubprotocolFromSet,
     });
     this.handleUpgrade = this.handleUpgrade.bind(this);
+    this.handleHttpRequest = this.handleHttpRequest.bind(this);
     this.logTlsFailure = this.logTlsFailure.bind(this);
   }
 
@@ -77,7 +78,7 @@ export class Gateway implements ConnectionHost {
     this.state = 'running';
     try {
       for (const options of this.options.listeners) {
-        const server = createListenerServer(options);
+        const server = createListenerServer(options, this.handleHttpRequest);
         server.on('upgrade', this.handleUpgrade);
         if (options.tls !== undefined) server.on('tlsClientError', this.logTlsFailure);
         this.listeners.push({ options, server });
@@ -160,6 +161,23 @@ export class Gateway implements ConnectionHost {
     // (§8) has a charger report as InvalidTLSVersion / InvalidTLSCipherSuite. Common on the
     // open internet, so info rather than warn.
     this.options.log.info({ remoteAddress: socket.remoteAddress, code: err.code, reason: err.message }, 'TLS handshake with a charger failed');
+  }
+
+  private handleHttpRequest(req: IncomingMessage, res: ServerResponse): void {
+    let handled: boolean;
+    try {
+      handled = this.options.onHttpRequest?.(req, res) === true;
+    } catch (err) {
+      this.options.log.error({ err, url: req.url }, 'onHttpRequest callback threw');
+      if (!res.headersSent) {
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+        res.end('Internal server error\n');
+      } else {
+        res.destroy();
+      }
+      return;
+    }
+    if (!handled) answerPlainHttp(req, res);
   }
 
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -272,8 +290,8 @@ function answerPlainHttp(_req: IncomingMessage, res: ServerResponse): void {
   res.end('This is an OCPP-J endpoint: connect with a WebSocket (subprotocol ocpp1.6)\n');
 }
 
-function createListenerServer(options: ListenerOptions): Server {
-  if (options.tls === undefined) return createHttpServer(answerPlainHttp);
+function createListenerServer(options: ListenerOptions, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  if (options.tls === undefined) return createHttpServer(onRequest);
   const tls = options.tls;
   return createHttpsServer(
     {
@@ -287,7 +305,7 @@ function createListenerServer(options: ListenerOptions): Server {
       // authenticate callback (profile 2 on the same port), which then decides.
       rejectUnauthorized: false,
     },
-    answerPlainHttp,
+    onRequest,
   );
 }
 

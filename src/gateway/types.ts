@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PeerCertificate } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ChargerConnection } from './connection.ts';
@@ -62,4 +63,11 @@ export interface GatewayOptions {
   onDisconnected?(conn: ChargerConnection, info: DisconnectInfo): void;
   onFrame?(conn: ChargerConnection, direction: 'in' | 'out', text: string, info: FrameInfo): void;
   onCallHandled?(action: string, durationMs: number, errorCode: string | null): void;
+  /**
+   * Plain HTTP requests (not WebSocket upgrades) on the charger listeners, e.g. firmware
+   * downloads and diagnostics uploads, which chargers can only make to the address they reach
+   * us on. Return true when the request is (being) answered; false leaves it to the default
+   * answer, 426 Upgrade Required.
+   */
+  onHttpRequest?(req: IncomingMessage, res: ServerResponse): boolean;
 }

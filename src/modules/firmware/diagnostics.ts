@@ -1,0 +1,177 @@
+// GetDiagnostics (OCPP 1.6 §4.4, §5.9, §6.21) with Plugboard as the upload target: each
+// request gets its own upload URL on the charger listener (an unguessable token, valid for one
+// station and for a limited time), DiagnosticsStatusNotifications are kept as a timeline, and
+// the uploaded files are listed and downloadable through the API.
+import { join } from 'node:path';
+import type { Selectable } from 'kysely';
+import type { AppContext } from '../../context.ts';
+import type { DiagnosticsFilesTable, DiagnosticsRequestsTable } from '../../db/schema.ts';
+import { ocpp16Validator } from '../../protocol/index.ts';
+import type { CentralToCharger, ChargerToCentral } from '../../protocol/ocpp16.ts';
+import { StationNotFoundError } from '../stations/service.ts';
+import { toIsoTimestamp } from '../../time.ts';
+import * as store from './diagnostics-store.ts';
+import { DiagnosticsFileNotFoundError, InvalidFirmwareRequestError } from './errors.ts';
+import { newToken, removeStoredFile, type StoredFile } from './files.ts';
+
+export type DiagnosticsRequest = Selectable<DiagnosticsRequestsTable>;
+export type DiagnosticsFile = Selectable<DiagnosticsFilesTable>;
+export type DiagnosticsStatus = ChargerToCentral['DiagnosticsStatusNotification']['req']['status'];
+
+export interface GetDiagnosticsInput {
+  /** where the charger uploads to; default: Plugboard's own receiver */
+  location?: string;
+  startTime?: string;
+  stopTime?: string;
+  retries?: number;
+  retryInterval?: number;
+}
+
+/** Uploads one request accepts (a charger that retries after a broken connection uploads again). */
+export const MAX_FILES_PER_REQUEST = 5;
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+export function diagnosticsDirectory(ctx: AppContext): string {
+  return join(ctx.config.files.directory, 'diagnostics');
+}
+
+export function createDiagnostics({ ctx, baseUrl }: { ctx: AppContext; baseUrl(): string }) {
+  const db = ctx.db;
+  const iso = () => ctx.now().toISOString();
+  const dir = () => diagnosticsDirectory(ctx);
+
+  const diagnostics = {
+    directory: dir,
+
+    /**
+     * Sends GetDiagnostics and returns the recorded request with the charger's fileName (absent
+     * when it has nothing to upload). Send failures are recorded on the request and rethrown.
+     */
+    async request(stationId: string, input: GetDiagnosticsInput, opts: { timeoutMs?: number } = {}): Promise<DiagnosticsRequest> {
+      if (!(await ctx.services.stations.get(stationId))) throw new StationNotFoundError(stationId);
+      const token = input.location === undefined ? newToken() : null;
+      // A directory URL (§6.21: "the location (directory) where the diagnostics file shall be
+      // uploaded"): chargers that append their file name and those that upload to the URL as
+      // given both land on the receiver.
+      const location = input.location ?? `${baseUrl()}/files/diagnostics/${token}/`;
+      const payload: CentralToCharger['GetDiagnostics']['req'] = {
+        location,
+        ...(input.retries === undefined ? {} : { retries: input.retries }),
+        ...(input.retryInterval === undefined ? {} : { retryInterval: input.retryInterval }),
+        ...(input.startTime === undefined ? {} : { startTime: toIsoTimestamp(input.startTime) }),
+        ...(input.stopTime === undefined ? {} : { stopTime: toIsoTimestamp(input.stopTime) }),
+      };
+      if (payload.startTime && payload.stopTime && payload.startTime > payload.stopTime) {
+        throw new InvalidFirmwareRequestError('startTime must not be after stopTime');
+      }
+      const v = ocpp16Validator.validateRequest('GetDiagnostics', payload, 'local');
+      if (!v.ok) throw new InvalidFirmwareRequestError(`invalid GetDiagnostics request: ${v.message.replace(/^\w+Request: /, '')}`, { errors: v.errors });
+
+      const now = ctx.now();
+      // The URL stays valid while the charger may still be retrying (retries x retryInterval).
+      const graceSeconds = ctx.config.files.diagnosticsUploadTtlSeconds + (input.retries ?? 0) * (input.retryInterval ?? 0);
+      const id = await db.write((trx) =>
+        store.insertRequest(trx, {
+          station_id: stationId,
+          upload_token: token,
+          location,
+          start_time: payload.startTime ?? null,
+          stop_time: payload.stopTime ?? null,
+          retries: payload.retries ?? null,
+          retry_interval: payload.retryInterval ?? null,
+          command_status: 'sending',
+          error: null,
+          file_name: null,
+          diagnostics_status: null,
+          diagnostics_status_at: null,
+          expires_at: token ? new Date(now.getTime() + graceSeconds * 1000).toISOString() : null,
+          requested_at: now.toISOString(),
+        }),
+      );
+      let res: CentralToCharger['GetDiagnostics']['res'];
+      try {
+        res = await ctx.services.stations.sendCommand(stationId, 'GetDiagnostics', payload, { timeoutMs: opts.timeoutMs });
+      } catch (err) {
+        await db.write((trx) => store.patchRequest(trx, id, { command_status: 'error', error: describe(err) }));
+        throw err;
+      }
+      await db.write((trx) => store.patchRequest(trx, id, { command_status: 'accepted', file_name: res.fileName ?? null }));
+      return (await store.getRequest(db.kysely, id))!;
+    },
+
+    /** DiagnosticsStatusNotification: kept in the timeline, linked to the latest request sent. */
+    async statusNotification(stationId: string, status: DiagnosticsStatus): Promise<void> {
+      const at = iso();
+      await db.write(async (trx) => {
+        const latest = await store.latestSentRequest(trx, stationId);
+        await store.insertDiagnosticsStatus(trx, { station_id: stationId, request_id: latest ? Number(latest.id) : null, status, received_at: at });
+        // Idle (§7.21) is only sent when triggered and says nothing about the last upload.
+        if (latest && status !== 'Idle') await store.patchRequest(trx, Number(latest.id), { diagnostics_status: status, diagnostics_status_at: at });
+      });
+    },
+
+    /** The request an upload URL belongs to, while it accepts uploads; undefined otherwise. */
+    async uploadTarget(token: string): Promise<DiagnosticsRequest | undefined> {
+      const request = await store.requestByToken(db.kysely, token);
+      if (!request || request.command_status === 'error') return undefined;
+      if (request.expires_at !== null && request.expires_at <= iso()) return undefined;
+      if ((await store.countFilesOfRequest(db.kysely, Number(request.id))) >= MAX_FILES_PER_REQUEST) return undefined;
+      return request;
+    },
+
+    /** Records a file received for `request`; the bytes are already under the directory. */
+    async recordUpload(request: DiagnosticsRequest, file: StoredFile, meta: { filename: string; contentType: string | null; remoteAddress: string | null }): Promise<DiagnosticsFile> {
+      const row = {
+        station_id: request.station_id,
+        request_id: Number(request.id),
+        filename: meta.filename,
+        stored_name: file.storedName,
+        size_bytes: file.sizeBytes,
+        sha256: file.sha256,
+        content_type: meta.contentType,
+        remote_address: meta.remoteAddress,
+        uploaded_at: iso(),
+      };
+      try {
+        const id = await db.write((trx) => store.insertFile(trx, row));
+        return { id, ...row };
+      } catch (err) {
+        await removeStoredFile(dir(), file.storedName);
+        throw err;
+      }
+    },
+
+    async getFile(id: number): Promise<DiagnosticsFile> {
+      const row = await store.getFile(db.kysely, id);
+      if (!row) throw new DiagnosticsFileNotFoundError(id);
+      return row;
+    },
+
+    pathOf(file: DiagnosticsFile): string {
+      return join(dir(), file.stored_name);
+    },
+
+    async removeFile(id: number): Promise<void> {
+      const row = await diagnostics.getFile(id);
+      await db.write((trx) => store.deleteFile(trx, id));
+      await removeStoredFile(dir(), row.stored_name);
+    },
+
+    async filesPage(stationId: string, page: { limit: number; offset: number }) {
+      const [items, total] = await Promise.all([store.listFiles(db.kysely, stationId, page), store.countFiles(db.kysely, stationId)]);
+      return { items, total };
+    },
+
+    /** Recent requests and status notifications of a station, newest first. */
+    async stationHistory(stationId: string, limit: number) {
+      const [requests, timeline] = await Promise.all([store.listRequests(db.kysely, stationId, limit), store.diagnosticsTimeline(db.kysely, stationId, limit)]);
+      return { requests, timeline };
+    },
+  };
+  return diagnostics;
+}
+
+export type Diagnostics = ReturnType<typeof createDiagnostics>;

@@ -1,0 +1,26 @@
+import type { AppContext } from '../../context.ts';
+
+export function registerOcpp16(ctx: AppContext): void {
+  const firmware = () => ctx.services.firmware;
+
+  // Both notifications are answered {} whatever happens to the record (§6.23, §6.27: the
+  // .conf has no fields, so there is nothing to refuse): a failed write is logged, and a
+  // CALLERROR would only make the charger send it again.
+  ctx.ocpp16.on('FirmwareStatusNotification', async (req, session) => {
+    try {
+      await firmware().updates.statusNotification(session.stationId, req.status);
+    } catch (err) {
+      session.log.error({ err, stationId: session.stationId, status: req.status }, 'recording a FirmwareStatusNotification failed');
+    }
+    return {};
+  });
+
+  ctx.ocpp16.on('DiagnosticsStatusNotification', async (req, session) => {
+    try {
+      await firmware().diagnostics.statusNotification(session.stationId, req.status);
+    } catch (err) {
+      session.log.error({ err, stationId: session.stationId, status: req.status }, 'recording a DiagnosticsStatusNotification failed');
+    }
+    return {};
+  });
+}

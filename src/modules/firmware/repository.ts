@@ -1,0 +1,95 @@
+// The firmware repository: images an operator uploads, kept on disk with their SHA-256, and
+// served to chargers at an unguessable URL on the charger listener (charger-http.ts).
+import { join } from 'node:path';
+import type { AppContext } from '../../context.ts';
+import type { FirmwareFilesTable } from '../../db/schema.ts';
+import type { Selectable } from 'kysely';
+import * as store from './store.ts';
+import { isFirmwareInRunningCampaign } from './campaign-store.ts';
+import { IncomingFile, newToken, receiveStream, removeStoredFile, safeFilename } from './files.ts';
+import { FirmwareInUseError, FirmwareNotFoundError, InvalidFirmwareRequestError } from './errors.ts';
+
+export type FirmwareFile = Selectable<FirmwareFilesTable>;
+
+export interface FirmwareUpload {
+  name?: string;
+  version?: string;
+  filename?: string;
+}
+
+export interface RepositoryDeps {
+  ctx: AppContext;
+  /** the base URL chargers reach the charger listener at */
+  baseUrl(): string;
+}
+
+export function firmwareDirectory(ctx: AppContext): string {
+  return join(ctx.config.files.directory, 'firmware');
+}
+
+export function createRepository({ ctx, baseUrl }: RepositoryDeps) {
+  const db = ctx.db;
+  const dir = () => firmwareDirectory(ctx);
+
+  const repository = {
+    /** Stores the bytes of `source` as a new firmware file. FileTooLargeError past files.maxFirmwareBytes. */
+    async upload(source: AsyncIterable<Buffer | string>, meta: FirmwareUpload): Promise<FirmwareFile> {
+      const name = meta.name?.trim() || meta.filename?.trim();
+      if (!name) throw new InvalidFirmwareRequestError('give the firmware a name or a filename (query parameter or X-Firmware-Name / X-Firmware-Filename header)');
+      const filename = safeFilename(meta.filename || meta.name, 'firmware.bin');
+      const stored = await receiveStream(source, new IncomingFile(dir(), ctx.config.files.maxFirmwareBytes));
+      const row = {
+        name,
+        version: meta.version?.trim() || null,
+        filename,
+        size_bytes: stored.sizeBytes,
+        sha256: stored.sha256,
+        download_token: newToken(),
+        stored_name: stored.storedName,
+        created_at: ctx.now().toISOString(),
+      };
+      try {
+        const id = await db.write((trx) => store.insertFirmwareFile(trx, row));
+        return { id, ...row };
+      } catch (err) {
+        await removeStoredFile(dir(), stored.storedName);
+        throw err;
+      }
+    },
+
+    async get(id: number): Promise<FirmwareFile> {
+      const row = await store.getFirmwareFile(db.kysely, id);
+      if (!row) throw new FirmwareNotFoundError(id);
+      return row;
+    },
+
+    async listPage(page: { limit: number; offset: number }) {
+      const [items, total] = await Promise.all([store.listFirmwareFiles(db.kysely, page), store.countFirmwareFiles(db.kysely)]);
+      return { items, total };
+    },
+
+    /** Deletes the row, then the bytes. Refused while a running campaign hands the file out. */
+    async remove(id: number): Promise<void> {
+      const row = await repository.get(id);
+      if (await isFirmwareInRunningCampaign(db.kysely, id)) throw new FirmwareInUseError(id);
+      await db.write((trx) => store.deleteFirmwareFile(trx, id));
+      await removeStoredFile(dir(), row.stored_name);
+    },
+
+    byToken(token: string) {
+      return store.firmwareFileByToken(db.kysely, token);
+    },
+
+    pathOf(file: FirmwareFile): string {
+      return join(dir(), file.stored_name);
+    },
+
+    /** Where chargers download it: {publicBaseUrl}/files/firmware/{token}/{filename}. */
+    downloadUrl(file: FirmwareFile): string {
+      return `${baseUrl()}/files/firmware/${file.download_token}/${encodeURIComponent(file.filename)}`;
+    },
+  };
+  return repository;
+}
+
+export type FirmwareRepository = ReturnType<typeof createRepository>;
