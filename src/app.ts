@@ -19,9 +19,10 @@ import { reportsModule } from './modules/reports/index.ts';
 import { commandsModule } from './modules/commands/index.ts';
 import { eventsModule } from './modules/events/index.ts';
 import { webhooksModule } from './modules/webhooks/index.ts';
+import { smartChargingModule } from './modules/smartcharging/index.ts';
 import { firmwareModule } from './modules/firmware/index.ts';
 
-export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule, reportsModule, webhooksModule, firmwareModule];
+export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule, reportsModule, webhooksModule, firmwareModule, smartChargingModule];
 
 export interface App {
   ctx: AppContext;

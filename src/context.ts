@@ -15,6 +15,7 @@ import type { ApiKeysService } from './modules/apikeys/service.ts';
 import type { EventsService } from './modules/events/service.ts';
 import type { CommandsService } from './modules/commands/service.ts';
 import type { WebhooksService } from './modules/webhooks/service.ts';
+import type { SmartChargingService } from './modules/smartcharging/service.ts';
 import type { FirmwareService } from './modules/firmware/service.ts';
 import type { Api } from './http/types.ts';
 
@@ -27,6 +28,7 @@ export interface Services {
   events: EventsService;
   commands: CommandsService;
   webhooks: WebhooksService;
+  smartCharging: SmartChargingService;
   firmware: FirmwareService;
 }
 

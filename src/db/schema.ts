@@ -316,6 +316,41 @@ export interface FirmwareCampaignStationsTable {
   error: string | null;
 }
 
+/** Smart charging: the profiles a station holds, as Plugboard knows them (one row per profile). */
+export interface ChargingProfilesTable {
+  id: Id;
+  station_id: string;
+  /** 0 = the charge point as a whole */
+  connector_id: number;
+  /** the OCPP chargingProfileId, unique per station */
+  charging_profile_id: number;
+  purpose: 'ChargePointMaxProfile' | 'TxDefaultProfile' | 'TxProfile';
+  stack_level: number;
+  kind: 'Absolute' | 'Recurring' | 'Relative';
+  /** TxProfile: the transaction it belongs to */
+  transaction_id: number | null;
+  valid_from: string | null;
+  valid_to: string | null;
+  /** the csChargingProfiles object the station accepted, JSON */
+  profile: string;
+  /** the message that installed it: SetChargingProfile or RemoteStartTransaction */
+  source: 'SetChargingProfile' | 'RemoteStartTransaction';
+  installed_at: string;
+}
+
+/** Smart charging limits of a station (OCPP 1.6 §9.4 keys); null = unknown, not enforced. */
+export interface ChargingLimitsTable {
+  station_id: string;
+  max_stack_level: number | null;
+  max_periods: number | null;
+  /** 'A', 'W' or 'A,W' */
+  allowed_rate_units: string | null;
+  max_profiles_installed: number | null;
+  /** charger: read with GetConfiguration (forgotten at its next boot); operator: set through the API */
+  source: 'charger' | 'operator';
+  updated_at: string;
+}
+
 export interface Database {
   stations: StationsTable;
   connector_status: ConnectorStatusTable;
@@ -338,6 +373,8 @@ export interface Database {
   diagnostics_files: DiagnosticsFilesTable;
   firmware_campaigns: FirmwareCampaignsTable;
   firmware_campaign_stations: FirmwareCampaignStationsTable;
+  charging_profiles: ChargingProfilesTable;
+  charging_limits: ChargingLimitsTable;
 }
 
 export type Station = Selectable<StationsTable>;

@@ -196,6 +196,22 @@ const expectedColumns: { [T in keyof Database]: Nullability<Database[T]> } = {
     finished_at: N,
   },
   firmware_campaign_stations: { campaign_id: NN, station_id: NN, position: NN, wave: N, state: NN, update_id: N, started_at: N, finished_at: N, error: N },
+  charging_profiles: {
+    id: NN,
+    station_id: NN,
+    connector_id: NN,
+    charging_profile_id: NN,
+    purpose: NN,
+    stack_level: NN,
+    kind: NN,
+    transaction_id: N,
+    valid_from: N,
+    valid_to: N,
+    profile: NN,
+    source: NN,
+    installed_at: NN,
+  },
+  charging_limits: { station_id: NN, max_stack_level: N, max_periods: N, allowed_rate_units: N, max_profiles_installed: N, source: NN, updated_at: NN },
 };
 
 const expectedIndexes = [
@@ -221,6 +237,7 @@ const expectedIndexes = [
   'diagnostics_files_station_idx',
   'diagnostics_files_request_idx',
   'firmware_campaigns_status_idx',
+  'charging_profiles_station_profile_uq',
 ];
 
 /** This database's tables (PostgreSQL introspection lists every schema's, other tests' included). */
