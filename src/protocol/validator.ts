@@ -49,6 +49,9 @@ function createAjv(source: PayloadSource): Ajv {
     strict: false,
     // First error only: cheaper, and allErrors on untrusted input is a known DoS vector.
     allErrors: false,
+    // The schemas' `multipleOf: 0.1` (charging limits) fails on valid decimals in binary
+    // floating point (22.2 / 0.1 = 221.99999999999997); compare with a tolerance instead.
+    multipleOfPrecision: 9,
   });
   addFormats(ajv, ['date-time', 'uri']);
   if (source === 'peer') ajv.addFormat('date-time', addFormats.get('iso-date-time'));

@@ -214,3 +214,20 @@ test('loading the protocol layer and compiling what the Central System needs sta
   );
   assert.ok(ms > 0 && ms < 1000, `loading and compiling took ${ms} ms`);
 });
+
+test('multipleOf 0.1 accepts every decimal with one fraction digit (floating-point tolerance)', () => {
+  const profile = (limit: number) => ({
+    connectorId: 1,
+    csChargingProfiles: {
+      chargingProfileId: 1,
+      stackLevel: 0,
+      chargingProfilePurpose: 'TxDefaultProfile',
+      chargingProfileKind: 'Relative',
+      chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit }] },
+    },
+  });
+  for (const limit of [22.2, 0.3, 11.7, 13.8, 6, 32.1]) {
+    assert.equal(v.validateRequest('SetChargingProfile', profile(limit), 'local').ok, true, `limit ${limit}`);
+  }
+  assert.equal(v.validateRequest('SetChargingProfile', profile(22.25), 'local').ok, false, 'two fraction digits stay invalid');
+});
