@@ -126,6 +126,7 @@ test('name, version and filename may come as headers; a missing name is 400 and 
   const unnamed = await upload(Buffer.from('abc'), '');
   assert.equal(unnamed.status, 400);
   assert.match(unnamed.body.message, /name or a filename/);
+  assert.equal((await upload(Buffer.from('abc'), '', { 'x-firmware-name': 'n'.repeat(201) })).status, 400);
   const json = await app.request('POST', '/api/v1/firmware?name=x', { body: { not: 'a file' } });
   assert.equal(json.status, 415);
 });

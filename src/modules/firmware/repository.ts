@@ -36,6 +36,8 @@ export function createRepository({ ctx, baseUrl }: RepositoryDeps) {
     async upload(source: AsyncIterable<Buffer | string>, meta: FirmwareUpload): Promise<FirmwareFile> {
       const name = meta.name?.trim() || meta.filename?.trim();
       if (!name) throw new InvalidFirmwareRequestError('give the firmware a name or a filename (query parameter or X-Firmware-Name / X-Firmware-Filename header)');
+      // Headers are not schema-checked like the query: the same bounds, by hand.
+      if (name.length > 200 || (meta.version?.length ?? 0) > 100) throw new InvalidFirmwareRequestError('name is limited to 200 characters, version to 100');
       const filename = safeFilename(meta.filename || meta.name, 'firmware.bin');
       const stored = await receiveStream(source, new IncomingFile(dir(), ctx.config.files.maxFirmwareBytes));
       const row = {

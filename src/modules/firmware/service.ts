@@ -57,6 +57,10 @@ export function createFirmwareService(ctx: AppContext) {
     useChargerListeners(addresses: () => readonly ListenerAddress[]): void {
       listeners = addresses;
       campaigns.resumeLater();
+      const host = ctx.config.ocpp.host;
+      if (!ctx.config.files.publicBaseUrl && (host === '0.0.0.0' || host === '::')) {
+        ctx.log.warn({ guessed: baseUrl() }, 'files.publicBaseUrl is not set: firmware and diagnostics URLs sent to chargers use a guessed address of this machine');
+      }
     },
 
     /** The gateway's onHttpRequest hook: /files/... on the charger listener. */
