@@ -15,12 +15,21 @@ const USAGE = `Usage: plugboard <command> [options]
   tokens list
   tokens add <idTag> [--parent ID] [--expiry ISO-DATE] [--status Accepted|Blocked|Expired|Invalid] [--concurrent]
   tokens delete <idTag>
-  simulate [--url ws://127.0.0.1:9000/ocpp] [--id SIM-1] [--password P] [--id-tag TAG]
-                                          run one simulated charger through a charging session
+  simulate [--url URL] [--count N] [--duration S] [--password P] ...
+                                          simulated OCPP 1.6 charge points (1 to 20,000) with a live
+                                          summary; see plugboard simulate --help
+  simulate --id ID [--password P] [--id-tag TAG] [--url URL]
+                                          one simulated charger through one session, answers printed
 
 Options for every command: --config FILE (JSON; also $PLUGBOARD_CONFIG). Environment variables: see README.md.`;
 
 async function main(argv: string[]): Promise<number> {
+  // `simulate` has options of its own (see src/simulator/cli.ts); --config may come first.
+  const sim = argv.indexOf('simulate');
+  if (sim === 0 || (sim === 1 && argv[0].startsWith('--config=')) || (sim === 2 && argv[0] === '--config')) {
+    const { simulateCommand } = await import('./simulator/cli.ts');
+    return simulateCommand([...argv.slice(0, sim), ...argv.slice(sim + 1)]);
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -32,9 +41,6 @@ async function main(argv: string[]): Promise<number> {
       parent: { type: 'string' },
       expiry: { type: 'string' },
       concurrent: { type: 'boolean' },
-      url: { type: 'string' },
-      id: { type: 'string' },
-      'id-tag': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -64,16 +70,6 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     return -1; // keep running
-  }
-
-  if (command === 'simulate') {
-    const { runSimulation } = await import('./simulator/run.ts');
-    return runSimulation({
-      url: values.url ?? `ws://127.0.0.1:${config.ocpp.port}${config.ocpp.path}`,
-      stationId: values.id ?? 'SIM-1',
-      password: values.password,
-      idTag: values['id-tag'] ?? 'SIMTAG',
-    });
   }
 
   const core = await createCore(config);
