@@ -21,8 +21,9 @@ import { eventsModule } from './modules/events/index.ts';
 import { webhooksModule } from './modules/webhooks/index.ts';
 import { smartChargingModule } from './modules/smartcharging/index.ts';
 import { firmwareModule } from './modules/firmware/index.ts';
+import { localAuthModule } from './modules/localauth/index.ts';
 
-export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule, reportsModule, webhooksModule, firmwareModule, smartChargingModule];
+export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule, reportsModule, webhooksModule, firmwareModule, smartChargingModule, localAuthModule];
 
 export interface App {
   ctx: AppContext;

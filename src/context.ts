@@ -17,6 +17,7 @@ import type { CommandsService } from './modules/commands/service.ts';
 import type { WebhooksService } from './modules/webhooks/service.ts';
 import type { SmartChargingService } from './modules/smartcharging/service.ts';
 import type { FirmwareService } from './modules/firmware/service.ts';
+import type { LocalAuthService } from './modules/localauth/service.ts';
 import type { Api } from './http/types.ts';
 
 export interface Services {
@@ -30,6 +31,7 @@ export interface Services {
   webhooks: WebhooksService;
   smartCharging: SmartChargingService;
   firmware: FirmwareService;
+  localAuth: LocalAuthService;
 }
 
 export interface AppContext {

@@ -9,6 +9,10 @@ export type PlugboardEvent =
   | { type: 'transaction.stopped'; stationId: string; at: string; transactionId: number; meterStop: number; reason: string }
   | { type: 'meter.values'; stationId: string; at: string; connectorId: number; transactionId: number | null; count: number }
   | { type: 'command.sent'; stationId: string; at: string; action: string }
-  | { type: 'command.answered'; stationId: string; at: string; action: string; ok: boolean; error?: string };
+  | { type: 'command.answered'; stationId: string; at: string; action: string; ok: boolean; error?: string }
+  // Not about one station: stationId is '' (a station filter never matches it). idTags lists at most
+  // 100 of the `count` tokens changed; parentIdTags are the groups the changed tokens belong to now.
+  | { type: 'token.changed'; stationId: string; at: string; change: 'created' | 'updated' | 'deleted' | 'imported'; count: number; idTags: string[]; parentIdTags: string[] }
+  | { type: 'local-list.updated'; stationId: string; at: string; updateType: 'Full' | 'Differential'; listVersion: number; status: string; entryCount: number };
 
 export type EventType = PlugboardEvent['type'];

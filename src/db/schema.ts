@@ -351,6 +351,108 @@ export interface ChargingLimitsTable {
   updated_at: string;
 }
 
+/** A station whose local authorization list Plugboard manages (OCPP 1.6 §3.5, §5.15). */
+export interface LocalListStationsTable {
+  station_id: string;
+  /** which tokens the list holds: 'all', 'parents' (tokens of these groups), 'idTags' (these tokens), 'none' */
+  scope: 'all' | 'parents' | 'idTags' | 'none';
+  /** JSON array: the parentIdTags or idTags of the scope */
+  scope_values: string | null;
+  /** 1 = the operator chose to manage this list (settings or a sync through the API): auto-sync applies */
+  managed: number;
+  auto_sync: number;
+  /** 1 = a Differential never carries deletions (a removal goes out as a Full update) */
+  omit_differential_deletions: number;
+  /** configured LocalAuthListMaxLength / SendLocalListMaxLength; null = as read from the charger */
+  list_max_length: number | null;
+  send_max_length: number | null;
+  /** the charger's own values (GetConfiguration), cached */
+  charger_list_max_length: number | null;
+  charger_send_max_length: number | null;
+  limits_read_at: string | null;
+  limits_error: string | null;
+  /** 1 supported, 0 the charger said NotSupported (or listVersion -1), null not known yet */
+  supported: number | null;
+  /** the listVersion of the charger's last Accepted SendLocalList; 0 = none */
+  acknowledged_version: number;
+  acknowledged_at: string | null;
+  /** highest listVersion ever sent: new versions go above it and above what the charger reported */
+  last_sent_version: number;
+  /** the charger's answer to the last GetLocalListVersion */
+  reported_version: number | null;
+  reported_at: string | null;
+  /** 1 = what the charger holds is uncertain (mismatch, failure, timeout): the next update is Full */
+  needs_full: number;
+  /** the last SendLocalList answer (Accepted, Failed, NotSupported, VersionMismatch) or error code */
+  last_status: string | null;
+  last_error: string | null;
+  last_sync_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What a charger holds in its local authorization list, as of its acknowledged version. */
+export interface LocalListEntriesTable {
+  station_id: string;
+  id_tag: string;
+  status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx';
+  expiry_date: string | null;
+  parent_id_tag: string | null;
+}
+
+/** One SendLocalList sent to a charger and its answer. */
+export interface LocalListUpdatesTable {
+  id: Id;
+  station_id: string;
+  /** what started it: 'api', 'tokens' (token changes), 'reconnect' */
+  cause: string;
+  update_type: 'Full' | 'Differential';
+  list_version: number;
+  entry_count: number;
+  /** entries without idTagInfo (Differential removals) */
+  deletions: number;
+  /** the charger's answer; null when none came (error) */
+  status: string | null;
+  error: string | null;
+  sent_at: string;
+  answered_at: string | null;
+}
+
+/** Smart charging: the profiles a station holds, as Plugboard knows them (one row per profile). */
+export interface ChargingProfilesTable {
+  id: Id;
+  station_id: string;
+  /** 0 = the charge point as a whole */
+  connector_id: number;
+  /** the OCPP chargingProfileId, unique per station */
+  charging_profile_id: number;
+  purpose: 'ChargePointMaxProfile' | 'TxDefaultProfile' | 'TxProfile';
+  stack_level: number;
+  kind: 'Absolute' | 'Recurring' | 'Relative';
+  /** TxProfile: the transaction it belongs to */
+  transaction_id: number | null;
+  valid_from: string | null;
+  valid_to: string | null;
+  /** the csChargingProfiles object the station accepted, JSON */
+  profile: string;
+  /** the message that installed it: SetChargingProfile or RemoteStartTransaction */
+  source: 'SetChargingProfile' | 'RemoteStartTransaction';
+  installed_at: string;
+}
+
+/** Smart charging limits of a station (OCPP 1.6 §9.4 keys); null = unknown, not enforced. */
+export interface ChargingLimitsTable {
+  station_id: string;
+  max_stack_level: number | null;
+  max_periods: number | null;
+  /** 'A', 'W' or 'A,W' */
+  allowed_rate_units: string | null;
+  max_profiles_installed: number | null;
+  /** charger: read with GetConfiguration (forgotten at its next boot); operator: set through the API */
+  source: 'charger' | 'operator';
+  updated_at: string;
+}
+
 export interface Database {
   stations: StationsTable;
   connector_status: ConnectorStatusTable;
@@ -375,6 +477,9 @@ export interface Database {
   firmware_campaign_stations: FirmwareCampaignStationsTable;
   charging_profiles: ChargingProfilesTable;
   charging_limits: ChargingLimitsTable;
+  local_list_stations: LocalListStationsTable;
+  local_list_entries: LocalListEntriesTable;
+  local_list_updates: LocalListUpdatesTable;
 }
 
 export type Station = Selectable<StationsTable>;

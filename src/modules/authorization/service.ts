@@ -61,6 +61,10 @@ const EXPORT_CHUNK = 1000;
 /** Unknown tokens seen outside a database transaction (Authorize) are written together, this often. */
 const UNKNOWN_FLUSH_MS = 500;
 const MAX_PENDING_UNKNOWN = 5000;
+/** A token.changed event names at most this many idTags (its count says how many changed). */
+const MAX_EVENT_ID_TAGS = 100;
+
+export type TokenChange = 'created' | 'updated' | 'deleted' | 'imported';
 
 export function createAuthorizationService(ctx: AppContext) {
   const iso = () => ctx.now().toISOString();
@@ -98,6 +102,25 @@ export function createAuthorizationService(ctx: AppContext) {
       flushTimer = setTimeout(() => flushUnknown().catch(onError), UNKNOWN_FLUSH_MS);
       flushTimer.unref();
     }
+  }
+
+  /**
+   * Tells the other modules (local authorization lists, webhooks, the live view) that tokens
+   * changed, after the change is committed.
+   */
+  function published(change: TokenChange, rows: ReadonlyArray<{ id_tag: string; parent_id_tag?: string | null }>): void {
+    if (rows.length === 0) return;
+    const parents = new Set<string>();
+    for (const r of rows) if (r.parent_id_tag) parents.add(r.parent_id_tag);
+    ctx.bus.publish({
+      type: 'token.changed',
+      stationId: '',
+      at: iso(),
+      change,
+      count: rows.length,
+      idTags: rows.slice(0, MAX_EVENT_ID_TAGS).map((r) => r.id_tag),
+      parentIdTags: rows.length > MAX_EVENT_ID_TAGS ? [] : [...parents],
+    });
   }
 
   const service = {
@@ -140,11 +163,19 @@ export function createAuthorizationService(ctx: AppContext) {
         updated_at: now,
       };
       await ctx.db.write((trx) => store.upsertIdTag(trx, row));
+      published(existing ? 'updated' : 'created', [row]);
       return row;
     },
 
-    deleteToken(idTag: string): Promise<number> {
-      return ctx.db.write((trx) => store.deleteIdTag(trx, idTag));
+    async deleteToken(idTag: string): Promise<number> {
+      const n = await ctx.db.write((trx) => store.deleteIdTag(trx, idTag));
+      if (n > 0) published('deleted', [{ id_tag: idTag }]);
+      return n;
+    },
+
+    /** Tokens whose idTag is one of `idTags` or whose parent is one of `parentIdTags`, in idTag order. */
+    tokensMatching(idTags: readonly string[], parentIdTags: readonly string[]): Promise<IdTag[]> {
+      return store.idTagsMatching(ctx.db.kysely, idTags, parentIdTags);
     },
 
     getToken(idTag: string) {
@@ -177,6 +208,7 @@ export function createAuthorizationService(ctx: AppContext) {
         await store.deleteUnknownIdTags(trx, [row.id_tag]);
         return true;
       });
+      if (created) published('created', [row]);
       return created ? row : null;
     },
 
@@ -188,7 +220,10 @@ export function createAuthorizationService(ctx: AppContext) {
       if (patch.expiryDate !== undefined) set.expiry_date = patch.expiryDate;
       if (patch.allowConcurrent !== undefined) set.allow_concurrent = patch.allowConcurrent ? 1 : 0;
       const n = await ctx.db.write((trx) => store.updateIdTag(trx, idTag, set));
-      return n === 0 ? undefined : store.getIdTag(ctx.db.kysely, idTag);
+      if (n === 0) return undefined;
+      const row = await store.getIdTag(ctx.db.kysely, idTag);
+      published('updated', [row ?? { id_tag: idTag }]);
+      return row;
     },
 
     /**
@@ -215,6 +250,7 @@ export function createAuthorizationService(ctx: AppContext) {
         await store.deleteUnknownIdTags(trx, ids);
         return found;
       });
+      published('imported', rows);
       return {
         rows: parsed.rows.length + parsed.errors.length,
         created: rows.length - existing.size,

@@ -95,6 +95,18 @@ export async function upsertIdTags(db: Exec, rows: IdTag[], update: readonly Tok
   }
 }
 
+/** Tokens whose idTag is in `idTags` or whose parent is in `parentIdTags`, in idTag order. */
+export async function idTagsMatching(db: Exec, idTags: readonly string[], parentIdTags: readonly string[]): Promise<IdTag[]> {
+  const found = new Map<string, IdTag>();
+  for (const [column, values] of [['id_tag', idTags], ['parent_id_tag', parentIdTags]] as const) {
+    for (let i = 0; i < values.length; i += CHUNK) {
+      const rows = await db.selectFrom('id_tags').selectAll().where(column, 'in', values.slice(i, i + CHUNK)).execute();
+      for (const r of rows) found.set(r.id_tag, r);
+    }
+  }
+  return [...found.values()].sort((a, b) => (a.id_tag < b.id_tag ? -1 : a.id_tag > b.id_tag ? 1 : 0));
+}
+
 /** Up to `limit` tokens after `afterIdTag` in id order: keyset pages for streaming exports. */
 export function idTagsAfter(db: Exec, afterIdTag: string | null, limit: number): Promise<IdTag[]> {
   let q = db.selectFrom('id_tags').selectAll();

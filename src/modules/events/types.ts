@@ -13,6 +13,8 @@ export const EVENT_TYPES = [
   'meter.values',
   'command.sent',
   'command.answered',
+  'token.changed',
+  'local-list.updated',
 ] as const satisfies readonly EventType[];
 
 // Compile-time proof that the list names every event of the bus, not just some.
