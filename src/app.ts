@@ -19,11 +19,13 @@ import { reportsModule } from './modules/reports/index.ts';
 import { commandsModule } from './modules/commands/index.ts';
 import { eventsModule } from './modules/events/index.ts';
 import { webhooksModule } from './modules/webhooks/index.ts';
+import { reservationsModule } from './modules/reservations/index.ts';
+import { triggerModule } from './modules/trigger/index.ts';
 import { smartChargingModule } from './modules/smartcharging/index.ts';
 import { firmwareModule } from './modules/firmware/index.ts';
 import { localAuthModule } from './modules/localauth/index.ts';
 
-export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule, reportsModule, webhooksModule, firmwareModule, smartChargingModule, localAuthModule];
+export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule, reportsModule, webhooksModule, firmwareModule, smartChargingModule, localAuthModule, reservationsModule, triggerModule];
 
 export interface App {
   ctx: AppContext;

@@ -15,6 +15,8 @@ import type { ApiKeysService } from './modules/apikeys/service.ts';
 import type { EventsService } from './modules/events/service.ts';
 import type { CommandsService } from './modules/commands/service.ts';
 import type { WebhooksService } from './modules/webhooks/service.ts';
+import type { ReservationsService } from './modules/reservations/service.ts';
+import type { TriggerService } from './modules/trigger/service.ts';
 import type { SmartChargingService } from './modules/smartcharging/service.ts';
 import type { FirmwareService } from './modules/firmware/service.ts';
 import type { LocalAuthService } from './modules/localauth/service.ts';
@@ -31,6 +33,8 @@ export interface Services {
   webhooks: WebhooksService;
   smartCharging: SmartChargingService;
   firmware: FirmwareService;
+  reservations: ReservationsService;
+  trigger: TriggerService;
   localAuth: LocalAuthService;
 }
 

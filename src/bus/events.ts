@@ -13,6 +13,7 @@ export type PlugboardEvent =
   // Not about one station: stationId is '' (a station filter never matches it). idTags lists at most
   // 100 of the `count` tokens changed; parentIdTags are the groups the changed tokens belong to now.
   | { type: 'token.changed'; stationId: string; at: string; change: 'created' | 'updated' | 'deleted' | 'imported'; count: number; idTags: string[]; parentIdTags: string[] }
-  | { type: 'local-list.updated'; stationId: string; at: string; updateType: 'Full' | 'Differential'; listVersion: number; status: string; entryCount: number };
+  | { type: 'local-list.updated'; stationId: string; at: string; updateType: 'Full' | 'Differential'; listVersion: number; status: string; entryCount: number }
+  | { type: 'reservation.updated'; stationId: string; at: string; reservationId: number; connectorId: number; status: string; transactionId: number | null };
 
 export type EventType = PlugboardEvent['type'];

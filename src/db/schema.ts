@@ -453,6 +453,26 @@ export interface ChargingLimitsTable {
   updated_at: string;
 }
 
+/** A reservation Plugboard asked a charger to hold (ReserveNow), and what became of it. */
+export interface ReservationsTable {
+  id: Id; // the OCPP reservationId, allocated by Plugboard (int4)
+  station_id: string;
+  connector_id: number; // 0 = any connector of the station
+  id_tag: string;
+  parent_id_tag: string | null;
+  expiry_date: string;
+  /** Requested, then the charger's answer (Accepted, Faulted, Occupied, Rejected, Unavailable) or Failed; then Used, Expired or Cancelled */
+  status: 'Requested' | 'Accepted' | 'Faulted' | 'Occupied' | 'Rejected' | 'Unavailable' | 'Failed' | 'Used' | 'Expired' | 'Cancelled';
+  /** the transaction whose StartTransaction carried this reservationId */
+  transaction_id: number | null;
+  /** what did not go as expected: a failure, a refused cancel, a use that did not match the reservation */
+  note: string | null;
+  created_at: string;
+  updated_at: string;
+  /** when it stopped being active (answered with a refusal, used, expired, cancelled, failed) */
+  ended_at: string | null;
+}
+
 export interface Database {
   stations: StationsTable;
   connector_status: ConnectorStatusTable;
@@ -467,6 +487,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   unknown_id_tags: UnknownIdTagsTable;
   unknown_stations: UnknownStationsTable;
+  reservations: ReservationsTable;
   firmware_files: FirmwareFilesTable;
   firmware_updates: FirmwareUpdatesTable;
   firmware_status_history: FirmwareStatusHistoryTable;
@@ -490,5 +511,6 @@ export type Transaction = Selectable<TransactionsTable>;
 export type MeterValueRow = Selectable<MeterValuesTable>;
 export type NewMeterValue = Insertable<MeterValuesTable>;
 export type MessageLogRow = Selectable<MessageLogTable>;
+export type Reservation = Selectable<ReservationsTable>;
 // Re-exported so stores do not need to import kysely's helpers separately.
 export type { ColumnType };

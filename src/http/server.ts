@@ -1,6 +1,6 @@
 // The admin-side HTTP server (Fastify): the REST API under /api/v1 with its OpenAPI document
-// (generated from the route schemas) and docs page, health and metrics. It listens separately
-// from the charger port so it can stay private.
+// (generated from the route schemas) and docs page, health and metrics, and the dashboard's
+// static files. It listens separately from the charger port so it can stay private.
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import type { AppContext, Module } from '../context.ts';
 import { toErrorResponse } from './errors.ts';
 import { authHook } from './auth.ts';
+import { registerDashboard } from './dashboard.ts';
 import { ErrorBody } from './schemas.ts';
 import type { Api } from './types.ts';
 
@@ -93,5 +94,7 @@ export async function createHttpServer(ctx: AppContext, connections: LiveConnect
     },
     { prefix: '/api/v1' },
   );
+  // After the API: its routes and their 404s take precedence over the dashboard's fallback.
+  registerDashboard(app);
   return app as Api;
 }

@@ -138,6 +138,7 @@ const expectedColumns: { [T in keyof Database]: Nullability<Database[T]> } = {
   },
   unknown_id_tags: { id_tag: NN, first_seen_at: NN, last_seen_at: NN, last_station_id: NN, count: NN },
   unknown_stations: { id: NN, first_seen_at: NN, last_seen_at: NN, last_remote_address: N, attempts: NN },
+  reservations: { id: NN, station_id: NN, connector_id: NN, id_tag: NN, parent_id_tag: N, expiry_date: NN, status: NN, transaction_id: N, note: N, created_at: NN, updated_at: NN, ended_at: N },
   local_list_stations: {
     station_id: NN,
     scope: NN,
@@ -256,6 +257,8 @@ const expectedIndexes = [
   'webhook_deliveries_webhook_idx',
   'webhook_deliveries_due_idx',
   'transactions_start_ts_idx',
+  'reservations_station_idx',
+  'reservations_status_expiry_idx',
   'local_list_entries_id_tag_idx',
   'local_list_updates_station_idx',
   'firmware_files_token_uq',

@@ -22,6 +22,19 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
   const keys = () => ctx.services.apiKeys;
   const tags = ['API keys'];
 
+  // Lets a client (the dashboard) learn what its key may do without trying an admin call.
+  api.get('/me', {
+    config: { role: 'read' },
+    schema: {
+      tags,
+      summary: 'The API key making this request: its id, name and role',
+      response: { 200: Type.Object({ keyId: Type.Integer(), name: Type.String(), role: Type.Union([Type.Literal('admin'), Type.Literal('read')]) }), ...standardErrors },
+    },
+  }, async (req) => {
+    const p = req.principal!;
+    return { keyId: p.keyId, name: p.name, role: p.role };
+  });
+
   api.get('/api-keys', {
     config: { role: 'admin' },
     schema: { tags, summary: 'List API keys (never the keys themselves)', response: { 200: Type.Object({ items: Type.Array(ApiKey) }), ...standardErrors } },

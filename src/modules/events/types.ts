@@ -13,6 +13,7 @@ export const EVENT_TYPES = [
   'meter.values',
   'command.sent',
   'command.answered',
+  'reservation.updated',
   'token.changed',
   'local-list.updated',
 ] as const satisfies readonly EventType[];

@@ -88,10 +88,10 @@ export function createTransactionsService(ctx: AppContext) {
       const receivedAt = iso();
       const startTimestamp = toIsoTimestamp(input.timestamp);
       const key = { stationId, connectorId: input.connectorId, idTag: input.idTag, startTimestamp, meterStart: input.meterStart };
-      const result = await db.write(async (trx) => {
+      const { reservationEvent, ...result } = await db.write(async (trx) => {
         const retried = async (existing: Transaction) => {
           const info = await ctx.services.authorization.authorize(input.idTag, { checkConcurrency: false, exec: trx });
-          return { transactionId: existing.id, idTagInfo: { ...info, status: existing.start_id_tag_status as IdTagInfo['status'] }, retried: true };
+          return { transactionId: existing.id, idTagInfo: { ...info, status: existing.start_id_tag_status as IdTagInfo['status'] }, retried: true, reservationEvent: null };
         };
         const existing = await store.findByStartKey(trx, key);
         if (existing) return retried(existing);
@@ -101,7 +101,7 @@ export function createTransactionsService(ctx: AppContext) {
           connector_id: input.connectorId,
           id_tag: input.idTag,
           start_id_tag_status: idTagInfo.status,
-          reservation_id: input.reservationId ?? null,
+          reservation_id: input.reservationId === undefined ? null : storableReportedId(input.reservationId),
           meter_start: input.meterStart,
           start_timestamp: startTimestamp,
           meter_stop: null,
@@ -112,8 +112,13 @@ export function createTransactionsService(ctx: AppContext) {
           received_stop_at: null,
         });
         if (transactionId === undefined) return retried((await store.findByStartKey(trx, key))!);
-        return { transactionId, idTagInfo, retried: false };
+        // OCPP 1.6 §4.8: the reservation this transaction ends, linked in the same database transaction.
+        const reservationEvent = input.reservationId === undefined ? null : await ctx.services.reservations.useForStart(trx, {
+          stationId, connectorId: input.connectorId, idTag: input.idTag, parentIdTag: idTagInfo.parentIdTag, reservationId: input.reservationId, transactionId, at: receivedAt,
+        });
+        return { transactionId, idTagInfo, retried: false, reservationEvent };
       });
+      if (reservationEvent) ctx.bus.publish(reservationEvent);
       if (!result.retried) {
         ctx.bus.publish({ type: 'transaction.started', stationId, at: receivedAt, transactionId: result.transactionId, connectorId: input.connectorId, idTag: input.idTag, meterStart: input.meterStart });
       }

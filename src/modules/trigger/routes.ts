@@ -1,0 +1,50 @@
+// REST endpoint of the Remote Trigger profile: POST /stations/{id}/trigger.
+import { Type } from 'typebox';
+import type { AppContext } from '../../context.ts';
+import type { Api } from '../../http/types.ts';
+import { HttpError } from '../../http/errors.ts';
+import { IdParam, standardErrors } from '../../http/schemas.ts';
+import { COMMAND_DESCRIPTION, commandErrors, TimeoutQuery, timeoutMs, translated } from '../commands/schemas.ts';
+import { BootTriggerRefusedError, REQUESTED_MESSAGES, type RequestedMessage } from './service.ts';
+
+const tags = ['Commands'];
+
+export function registerRoutes(api: Api, ctx: AppContext): void {
+  api.post('/stations/:id/trigger', {
+    schema: {
+      tags,
+      summary: 'Ask a charger to send a message now (TriggerMessage)',
+      description:
+        'The answer is the charger\'s: Accepted (the requested message follows, and is handled like any other), Rejected ' +
+        '(e.g. a connectorId the charger does not have) or NotImplemented. connectorId applies to MeterValues and StatusNotification ' +
+        '(0: the charge point itself); without it, the charger sends the message for every connector where that makes sense. ' +
+        'BootNotification to an Accepted station is refused with 409 boot_trigger_refused (OCPP 1.6 errata 3.40: the trigger is ' +
+        'meant for Pending chargers, and a charger may reinitialise when it sends one) unless force is true. ' +
+        'ExtendedTriggerMessage (Security Whitepaper) goes through POST /stations/{id}/ocpp/ExtendedTriggerMessage. ' +
+        COMMAND_DESCRIPTION,
+      params: IdParam,
+      querystring: TimeoutQuery,
+      body: Type.Object(
+        {
+          requestedMessage: Type.Unsafe<RequestedMessage>({ type: 'string', enum: [...REQUESTED_MESSAGES] }),
+          connectorId: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
+          force: Type.Optional(Type.Boolean({ description: 'send BootNotification even to an Accepted station (against errata 3.40)' })),
+        },
+        { additionalProperties: false },
+      ),
+      response: {
+        200: Type.Object({ status: Type.Union([Type.Literal('Accepted'), Type.Literal('Rejected'), Type.Literal('NotImplemented')]) }),
+        ...commandErrors,
+        ...standardErrors,
+      },
+    },
+  }, async (req) => {
+    const { force, ...payload } = req.body;
+    try {
+      return await translated(() => ctx.services.trigger.trigger(req.params.id, payload, { force, timeoutMs: timeoutMs(req.query) }));
+    } catch (err) {
+      if (err instanceof BootTriggerRefusedError) throw new HttpError(409, 'boot_trigger_refused', err.message);
+      throw err;
+    }
+  });
+}

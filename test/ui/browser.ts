@@ -1,0 +1,88 @@
+// Headless Chromium for the dashboard tests: Debian's /usr/bin/chromium driven by
+// playwright-core (never a browser downloaded by a test tool). When it is not installed the
+// tests are skipped, saying so, instead of failing or silently passing.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { buildUi } from '../../ui/build.ts';
+
+export const CHROMIUM = process.env.PLUGBOARD_CHROMIUM ?? '/usr/bin/chromium';
+export const SCREENSHOTS = join(import.meta.dirname, '..', 'screenshots');
+
+/** Why the browser tests cannot run here, or null when they can. */
+export const skipReason: string | null = existsSync(CHROMIUM)
+  ? null
+  : `Chromium is not installed at ${CHROMIUM} (apt-get install chromium; .ci/run does): the dashboard browser tests are SKIPPED`;
+if (skipReason) console.log(`# ${skipReason}`);
+
+export interface TestBrowser {
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(): Promise<TestBrowser> {
+  // The dashboard the server hands out is ui/dist: make sure it is built from the current sources.
+  await buildUi({ quiet: true });
+  // playwright-core starts Chromium with a fresh, empty profile (--user-data-dir) of its own.
+  // This machine has no network beyond loopback: without the background-networking flags Chromium
+  // keeps trying (and failing) to reach Google's services.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  return {
+    browser,
+    async close() {
+      await browser.close();
+    },
+  };
+}
+
+export const TIME_ZONE = 'America/New_York';
+
+export async function newPage(b: TestBrowser, baseURL: string, opts: { phone?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await b.browser.newContext({
+    baseURL,
+    locale: 'en-US',
+    // A zone far from the server's (UTC) shows that times are the operator's.
+    timezoneId: TIME_ZONE,
+    viewport: opts.phone ? { width: 390, height: 844 } : { width: 1360, height: 900 },
+    deviceScaleFactor: 1,
+    isMobile: opts.phone ?? false,
+    hasTouch: opts.phone ?? false,
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/status of 40[134]/.test(msg.text())) errors.push(msg.text());
+  });
+  (page as Page & { jsErrors: string[] }).jsErrors = errors;
+  return { context, page };
+}
+
+export function jsErrors(page: Page): string[] {
+  return (page as Page & { jsErrors?: string[] }).jsErrors ?? [];
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true, animations: 'disabled' });
+}
+
+export async function signIn(page: Page, key: string): Promise<void> {
+  await page.goto('/');
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.topbar').waitFor();
+}
