@@ -86,3 +86,9 @@ export async function signIn(page: Page, key: string): Promise<void> {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('.topbar').waitFor();
 }
+
+/** How many pixels the page is wider than its viewport (0 or less: no sideways scrolling). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  // A string, evaluated in the page: the tests are typed for Node, without the DOM's types.
+  return (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
+}

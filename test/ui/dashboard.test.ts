@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { ADMIN_KEY, startOpenApp, eventually, type TestApp } from '../helpers/app.ts';
 import type { SimulatedCharger } from '../../src/simulator/charger.ts';
-import { jsErrors, launchBrowser, newPage, screenshot, signIn, skipReason, TIME_ZONE, type TestBrowser } from './browser.ts';
+import { horizontalOverflow, jsErrors, launchBrowser, newPage, screenshot, signIn, skipReason, TIME_ZONE, type TestBrowser } from './browser.ts';
 
 const skip = skipReason ?? false;
 let app: TestApp;
@@ -75,7 +75,7 @@ test('sign in: a wrong key is refused, the admin key opens the overview', { skip
 test('a simulated station comes online and changes status live, without a reload', { skip }, async () => {
   await page.goto('/stations');
   await page.getByText('No station is registered yet').waitFor();
-  await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+  await page.evaluate('window.sameDocument = true');
 
   cp = app.charger('CP-LIVE-1', {
     handlers: {
@@ -106,7 +106,7 @@ test('a simulated station comes online and changes status live, without a reload
   await row.locator('.chip[data-connector="2"][data-status="Preparing"]').waitFor();
   await cp.status(2, 'Faulted', 'GroundFailure');
   await row.locator('.chip[data-connector="2"][data-status="Faulted"]').waitFor();
-  assert.equal(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument), true, 'no reload happened');
+  assert.equal(await page.evaluate('window.sameDocument'), true, 'no reload happened');
 
   // A second charger, offline, for a realistic table; and one that is not registered at all.
   const other = app.charger('CP-LIVE-2');
@@ -215,12 +215,12 @@ test('on a phone: the menu folds away and the pages fit the screen', { skip }, a
     await signIn(phone, ADMIN_KEY);
     await phone.getByRole('heading', { name: 'Overview' }).waitFor();
     await phone.locator('.stat-value', { hasText: /^1$/ }).first().waitFor();
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await horizontalOverflow(phone);
     assert.ok(overflow <= 0, `the overview is ${overflow}px wider than the phone`);
     await screenshot(phone, 'phone-overview');
     await phone.goto('/stations/CP-LIVE-1');
     await phone.locator('.connector[data-connector="1"]').waitFor();
-    assert.ok((await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0, 'the station page fits');
+    assert.ok((await horizontalOverflow(phone)) <= 0, 'the station page fits');
     await screenshot(phone, 'phone-station');
     await phone.getByRole('button', { name: 'Menu' }).click();
     await phone.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tokens' }).click();

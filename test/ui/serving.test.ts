@@ -41,7 +41,7 @@ test('the dashboard is served at / with an SPA fallback, gzipped, and its first 
   // The API keeps its own answers: JSON 404s, 401 without a key; the dashboard needs no key.
   const api404 = await fetch(`${app.httpUrl()}/api/v1/no-such-thing`, { headers: { 'x-api-key': ADMIN_KEY } });
   assert.equal(api404.status, 404);
-  assert.equal((await api404.json()).error, 'not_found');
+  assert.equal(((await api404.json()) as { error: string }).error, 'not_found');
   assert.equal((await fetch(`${app.httpUrl()}/api/v1/stations`)).status, 401);
   assert.equal((await fetch(`${app.httpUrl()}/health`)).status, 200);
   assert.equal((await fetch(`${app.httpUrl()}/`, { method: 'POST' })).status, 404);
