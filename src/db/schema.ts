@@ -189,6 +189,26 @@ export interface UnknownStationsTable {
   attempts: number;
 }
 
+/** A reservation Plugboard asked a charger to hold (ReserveNow), and what became of it. */
+export interface ReservationsTable {
+  id: Id; // the OCPP reservationId, allocated by Plugboard (int4)
+  station_id: string;
+  connector_id: number; // 0 = any connector of the station
+  id_tag: string;
+  parent_id_tag: string | null;
+  expiry_date: string;
+  /** Requested, then the charger's answer (Accepted, Faulted, Occupied, Rejected, Unavailable) or Failed; then Used, Expired or Cancelled */
+  status: 'Requested' | 'Accepted' | 'Faulted' | 'Occupied' | 'Rejected' | 'Unavailable' | 'Failed' | 'Used' | 'Expired' | 'Cancelled';
+  /** the transaction whose StartTransaction carried this reservationId */
+  transaction_id: number | null;
+  /** what did not go as expected: a failure, a refused cancel, a use that did not match the reservation */
+  note: string | null;
+  created_at: string;
+  updated_at: string;
+  /** when it stopped being active (answered with a refusal, used, expired, cancelled, failed) */
+  ended_at: string | null;
+}
+
 /** A firmware image in the repository; its bytes are a file under files.directory/firmware. */
 export interface FirmwareFilesTable {
   id: Id;
@@ -316,41 +336,6 @@ export interface FirmwareCampaignStationsTable {
   error: string | null;
 }
 
-/** Smart charging: the profiles a station holds, as Plugboard knows them (one row per profile). */
-export interface ChargingProfilesTable {
-  id: Id;
-  station_id: string;
-  /** 0 = the charge point as a whole */
-  connector_id: number;
-  /** the OCPP chargingProfileId, unique per station */
-  charging_profile_id: number;
-  purpose: 'ChargePointMaxProfile' | 'TxDefaultProfile' | 'TxProfile';
-  stack_level: number;
-  kind: 'Absolute' | 'Recurring' | 'Relative';
-  /** TxProfile: the transaction it belongs to */
-  transaction_id: number | null;
-  valid_from: string | null;
-  valid_to: string | null;
-  /** the csChargingProfiles object the station accepted, JSON */
-  profile: string;
-  /** the message that installed it: SetChargingProfile or RemoteStartTransaction */
-  source: 'SetChargingProfile' | 'RemoteStartTransaction';
-  installed_at: string;
-}
-
-/** Smart charging limits of a station (OCPP 1.6 §9.4 keys); null = unknown, not enforced. */
-export interface ChargingLimitsTable {
-  station_id: string;
-  max_stack_level: number | null;
-  max_periods: number | null;
-  /** 'A', 'W' or 'A,W' */
-  allowed_rate_units: string | null;
-  max_profiles_installed: number | null;
-  /** charger: read with GetConfiguration (forgotten at its next boot); operator: set through the API */
-  source: 'charger' | 'operator';
-  updated_at: string;
-}
-
 /** A station whose local authorization list Plugboard manages (OCPP 1.6 §3.5, §5.15). */
 export interface LocalListStationsTable {
   station_id: string;
@@ -453,26 +438,6 @@ export interface ChargingLimitsTable {
   updated_at: string;
 }
 
-/** A reservation Plugboard asked a charger to hold (ReserveNow), and what became of it. */
-export interface ReservationsTable {
-  id: Id; // the OCPP reservationId, allocated by Plugboard (int4)
-  station_id: string;
-  connector_id: number; // 0 = any connector of the station
-  id_tag: string;
-  parent_id_tag: string | null;
-  expiry_date: string;
-  /** Requested, then the charger's answer (Accepted, Faulted, Occupied, Rejected, Unavailable) or Failed; then Used, Expired or Cancelled */
-  status: 'Requested' | 'Accepted' | 'Faulted' | 'Occupied' | 'Rejected' | 'Unavailable' | 'Failed' | 'Used' | 'Expired' | 'Cancelled';
-  /** the transaction whose StartTransaction carried this reservationId */
-  transaction_id: number | null;
-  /** what did not go as expected: a failure, a refused cancel, a use that did not match the reservation */
-  note: string | null;
-  created_at: string;
-  updated_at: string;
-  /** when it stopped being active (answered with a refusal, used, expired, cancelled, failed) */
-  ended_at: string | null;
-}
-
 export interface Database {
   stations: StationsTable;
   connector_status: ConnectorStatusTable;
@@ -487,7 +452,6 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   unknown_id_tags: UnknownIdTagsTable;
   unknown_stations: UnknownStationsTable;
-  reservations: ReservationsTable;
   firmware_files: FirmwareFilesTable;
   firmware_updates: FirmwareUpdatesTable;
   firmware_status_history: FirmwareStatusHistoryTable;
@@ -496,11 +460,12 @@ export interface Database {
   diagnostics_files: DiagnosticsFilesTable;
   firmware_campaigns: FirmwareCampaignsTable;
   firmware_campaign_stations: FirmwareCampaignStationsTable;
-  charging_profiles: ChargingProfilesTable;
-  charging_limits: ChargingLimitsTable;
+  reservations: ReservationsTable;
   local_list_stations: LocalListStationsTable;
   local_list_entries: LocalListEntriesTable;
   local_list_updates: LocalListUpdatesTable;
+  charging_profiles: ChargingProfilesTable;
+  charging_limits: ChargingLimitsTable;
 }
 
 export type Station = Selectable<StationsTable>;
