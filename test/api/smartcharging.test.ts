@@ -370,9 +370,6 @@ test('a RemoteStartTransaction profile the station accepted is recorded as insta
   const res = await api('POST', '/stations/SC-REMOTE/remote-start', req);
   assert.equal(res.status, 200, res.text);
   assert.deepEqual(cp.received.at(-1), { method: 'RemoteStartTransaction', params: req });
-  // What the service sending RemoteStartTransaction reports to smart charging (see the report: the
-  // transactions module is to call this hook with the station's answer).
-  app.ctx.services.smartCharging.noteRemoteStart('SC-REMOTE', req, res.body);
   const transactionId = await startTransaction(cp.client, 2, 'SC-TAG-2');
   const items = await eventually(async () => {
     const list = (await api('GET', '/stations/SC-REMOTE/charging-profiles')).body.items;
