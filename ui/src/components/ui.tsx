@@ -177,15 +177,24 @@ export function Pager({ total, limit, offset, onChange }: { total: number; limit
   );
 }
 
-/** What a command came back with: the charger's answer, or why there is none. */
-export function Answer({ result }: { result: { ok: true; value: unknown } | { ok: false; error: unknown } | null }) {
+/** What a command came back with: the charger's answer (or Plugboard's, for `label`), or why there is none. */
+export function Answer({ result, label = 'Charger answered' }: { result: { ok: true; value: unknown } | { ok: false; error: unknown } | null; label?: string }) {
   if (!result) return null;
   if (!result.ok) return <ErrorBox error={result.error} />;
   const status = (result.value as { status?: unknown } | null)?.status;
+  const json = JSON.stringify(result.value, null, 2) ?? '';
   return (
     <div className="answer" role="status">
-      <span>Charger answered</span> {typeof status === 'string' && <Badge value={status} tone={/Accepted|Unlocked/.test(status) ? 'ok' : 'warn'} />}
-      <pre>{JSON.stringify(result.value, null, 2)}</pre>
+      <span>{label}</span> {typeof status === 'string' && <Badge value={status} tone={/^(Accepted|Unlocked)$/.test(status) ? 'ok' : 'warn'} />}
+      {/* A long answer is there to read on demand; it must not push the page around. */}
+      {json.length > 300 ? (
+        <details>
+          <summary>Full answer</summary>
+          <pre>{json}</pre>
+        </details>
+      ) : (
+        <pre>{json}</pre>
+      )}
     </div>
   );
 }

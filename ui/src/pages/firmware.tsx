@@ -215,7 +215,7 @@ function NewCampaign({ files }: { files: FirmwareFile[] }) {
           Start campaign
         </button>
       </form>
-      <Answer result={create.result} />
+      <Answer result={create.result} label="Campaign" />
     </Card>
   );
 }

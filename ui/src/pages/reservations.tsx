@@ -2,13 +2,14 @@
 import { useState } from 'react';
 import { useReservations } from '../api/queries.ts';
 import { setParams, useLocation } from '../lib/router.tsx';
+import { useTextParam } from '../lib/params.ts';
 import { Card, Pager, QueryView } from '../components/ui.tsx';
 import { ReservationsTable } from '../components/reservations-table.tsx';
 
 export function Reservations() {
   const { params } = useLocation();
   const active = params.get('all') !== 'true';
-  const stationId = params.get('stationId') ?? '';
+  const [stationInput, setStation, stationId] = useTextParam('stationId');
   const [offset, setOffset] = useState(0);
   const q = useReservations({ active: active || undefined, stationId: stationId.trim(), limit: 50, offset, sort: '-createdAt' });
   return (
@@ -17,7 +18,7 @@ export function Reservations() {
         <h1>Reservations</h1>
       </div>
       <div className="filters">
-        <input aria-label="Station" placeholder="Station id" value={stationId} onChange={(e) => (setParams({ stationId: e.target.value }), setOffset(0))} />
+        <input aria-label="Station" placeholder="Station id" value={stationInput} onChange={(e) => (setStation(e.target.value), setOffset(0))} />
         <label className="check">
           <input type="checkbox" checked={active} onChange={(e) => (setParams({ all: e.target.checked ? null : 'true' }), setOffset(0))} /> Active only
         </label>

@@ -4,6 +4,7 @@ import { download } from '../api/client.ts';
 import { useTransactions } from '../api/queries.ts';
 import { dayStartIso, localDay } from '../lib/format.ts';
 import { setParams, useLocation } from '../lib/router.tsx';
+import { useTextParam } from '../lib/params.ts';
 import { Card, ErrorBox, Pager, QueryView } from '../components/ui.tsx';
 import { SessionsTable } from '../components/sessions-table.tsx';
 
@@ -11,8 +12,8 @@ const LIMIT = 50;
 
 export function Sessions() {
   const { params } = useLocation();
-  const stationId = params.get('stationId') ?? '';
-  const idTag = params.get('idTag') ?? '';
+  const [stationInput, setStation, stationId] = useTextParam('stationId');
+  const [idTagInput, setIdTag, idTag] = useTextParam('idTag');
   const active = params.get('active') === 'true';
   const fromDay = params.get('from') ?? '';
   const toDay = params.get('to') ?? '';
@@ -50,8 +51,8 @@ export function Sessions() {
       </div>
       {exportError !== null && <ErrorBox error={exportError} />}
       <div className="filters">
-        <input aria-label="Station" placeholder="Station id" value={stationId} onChange={(e) => setParams({ stationId: e.target.value })} />
-        <input aria-label="idTag" placeholder="idTag" value={idTag} onChange={(e) => setParams({ idTag: e.target.value })} />
+        <input aria-label="Station" placeholder="Station id" value={stationInput} onChange={(e) => setStation(e.target.value)} />
+        <input aria-label="idTag" placeholder="idTag" value={idTagInput} onChange={(e) => setIdTag(e.target.value)} />
         <label className="check">
           <input type="checkbox" checked={active} onChange={(e) => setParams({ active: e.target.checked ? 'true' : null })} /> Active only
         </label>

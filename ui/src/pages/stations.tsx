@@ -9,6 +9,7 @@ import { useCommand } from '../lib/command.ts';
 import { fmtAgo, fmtInt, fmtWhen } from '../lib/format.ts';
 import { Link, setParams, stationPath, useLocation } from '../lib/router.tsx';
 import { useNow } from '../lib/stream.tsx';
+import { useTextParam } from '../lib/params.ts';
 import { Badge, Card, Empty, ErrorBox, Loading, Online, Pager, QueryView } from '../components/ui.tsx';
 import { ConnectorChips } from '../components/connectors.tsx';
 import { CONNECTOR_STATUSES } from '../components/status-bar.tsx';
@@ -16,22 +17,10 @@ import { CONNECTOR_STATUSES } from '../components/status-bar.tsx';
 const FETCH_LIMIT = 1000;
 const PAGE = 50;
 
-/** Typing in the search box queries after a pause, not on every key. */
-function useDebounced<T>(value: T, ms = 250): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return v;
-}
-
 export function Stations() {
   useNow(30_000);
   const { params } = useLocation();
-  const [search, setSearch] = useState(params.get('search') ?? '');
-  const debounced = useDebounced(search);
-  useEffect(() => setParams({ search: debounced }), [debounced]);
+  const [search, setSearch, debounced] = useTextParam('search');
   const registrationStatus = params.get('registrationStatus') ?? '';
   const online = params.get('online') ?? '';
   const vendor = params.get('vendor') ?? '';

@@ -8,6 +8,7 @@ import { AdminOnly, useCanWrite } from '../lib/auth.tsx';
 import { useCommand } from '../lib/command.ts';
 import { fmtDateTime, fmtInt, fmtWhen, fromLocalInput, toLocalInput } from '../lib/format.ts';
 import { Link, setParams, stationPath, useLocation } from '../lib/router.tsx';
+import { useTextParam } from '../lib/params.ts';
 import { Badge, Card, Empty, ErrorBox, Loading, Pager, QueryView } from '../components/ui.tsx';
 
 const LIMIT = 50;
@@ -15,15 +16,10 @@ const STATUSES: TokenStatus[] = ['Accepted', 'Blocked', 'Expired', 'Invalid'];
 
 export function Tokens() {
   const { params } = useLocation();
-  const [search, setSearch] = useState(params.get('search') ?? '');
+  const [search, setSearch, debounced] = useTextParam('search');
   const status = params.get('status') ?? '';
-  const parent = params.get('parent') ?? '';
+  const [parentInput, setParent, parent] = useTextParam('parent');
   const [offset, setOffset] = useState(0);
-  useEffect(() => {
-    const t = setTimeout(() => setParams({ search }), 250);
-    return () => clearTimeout(t);
-  }, [search]);
-  const debounced = params.get('search') ?? '';
   useEffect(() => setOffset(0), [debounced, status, parent]);
   const q = useTokens({ search: debounced, status, parent: parent.trim(), limit: LIMIT, offset, sort: 'idTag' });
   const [panel, setPanel] = useState<'add' | 'import' | null>(null);
@@ -57,7 +53,7 @@ export function Tokens() {
             <option key={s}>{s}</option>
           ))}
         </select>
-        <input aria-label="Group" placeholder="Group (parent idTag)" value={parent} onChange={(e) => setParams({ parent: e.target.value })} />
+        <input aria-label="Group" placeholder="Group (parent idTag)" value={parentInput} onChange={(e) => setParent(e.target.value)} />
       </div>
       <Card>
         <QueryView query={q} rows={8} isEmpty={(d) => d.total === 0} empty={debounced || status || parent ? 'No token matches.' : 'No token yet: add one or import a CSV file.'}>

@@ -136,7 +136,7 @@ function UpdateFirmware({ s }: { s: Station }) {
         Send UpdateFirmware
       </button>
       {repo.isError && <ErrorBox error={repo.error} />}
-      <Answer result={c.result} />
+      <Answer result={c.result} label="Update" />
     </form>
   );
 }
@@ -151,7 +151,7 @@ function RequestDiagnostics({ s }: { s: Station }) {
       <button type="button" className="primary" disabled={!s.connected || c.pending} onClick={() => void c.run(undefined)}>
         Send GetDiagnostics
       </button>
-      <Answer result={c.result} />
+      <Answer result={c.result} label="Request" />
     </div>
   );
 }

@@ -70,7 +70,7 @@ export function StationLocalList({ station: s }: { station: Station }) {
               Ask version
             </button>
           </div>
-          <Answer result={sync.result ?? version.result} />
+          <Answer result={sync.result ?? version.result} label="Result" />
         </AdminOnly>
       </Card>
       <AdminOnly>{q.data && <Settings s={s} state={q.data} />}</AdminOnly>
@@ -117,7 +117,7 @@ function Settings({ s, state }: { s: Station; state: LocalListState }) {
           Save settings
         </button>
       </form>
-      <Answer result={save.result} />
+      <Answer result={save.result} label="Saved" />
     </Card>
   );
 }

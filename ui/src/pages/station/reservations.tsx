@@ -66,7 +66,7 @@ function Reserve({ s }: { s: Station }) {
           Reserve
         </button>
       </form>
-      <Answer result={c.result} />
+      <Answer result={c.result} label="Reservation" />
     </Card>
   );
 }

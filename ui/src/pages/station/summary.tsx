@@ -70,9 +70,12 @@ function ConnectorCard({ station, c, tx, now }: { station: Station; c: Connector
   const start = useCommand(() => api(`/stations/${id}/remote-start`, { method: 'POST', body: { connectorId: c.connectorId, idTag: idTag.trim() } }), [['transactions']]);
   const stop = useCommand((txId: number) => api(`/transactions/${txId}/remote-stop`, { method: 'POST' }), [['transactions']]);
   const unlock = useCommand(() => api(`/stations/${id}/connectors/${c.connectorId}/unlock`, { method: 'POST' }));
-  const last = start.result ?? stop.result ?? unlock.result;
+  // Only the latest command's answer is shown: an older one would be stale.
+  const [lastRun, setLastRun] = useState<'start' | 'stop' | 'unlock' | null>(null);
+  const last = lastRun === 'start' ? start.result : lastRun === 'stop' ? stop.result : lastRun === 'unlock' ? unlock.result : null;
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    setLastRun('start');
     void start.run(undefined);
   };
   return (
@@ -104,7 +107,7 @@ function ConnectorCard({ station, c, tx, now }: { station: Station; c: Connector
       <AdminOnly>
         <div className="connector-actions">
           {tx ? (
-            <button type="button" className="danger" disabled={stop.pending || !station.connected} onClick={() => void stop.run(tx.id)}>
+            <button type="button" className="danger" disabled={stop.pending || !station.connected} onClick={() => (setLastRun('stop'), void stop.run(tx.id))}>
               Stop session
             </button>
           ) : (
@@ -115,7 +118,7 @@ function ConnectorCard({ station, c, tx, now }: { station: Station; c: Connector
               </button>
             </form>
           )}
-          <button type="button" disabled={unlock.pending || !station.connected} onClick={() => void unlock.run(undefined)}>
+          <button type="button" disabled={unlock.pending || !station.connected} onClick={() => (setLastRun('unlock'), void unlock.run(undefined))}>
             Unlock
           </button>
         </div>
