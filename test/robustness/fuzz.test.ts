@@ -884,7 +884,7 @@ test(
   'strings holding U+0000 (valid JSON, valid per schema) are answered, never with InternalError; MeterValues and StopTransaction carrying one are stored',
   {
     todo: usingPostgres
-      ? 'bug: PostgreSQL text cannot hold U+0000 ("invalid byte sequence for encoding UTF8: 0x00"), so any CALL with one in a stored or looked-up string fails as InternalError; a charger retries a refused MeterValues/StopTransaction and finally drops it'
+      ? 'bug: PostgreSQL text cannot hold U+0000 ("invalid byte sequence for encoding UTF8: 0x00"), so any CALL with one in a stored or looked-up string fails as InternalError; a charger retries a refused MeterValues/StopTransaction, then drops it'
       : undefined,
   },
   async (t) => {
@@ -926,5 +926,27 @@ test(
     assert.equal(tx?.meter_stop, 2000, 'the stop is stored');
     const values = await app.ctx.services.transactions.meterValuesOfStation('NUL-CHARS');
     assert.equal(values.length, 1, 'the sample is stored');
+  },
+);
+
+test(
+  'a frame with a raw NUL byte is refused as not JSON and, like every frame, shown in the message log',
+  { todo: usingPostgres ? 'bug: PostgreSQL text cannot hold U+0000, so the inbound frame is dropped from the message log ("appendLater: rows could not be stored")' : undefined },
+  async (t) => {
+    const app = await startOpenApp();
+    t.after(() => app.cleanup());
+    const cp = await bootedCharger(app, 'RAW-NUL');
+    // RFC 8259 §7: control characters must be escaped inside strings, so this is not JSON.
+    const rawNul = '[2,"raw-nul","Heartbeat",{"x":"a\u0000b"}]';
+    const refused = cp.nextFrame(10_000);
+    cp.sendRaw(rawNul);
+    assert.deepEqual(JSON.parse(await refused), [4, '-1', 'FormationViolation', 'Message is not valid JSON', {}]);
+    assert.match((await cp.heartbeat()).currentTime, /Z$/);
+    await app.ctx.db.flush();
+    const logged = await app.ctx.db.kysely.selectFrom('message_log').select(['frame']).where('station_id', '=', 'RAW-NUL').where('direction', '=', 'in').execute();
+    assert.ok(
+      logged.some((r) => r.frame === rawNul),
+      'the frame with a raw NUL is in the message log',
+    );
   },
 );
