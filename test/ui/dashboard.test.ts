@@ -145,6 +145,20 @@ test('a simulated station comes online and changes status live, without a reload
   await screenshot(page, 'stations');
 });
 
+test('a pending station is accepted from the stations page, and its next boot is Accepted', { skip }, async () => {
+  assert.equal((await app.request('POST', '/api/v1/stations', { body: { id: 'CP-NEW-9', registrationStatus: 'Pending', securityProfile: 0 } })).status, 201);
+  const newcomer = app.charger('CP-NEW-9');
+  await newcomer.connect();
+  assert.equal((await newcomer.boot({ chargePointVendor: 'Acme', chargePointModel: 'Volt 11' })).status, 'Pending');
+  const pending = page.locator('tr[data-pending="CP-NEW-9"]');
+  await pending.waitFor();
+  await pending.getByRole('button', { name: 'Accept' }).click();
+  await pending.waitFor({ state: 'detached' });
+  assert.equal((await app.request('GET', '/api/v1/stations/CP-NEW-9')).body.registrationStatus, 'Accepted');
+  assert.equal((await newcomer.boot({ chargePointVendor: 'Acme', chargePointModel: 'Volt 11' })).status, 'Accepted');
+  await newcomer.close();
+});
+
 test('start a remote session from the station page; it appears live with its energy chart', { skip }, async () => {
   assert.equal((await app.request('POST', '/api/v1/tokens', { body: { idTag: 'DRIVER-7', parentIdTag: 'FLEET-A' } })).status, 201);
   await page.getByRole('link', { name: 'CP-LIVE-1' }).first().click();
