@@ -30,6 +30,23 @@ function checkStorableIntegers(payload: unknown): void {
   }
 }
 
+/**
+ * PostgreSQL text cannot hold U+0000, which JSON allows (`"\u0000"`) and the schemas do not
+ * forbid. Replace it with U+FFFD in every string of the payload, on both databases alike, so a
+ * charger's report is stored instead of failing as an InternalError. The message log keeps the
+ * frame as sent (escaped).
+ */
+function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = withoutNul(value[i]);
+  } else if (typeof value === 'object' && value !== null) {
+    const obj = value as Record<string, unknown>;
+    for (const k of Object.keys(obj)) obj[k] = withoutNul(obj[k]);
+  }
+  return value;
+}
+
 export class OcppDispatcher {
   #handlers = new Map<string, Handler<any>>();
   #gate: Gate | null = null;
@@ -54,6 +71,6 @@ export class OcppDispatcher {
     if (!handler) throw new OcppError('NotSupported', `${action} is not supported by this central system`);
     if (this.#gate) await this.#gate(session, action);
     checkStorableIntegers(payload);
-    return handler(payload as never, session);
+    return handler(withoutNul(payload) as never, session);
   }
 }

@@ -20,7 +20,8 @@ export function createMessageLogService(ctx: AppContext) {
         message_type: info.type,
         message_id: info.messageId,
         action: info.action,
-        frame,
+        // A raw NUL byte (a frame that is not JSON) cannot be stored in PostgreSQL text.
+        frame: frame.includes('\u0000') ? frame.replaceAll('\u0000', '\uFFFD') : frame,
         created_at: ctx.now().toISOString(),
       });
     },
