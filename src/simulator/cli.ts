@@ -253,8 +253,8 @@ async function runFleet(url: string, v: Values, io: CliIo): Promise<number> {
   await finished;
   if (durationTimer) clearTimeout(durationTimer);
   const atEnd = fleet.stats();
-  await fleet.stop({ endTransactions: true, timeoutMs: 5000 });
   progress.stop();
+  await fleet.stop({ endTransactions: true, timeoutMs: 5000 });
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 

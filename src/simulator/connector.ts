@@ -22,6 +22,8 @@ export interface ConnectorHost {
   readonly config: ConfigStore;
   readonly rng: Rng;
   readonly counters: FleetCounters;
+  /** started and not being stopped */
+  readonly running: boolean;
   /** false while rebooting, stopping or waiting to install firmware: no new sessions */
   canStartSessions(): boolean;
   sendStatus(connectorId: number, status: ConnectorStatus): void;
@@ -90,7 +92,7 @@ export class Connector {
 
   /** With the charging behaviour, the next car arrives after a pause (the reserving driver, if reserved). */
   scheduleCycle(): void {
-    if (this.#host.spec.behaviour !== 'charging' || this.#stepTimer !== null || !this.#free()) return;
+    if (this.#host.spec.behaviour !== 'charging' || !this.#host.running || this.#stepTimer !== null || !this.#free()) return;
     const { min, max } = this.#host.spec.pauseSeconds;
     void this.#sleep(between(this.#host.rng, min, max) * 1000).then((ok) => {
       if (!ok) return;
@@ -395,6 +397,8 @@ export class Connector {
   /** A cancellable pause: resolves false if the flow was abandoned meanwhile. */
   #sleep(ms: number): Promise<boolean> {
     this.#cancelStep();
+    // A station being stopped starts nothing new.
+    if (!this.#host.running) return Promise.resolve(false);
     return new Promise((resolve) => {
       this.#stepResolve = resolve;
       this.#stepTimer = setTimeout(() => {

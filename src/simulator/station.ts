@@ -187,7 +187,8 @@ export class Station implements ConnectorHost {
       this.#opened(ws);
     });
     ws.on('error', (err) => {
-      if (opened) return;
+      // After open, a close follows and says enough; while stopping, failures are our own doing.
+      if (opened || !this.running) return;
       // ws reports a refused upgrade as "Unexpected server response: 401".
       const status = /server response: (\d+)/.exec(err.message)?.[1];
       this.#lastConnectError = status ? `connect refused: HTTP ${status}` : `connect failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`;
@@ -347,7 +348,7 @@ export class Station implements ConnectorHost {
 
   /** After Accepted or a reconnect: every connector's status (connector 0 first), then the queue, timers and cycles. */
   #resume(): void {
-    if (!this.isReady()) return;
+    if (!this.isReady() || !this.running) return;
     if (!this.#countedBooted) {
       this.counters.booted++;
       this.#countedBooted = true;

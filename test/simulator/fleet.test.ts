@@ -35,7 +35,7 @@ describe('simulated fleets', { concurrency: true }, () => {
     assert.equal(started.connected, 20);
     await sleep(3000);
     const running = fleet.stats();
-    assert.ok(running.sessionsDone >= 10, `sessions done: ${running.sessionsDone}`);
+    assert.ok(running.sessionsDone >= 8, `sessions done: ${running.sessionsDone}`);
     assert.ok(running.latencyMs.count > 100 && running.latencyMs.p50 > 0 && running.latencyMs.p99 >= running.latencyMs.p50);
     await fleet.stop();
     const stats = fleet.stats();

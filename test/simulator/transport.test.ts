@@ -80,11 +80,11 @@ describe('transport', { concurrency: true }, () => {
   test('plugboard simulate: a fleet over wss for a few seconds, progress lines, a summary, JSON, exit 0', async () => {
     const { stdout } = await run(process.execPath, [
       main, 'simulate', '--url', wss, '--ca-file', join(dir, 'server.crt'), '--count', '3', '--identity', 'CLI-{n:1}', '--password', PASSWORD,
-      '--duration', '2', '--sample-interval', '1', '--session', '0.8-1.2', '--pause', '0.2-0.4', '--report-every', '1', '--ramp', '0', '--json', '--fail-on-error',
+      '--duration', '3', '--sample-interval', '1', '--session', '0.8-1.2', '--pause', '0.2-0.4', '--report-every', '1', '--ramp', '0', '--json', '--fail-on-error',
     ], { timeout: 20_000 });
     assert.match(stdout, /^plugboard simulate: 3 stations -> wss:\/\/127\.0\.0\.1:\d+\/ocpp \(seed 1\)$/m);
-    assert.match(stdout, /^\[\d+ s \/ 2 s\] connected 3\/3 booted 3 \| sessions \d+ active \d+ done \| msg\/s in \d+ out \d+ \| CALL p50 .* \| errors 0$/m);
-    assert.match(stdout, /^summary after 2\.\d s$/m);
+    assert.match(stdout, /^\[\d+ s \/ 3 s\] connected 3\/3 booted 3 \| sessions \d+ active \d+ done \| msg\/s in \d+ out \d+ \| CALL p50 .* \| errors 0$/m);
+    assert.match(stdout, /^summary after 3\.\d s$/m);
     const stats = JSON.parse(stdout.trim().split('\n').at(-1)!);
     assert.equal(stats.stations, 3);
     assert.equal(stats.booted, 3);
