@@ -41,13 +41,13 @@ async function sample(server: ServerProcess, release: boolean): Promise<MemorySa
 }
 
 /** Both readings: after full GCs (pages kept), then after the heap was shrunk (pages returned). */
-async function measure(server: ServerProcess): Promise<{ kept: MemorySample; released: MemorySample }> {
+export async function measure(server: ServerProcess): Promise<{ kept: MemorySample; released: MemorySample }> {
   const kept = await sample(server, false);
   const released = await sample(server, true);
   return { kept, released };
 }
 
-function perCharger(from: MemorySample, to: MemorySample) {
+export function perCharger(from: MemorySample, to: MemorySample) {
   const n = to.connections - from.connections;
   const delta = (a: Record<string, number>, b: Record<string, number>) =>
     Object.fromEntries(Object.entries(b).map(([k, v]) => [k, Math.round((v - (a[k] ?? 0)) / n)]));
