@@ -1,37 +1,55 @@
-// `npm run bench`: every benchmark with modest defaults (about 2-3 minutes on a 2-core machine).
-// Throughput runs on SQLite, and on PostgreSQL too when DATABASE_URL is set. Figures are
-// printed and written to bench/results/*.json; bench/README.md says how to read them.
+// `npm run bench`: the issue #4 scenarios with defaults that finish in about 5 minutes on a
+// 2-core machine: boot storm, steady state, idle fleet, command latency, each against
+// Plugboard on SQLite, on PostgreSQL when DATABASE_URL is set, and the echo ceiling. Figures
+// are printed and written to bench/results/{scenario}.json and .md; bench/README.md says how
+// to read them. --full runs the goal-sized loads (10,000-station boot storm, 19,000 idle).
 //
-//   node bench/run.ts [--count 10000] [--chargers 500] [--seconds 20] [--skip connections,throughput]
+//   node bench/run.ts [--full] [--only boot-storm,steady-state,idle-fleet,command-latency] [--profile]
+//   node bench/run.ts --legacy      # also the older connections/throughput benchmarks
 import { parseArgs } from 'node:util';
+import { runBootStorm } from './boot-storm.ts';
+import { runCommandLatency } from './command-latency.ts';
 import { runConnectionsBench } from './connections.ts';
+import { runIdleFleet } from './idle-fleet.ts';
+import { runSteadyState } from './steady-state.ts';
 import { runThroughputBench } from './throughput.ts';
+import type { TargetKind } from './lib/target.ts';
 
 const { values } = parseArgs({
   options: {
-    count: { type: 'string', default: '10000' },
-    chargers: { type: 'string', default: '500' },
-    seconds: { type: 'string', default: '20' },
-    skip: { type: 'string', default: '' },
+    full: { type: 'boolean', default: false },
+    only: { type: 'string', default: 'boot-storm,steady-state,idle-fleet,command-latency' },
+    profile: { type: 'boolean', default: false },
+    legacy: { type: 'boolean', default: false },
   },
 });
-const skip = new Set(values.skip.split(',').filter(Boolean));
-const postgres = process.env.DATABASE_URL ?? null;
+const only = new Set(values.only.split(',').filter(Boolean));
+const databaseUrl = process.env.DATABASE_URL ?? null;
+const targets: TargetKind[] = databaseUrl ? ['sqlite', 'postgres', 'echo'] : ['sqlite', 'echo'];
+const full = values.full;
 const started = Date.now();
+if (!databaseUrl) console.log('PostgreSQL skipped: set DATABASE_URL=postgres://... to include it\n');
 
-if (!skip.has('connections')) {
-  // Memory per connection does not depend on the database; SQLite keeps the run self-contained.
-  await runConnectionsBench({ count: Number(values.count), concurrency: 200, databaseUrl: null });
+if (only.has('boot-storm')) {
+  await runBootStorm({ stations: full ? 10_000 : 5_000, connectors: 2, concurrency: 1000, targets, databaseUrl, profile: values.profile });
   console.log();
 }
-if (!skip.has('throughput')) {
-  await runThroughputBench({ chargers: Number(values.chargers), seconds: Number(values.seconds), databaseUrl: null });
+if (only.has('steady-state')) {
+  await runSteadyState({ stations: 2000, rate: 10_000, heartbeatEvery: 10, seconds: full ? 30 : 10, warmupSeconds: 3, targets, databaseUrl, profile: values.profile });
   console.log();
-  if (postgres) {
-    await runThroughputBench({ chargers: Number(values.chargers), seconds: Number(values.seconds), databaseUrl: postgres });
-    console.log();
-  } else {
-    console.log('throughput on PostgreSQL skipped: set DATABASE_URL=postgres://... to run it\n');
-  }
+}
+if (only.has('idle-fleet')) {
+  // Memory per connection does not depend much on the database; PostgreSQL only in --full.
+  await runIdleFleet({ stations: full ? 19_000 : 10_000, concurrency: 500, targets: full ? targets : ['sqlite', 'echo'], databaseUrl });
+  console.log();
+}
+if (only.has('command-latency')) {
+  await runCommandLatency({ stations: 1000, commands: full ? 10_000 : 3000, concurrency: 10, backgroundRate: 0, targets, databaseUrl, profile: values.profile });
+  console.log();
+}
+if (values.legacy) {
+  await runConnectionsBench({ count: 10_000, concurrency: 200, databaseUrl: null });
+  await runThroughputBench({ chargers: 500, seconds: 20, databaseUrl: null });
+  if (databaseUrl) await runThroughputBench({ chargers: 500, seconds: 20, databaseUrl });
 }
 console.log(`benchmarks done in ${Math.round((Date.now() - started) / 1000)} s`);

@@ -29,6 +29,9 @@ export interface SteadyReport {
   meterRttMs: number[];
   heartbeatRttMs: number[];
   sent: number;
+  /** answers that arrived within the measured window, whenever they were due (the throughput) */
+  meterAnswered: number;
+  heartbeatAnswered: number;
   errors: number;
   /** seconds actually measured (after warm-up) */
   seconds: number;
@@ -177,7 +180,7 @@ async function connect(cmd: Extract<WorkerCommand, { type: 'connect' }>): Promis
 }
 
 async function steady(cmd: Extract<WorkerCommand, { type: 'steady' }>): Promise<SteadyReport> {
-  const report: SteadyReport = { type: 'steady', meterRttMs: [], heartbeatRttMs: [], sent: 0, errors: 0, seconds: cmd.seconds, backlog: 0 };
+  const report: SteadyReport = { type: 'steady', meterRttMs: [], heartbeatRttMs: [], sent: 0, meterAnswered: 0, heartbeatAnswered: 0, errors: 0, seconds: cmd.seconds, backlog: 0 };
   // Every station gets a running transaction first (not measured).
   await Promise.all(stations.map(async (st) => {
     if (st.transactionId) return;
@@ -209,8 +212,13 @@ async function steady(cmd: Extract<WorkerCommand, { type: 'steady' }>): Promise<
         report.sent++;
         st.enqueue(() => (heartbeat ? st.call('Heartbeat', {}) : st.call('MeterValues', meterValues(st))).then(
           () => {
-            if (scheduled < countFrom) return;
-            const ms = performance.now() - scheduled;
+            const at = performance.now();
+            if (at >= countFrom && at < end) {
+              if (heartbeat) report.heartbeatAnswered++;
+              else report.meterAnswered++;
+            }
+            if (scheduled < countFrom || at >= end) return;
+            const ms = at - scheduled;
             (heartbeat ? report.heartbeatRttMs : report.meterRttMs).push(ms);
           },
           () => void report.errors++,

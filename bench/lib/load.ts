@@ -80,6 +80,8 @@ export class LoadGenerator {
       meterRttMs: reports.flatMap((r) => r.meterRttMs),
       heartbeatRttMs: reports.flatMap((r) => r.heartbeatRttMs),
       sent: reports.reduce((s, r) => s + r.sent, 0),
+      meterAnswered: reports.reduce((s, r) => s + r.meterAnswered, 0),
+      heartbeatAnswered: reports.reduce((s, r) => s + r.heartbeatAnswered, 0),
       errors: reports.reduce((s, r) => s + r.errors, 0),
       seconds: opts.seconds,
       backlog: reports.reduce((s, r) => s + r.backlog, 0),
