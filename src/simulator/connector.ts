@@ -138,7 +138,12 @@ export class Connector {
         return;
       }
     }
-    if (generation !== this.#generation || !host.canStartSessions()) return;
+    if (generation !== this.#generation) return;
+    if (!host.canStartSessions()) {
+      // The station went into a reset or a firmware installation meanwhile.
+      await this.#unplugLater(generation);
+      return;
+    }
     this.#begin(idTag, opts.remote);
     opts.onStarted?.(this.tx!);
   }

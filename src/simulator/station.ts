@@ -78,6 +78,8 @@ export class Station implements ConnectorHost {
   #countedBooted = false;
   #reconnectFailures = 0;
   #lastConnectError = '';
+  #openedAt = 0;
+  #immediateReconnect = false;
   #offlineUntil = 0;
   #cutAfter: { action: string; ms: number } | null = null;
   #timers = new Map<'reconnect' | 'boot' | 'heartbeat' | 'aligned' | 'ping' | 'reboot', NodeJS.Timeout>();
@@ -205,7 +207,7 @@ export class Station implements ConnectorHost {
     this.counters.connected++;
     this.counters.connects++;
     this.connectCount++;
-    this.#reconnectFailures = 0;
+    this.#openedAt = Date.now();
     this.#rpc = new RpcEndpoint({
       send: (text) => this.#send(ws, text),
       onCall: (action, payload) => this.#command(action, payload),
@@ -243,9 +245,15 @@ export class Station implements ConnectorHost {
       this.env.emit({ type: 'connectFailed', stationId: this.id, reason: this.#lastConnectError });
     }
     if (!this.#running || this.#stopping || this.#rebooting) return;
+    // A connection that lived a while was fine: come back soon. One refused, or closed right
+    // after opening (a central system turning us away), backs off exponentially.
+    if (opened && Date.now() - this.#openedAt >= 10_000) this.#reconnectFailures = 0;
+    else if (opened) this.#reconnectFailures++;
     const { min, max } = this.env.reconnectDelayMs;
     const backoff = Math.min(max, min * 2 ** Math.max(0, this.#reconnectFailures - 1)) * between(this.#jitterRng, 0.5, 1);
-    const delay = Math.max(this.#offlineUntil - Date.now(), opened ? between(this.#jitterRng, 0, min) : backoff);
+    const soon = this.#immediateReconnect || this.#reconnectFailures === 0;
+    this.#immediateReconnect = false;
+    const delay = Math.max(this.#offlineUntil - Date.now(), soon ? between(this.#jitterRng, 0, min) : backoff);
     this.#later('reconnect', delay, () => this.#connect());
   }
 
@@ -296,13 +304,15 @@ export class Station implements ConnectorHost {
 
   #goOffline(ws: WebSocket, ms: number): void {
     this.#offlineUntil = Date.now() + ms;
+    this.#immediateReconnect = true;
     ws.terminate();
   }
 
   /** Misbehaviour: drop the connection and reconnect at once (reconnect bursts). */
   dropConnection(): void {
-    this.#reconnectFailures = 0;
-    this.#ws?.terminate();
+    if (!this.#ws) return;
+    this.#immediateReconnect = true;
+    this.#ws.terminate();
   }
 
   // ---- registration and the regular traffic ---------------------------------------------
@@ -638,6 +648,7 @@ export class Station implements ConnectorHost {
       await closed;
       clearTimeout(timer);
     }
+    if (!this.#running) return;
     this.registration = 'Unknown';
     this.#needsBoot = true;
     this.maintenance = false;
