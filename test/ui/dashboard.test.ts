@@ -175,6 +175,7 @@ test('start a remote session from the station page; it appears live with its ene
   // All eight readings are in before the picture.
   await eventually(async () => (await app.request('GET', `/api/v1/transactions/${transactionId}`)).body.meterValues.length === 16, 5000, 'meter values');
   await connector.getByText('6.33 kWh').waitFor();
+  await page.getByRole('heading', { name: 'Registration and credentials' }).waitFor();
   await screenshot(page, 'station-detail');
 
   await sessionLink.click();
@@ -349,7 +350,8 @@ test('a read-only key sees everything but no action buttons', { skip }, async ()
     await ro.goto('/stations/CP-LIVE-1');
     await ro.locator('.connector[data-connector="1"]').waitFor();
     await ro.locator('.connector[data-connector="1"]').getByRole('link', { name: /Session #/ }).waitFor();
-    assert.equal(await ro.getByRole('button', { name: /Start|Stop session|Unlock/ }).count(), 0);
+    assert.equal(await ro.getByRole('button', { name: /Start|Stop session|Unlock|Delete station/ }).count(), 0);
+    assert.equal(await ro.getByRole('heading', { name: 'Registration and credentials' }).count(), 0);
     await ro.getByRole('tab', { name: 'Actions' }).click();
     await ro.getByText('Your API key is read-only').waitFor();
     await ro.goto('/tokens');

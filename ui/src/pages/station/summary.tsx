@@ -10,6 +10,7 @@ import { fmtAgo, fmtDateTime, fmtDuration, fmtKWh } from '../../lib/format.ts';
 import { Link, sessionPath } from '../../lib/router.tsx';
 import { useNow } from '../../lib/stream.tsx';
 import { Answer, Badge, Card, Empty, KeyValues } from '../../components/ui.tsx';
+import { StationCredentials } from './credentials.tsx';
 
 const PROFILE = ['0 (no authentication)', '1 (Basic auth)', '2 (TLS + Basic auth)', '3 (mutual TLS)'];
 
@@ -60,6 +61,9 @@ export function StationSummary({ station: s }: { station: Station }) {
           </div>
         )}
       </Card>
+      <AdminOnly>
+        <StationCredentials station={s} />
+      </AdminOnly>
     </>
   );
 }
