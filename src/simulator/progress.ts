@@ -68,7 +68,7 @@ export class Progress {
     const lines = [
       `${this.#o.title}   ${elapsed}`,
       `stations  ${s.launched}/${s.stations} started   ${s.connected} connected   ${s.booted} booted   ${s.disconnects} disconnects`,
-      `sessions  ${s.sessionsActive} active   ${s.sessionsDone} done   ${s.authorizationsRefused} refused   ${s.txMessagesQueuedOffline} tx messages queued offline`,
+      `sessions  ${s.sessionsActive} active   ${s.sessionsDone} done   ${s.authorizationsRefused} not authorized   ${s.txMessagesQueuedOffline} tx messages queued offline`,
       `messages  in ${inRate}/s   out ${outRate}/s   CALL p50 ${ms(p50)}  p99 ${ms(p99)}   commands ${s.commandsReceived}   errors ${s.errors}`,
     ];
     // Up over what was drawn last time, then each line cleared and rewritten.
@@ -83,7 +83,7 @@ export function formatSummary(s: FleetStats): string {
   const lines = [
     `summary after ${seconds.toFixed(1)} s`,
     `  stations      ${s.stations} (${s.launched} started, ${s.connected} connected and ${s.booted} booted at the end; ${s.connects} connects, ${s.connectFailures} failed, ${s.disconnects} disconnects, ${s.boots} boots)`,
-    `  sessions      ${s.sessionsDone} done, ${s.sessionsActive} still running, ${s.authorizationsRefused} refused at Authorize`,
+    `  sessions      ${s.sessionsDone} done, ${s.sessionsActive} still running, ${s.authorizationsRefused} not authorized (token refused, or unknown while offline)`,
     `  messages      ${s.framesIn} in, ${s.framesOut} out (${rate(s.framesIn, seconds)}/s in, ${rate(s.framesOut, seconds)}/s out); ${s.callsSent} CALLs sent, ${s.callsAnswered} answered; ${s.commandsReceived} commands received`,
     `  CALL latency  p50 ${ms(s.latencyMs.p50)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)} (${s.latencyMs.count} round trips)`,
   ];
