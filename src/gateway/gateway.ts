@@ -321,10 +321,17 @@ function verifiedClientCertificate(socket: TLSSocket, log: GatewayOptions['log']
   return certificate;
 }
 
+/**
+ * Accept queue length. Node's default (511) overflows when thousands of chargers reconnect at
+ * once while the event loop is busy answering their BootNotifications: the kernel drops the
+ * SYNs and each charger retries after 1 s, 3 s, 7 s. The kernel caps it at net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 8192;
+
 function listen(server: Server, options: ListenerOptions): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => {
+    server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });
