@@ -32,7 +32,10 @@ interface Conn {
 }
 const stations = new Map<string, Conn>();
 
-const wss = new WebSocketServer({ port: ocppPort, host: '127.0.0.1', perMessageDeflate: false, handleProtocols: (p) => (p.has('ocpp1.6') ? 'ocpp1.6' : false) });
+// Same accept backlog as Plugboard's gateway, so that a storm meets the same kernel queue.
+const ocppHttp = createServer((_req, res) => res.writeHead(404).end());
+ocppHttp.listen({ port: ocppPort, host: '127.0.0.1', backlog: 8192 });
+const wss = new WebSocketServer({ server: ocppHttp, perMessageDeflate: false, handleProtocols: (p) => (p.has('ocpp1.6') ? 'ocpp1.6' : false) });
 wss.on('connection', (ws, req) => {
   const id = decodeURIComponent(req.url!.split('/').pop()!);
   const conn: Conn = { ws, seq: 0, pending: new Map() };

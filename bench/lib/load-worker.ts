@@ -17,6 +17,8 @@ export interface ConnectReport {
   failed: number;
   /** ms from the storm's start until each station had all its answers, one per station */
   doneAtMs: number[];
+  /** TCP connect + WebSocket upgrade, ms */
+  connectMs: number[];
   /** BootNotification and StatusNotification round trips, ms */
   bootRttMs: number[];
   statusRttMs: number[];
@@ -144,15 +146,17 @@ function meterValues(st: Station): unknown {
 }
 
 async function connect(cmd: Extract<WorkerCommand, { type: 'connect' }>): Promise<ConnectReport> {
-  const report: ConnectReport = { type: 'connected', stations: 0, failed: 0, doneAtMs: [], bootRttMs: [], statusRttMs: [] };
+  const report: ConnectReport = { type: 'connected', stations: 0, failed: 0, doneAtMs: [], connectMs: [], bootRttMs: [], statusRttMs: [] };
   const t0 = performance.now();
   let next = 0;
   const one = async (id: string) => {
     const st = new Station(id);
     try {
+      let t = performance.now();
       await st.open(cmd.url);
+      report.connectMs.push(performance.now() - t);
       if (cmd.boot) {
-        let t = performance.now();
+        t = performance.now();
         const boot = (await st.call('BootNotification', { chargePointVendor: 'Plugboard', chargePointModel: 'Bench', firmwareVersion: '1.0.0' })) as { status: string };
         report.bootRttMs.push(performance.now() - t);
         if (boot.status !== 'Accepted') throw new Error(`BootNotification ${boot.status}`);

@@ -66,6 +66,7 @@ export class LoadGenerator {
       stations: reports.reduce((s, r) => s + r.stations, 0),
       failed: reports.reduce((s, r) => s + r.failed, 0),
       doneAtMs: reports.flatMap((r) => r.doneAtMs),
+      connectMs: reports.flatMap((r) => r.connectMs),
       bootRttMs: reports.flatMap((r) => r.bootRttMs),
       statusRttMs: reports.flatMap((r) => r.statusRttMs),
       firstError: reports.find((r) => r.firstError)?.firstError,
