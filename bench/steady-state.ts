@@ -83,8 +83,10 @@ export async function runSteadyState(opts: SteadyStateOptions) {
   const echo = rows.find((r) => r.target === 'echo');
   const ratio = (v: number) => (echo ? `${Math.round((v / echo.meterValuesPerSecond) * 100)} %` : 'n/a');
   const result = { ...opts, targets: undefined, goalPerSecond: GOAL_PER_SECOND, goalP99Ms: GOAL_P99_MS, rows: rows.map((r) => ({ ...r, ofCeiling: ratio(r.meterValuesPerSecond) })) };
-  const json = writeResult('steady-state', result);
-  const md = writeMarkdown('steady-state', `Steady state: ${opts.stations} stations, ${opts.rate} msg/s offered (every ${opts.heartbeatEvery}th a Heartbeat), ${opts.seconds} s after ${opts.warmupSeconds} s warm-up`,
+  // The goal rate keeps the plain name; other rates get their own files, so both stay.
+  const name = opts.rate === GOAL_PER_SECOND ? 'steady-state' : `steady-state-${opts.rate}`;
+  const json = writeResult(name, result);
+  const md = writeMarkdown(name, `Steady state: ${opts.stations} stations, ${opts.rate} msg/s offered (every ${opts.heartbeatEvery}th a Heartbeat), ${opts.seconds} s after ${opts.warmupSeconds} s warm-up`,
     ['target', 'MeterValues/s persisted', 'of ceiling', 'p50 / p99', 'max', 'errors', 'backlog at end', 'server CPU', 'server RSS max', 'load CPU', 'goal (>= 10,000/s, p99 < 50 ms)'],
     rows.map((r) => [r.target, r.meterValuesPerSecond, ratio(r.meterValuesPerSecond), `${r.meter.p50Ms} / ${r.meter.p99Ms} ms`, `${r.meter.maxMs} ms`, r.errors, r.backlogAtEnd, `${r.serverCpuPercent} %`, mb(r.serverRssMaxBytes), `${r.loadCpuPercent} %`,
       r.target === 'echo' ? '' : `${versusGoal(r.meterValuesPerSecond, GOAL_PER_SECOND, true, '/s')}; ${versusGoal(r.meter.p99Ms, GOAL_P99_MS, false, ' ms')}`]),
