@@ -11,7 +11,7 @@ import type { Api } from '../../http/types.ts';
 import { badRequest, conflict, notFound } from '../../http/errors.ts';
 import { Page, PageQuery, standardErrors } from '../../http/schemas.ts';
 import { toIsoTimestamp } from '../../time.ts';
-import { DateTime, Nullable, parseSort, SortQuery } from '../stations/list-query.ts';
+import { DateTime, Nullable, parseSort, SortQuery } from '../../http/list-query.ts';
 import { MAX_ID_TAG_LENGTH, TOKEN_CSV_COLUMNS, TokenCsvError } from './csv-import.ts';
 
 const TOKEN_SORT = { idTag: 'id_tag', parentIdTag: 'parent_id_tag', status: 'status', expiryDate: 'expiry_date', createdAt: 'created_at', updatedAt: 'updated_at' } as const;

@@ -5,7 +5,7 @@ import type { Database, IdTag } from '../../db/schema.ts';
 import type { CentralToCharger } from '../../protocol/ocpp16.ts';
 import * as store from './store.ts';
 import { parseTokenCsv, type ImportRowError, type TokenCsvColumn } from './csv-import.ts';
-import type { SortKey } from '../stations/list-query.ts';
+import type { SortKey } from '../../db/list-query.ts';
 
 const COLUMN_OF = { parentIdTag: 'parent_id_tag', status: 'status', expiryDate: 'expiry_date', allowConcurrent: 'allow_concurrent' } as const satisfies Record<Exclude<TokenCsvColumn, 'idTag'>, string>;
 

@@ -1,7 +1,7 @@
 // Queries of the id_tags table. Nothing else.
 import type { Kysely, Updateable } from 'kysely';
 import type { Database, IdTag, IdTagsTable } from '../../db/schema.ts';
-import { applySort, containsText, type SortKey } from '../stations/list-query.ts';
+import { applySort, containsText, type SortKey } from '../../db/list-query.ts';
 
 type Exec = Kysely<Database>;
 

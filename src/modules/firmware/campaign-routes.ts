@@ -3,7 +3,7 @@ import { Type, type Static } from 'typebox';
 import type { AppContext } from '../../context.ts';
 import type { Api } from '../../http/types.ts';
 import { NumericIdParam, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
-import { DateTime, Nullable } from '../stations/list-query.ts';
+import { DateTime, Nullable } from '../../http/list-query.ts';
 import { MAX_BULK_STATIONS } from '../commands/service.ts';
 import type { Campaign, CampaignStation } from './campaigns.ts';
 import type { FirmwareUpdate } from './updates.ts';

@@ -7,7 +7,7 @@ import type { AppContext } from '../../context.ts';
 import type { Api } from '../../http/types.ts';
 import { HttpError } from '../../http/errors.ts';
 import { IdParam, NumericIdParam, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
-import { Nullable } from '../stations/list-query.ts';
+import { Nullable } from '../../http/list-query.ts';
 import { StationNotFoundError } from '../stations/service.ts';
 import { COMMAND_DESCRIPTION, commandErrors, TimeoutQuery, timeoutMs } from '../commands/schemas.ts';
 import { FirmwareFileView, FirmwareUpdateView, mapped, PAST_LIMIT, TimelineEntry, toFirmwareFile, toFirmwareUpdate, toTimeline } from './schemas.ts';

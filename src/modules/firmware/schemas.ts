@@ -2,7 +2,7 @@
 // its domain errors to HTTP errors.
 import { Type, type Static } from 'typebox';
 import { HttpError } from '../../http/errors.ts';
-import { DateTime, Nullable } from '../stations/list-query.ts';
+import { DateTime, Nullable } from '../../http/list-query.ts';
 import {
   CampaignFinishedError,
   CampaignNotFoundError,

@@ -6,7 +6,7 @@ import type { AppContext } from '../../context.ts';
 import type { Api } from '../../http/types.ts';
 import { conflict } from '../../http/errors.ts';
 import { IdParam, standardErrors } from '../../http/schemas.ts';
-import { DateTime, Nullable } from '../stations/list-query.ts';
+import { DateTime, Nullable } from '../../http/list-query.ts';
 import { COMMAND_DESCRIPTION, commandErrors } from '../commands/schemas.ts';
 import { LocalListConflictError, type LocalListSettings } from './service.ts';
 

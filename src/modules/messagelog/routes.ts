@@ -4,7 +4,7 @@ import type { AppContext } from '../../context.ts';
 import type { MessageLogRow } from '../../db/schema.ts';
 import type { Api } from '../../http/types.ts';
 import { IdParam, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
-import { DateTime, Nullable, parseSort, SortQuery, TimeRangeQuery, timeRange } from '../stations/list-query.ts';
+import { DateTime, Nullable, parseSort, SortQuery, TimeRangeQuery, timeRange } from '../../http/list-query.ts';
 import { StationNotFoundError } from '../stations/service.ts';
 
 // id order is arrival order; created_at may tie within a millisecond.

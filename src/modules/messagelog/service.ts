@@ -3,7 +3,7 @@
 // answer to a charger, and a failure to log never breaks the charger's session.
 import type { AppContext } from '../../context.ts';
 import * as store from './store.ts';
-import type { SortKey } from '../stations/list-query.ts';
+import type { SortKey } from '../../db/list-query.ts';
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 

@@ -1,7 +1,7 @@
 // Queries of the message_log table. Nothing else.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
-import { applySort, type SortKey } from '../stations/list-query.ts';
+import { applySort, type SortKey } from '../../db/list-query.ts';
 
 type Exec = Kysely<Database>;
 

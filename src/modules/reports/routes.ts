@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import type { Api } from '../../http/types.ts';
 import { standardErrors } from '../../http/schemas.ts';
-import { Nullable, timeRange } from '../stations/list-query.ts';
+import { Nullable, timeRange } from '../../http/list-query.ts';
 import { REPORT_COLUMNS, reportCsv, reportJson } from './transactions-report.ts';
 
 const ReportQuery = Type.Object({

@@ -6,7 +6,7 @@ import type { Reservation } from '../../db/schema.ts';
 import type { Api } from '../../http/types.ts';
 import { HttpError } from '../../http/errors.ts';
 import { IdParam, NumericIdParam, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
-import { DateTime, Nullable, parseSort, SortQuery } from '../stations/list-query.ts';
+import { DateTime, Nullable, parseSort, SortQuery } from '../../http/list-query.ts';
 import { StationNotFoundError } from '../stations/service.ts';
 import { COMMAND_DESCRIPTION, commandErrors, TimeoutQuery, timeoutMs, translated } from '../commands/schemas.ts';
 import { isActive, ReservationNotActiveError, ReservationNotFoundError, type ReservationStatus } from './service.ts';

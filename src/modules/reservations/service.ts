@@ -14,7 +14,7 @@ import { RpcTimeoutError } from '../../protocol/index.ts';
 import type { CentralToCharger } from '../../protocol/ocpp16.ts';
 import { CommandRefusedError, InvalidCommandError, StationNotFoundError } from '../stations/service.ts';
 import { checkCommand } from '../commands/service.ts';
-import type { SortKey } from '../stations/list-query.ts';
+import type { SortKey } from '../../db/list-query.ts';
 import { ExpirySweep } from './expiry.ts';
 import * as store from './store.ts';
 

@@ -1,7 +1,7 @@
 // Queries of the reservations table. Nothing else.
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import type { Database, Reservation, ReservationsTable } from '../../db/schema.ts';
-import { applySort, type SortKey } from '../stations/list-query.ts';
+import { applySort, type SortKey } from '../../db/list-query.ts';
 
 type Exec = Kysely<Database>;
 export type ReservationStatus = ReservationsTable['status'];

@@ -1,7 +1,7 @@
 // TypeBox schemas of the smart charging endpoints: OCPP 1.6 charging profiles (§7.8-7.14) as
 // the API takes and shows them, the installed-profile view and composite schedules.
 import { Type } from 'typebox';
-import { DateTime, Nullable } from '../stations/list-query.ts';
+import { DateTime, Nullable } from '../../http/list-query.ts';
 import { MAX_OCPP_INT } from './types.ts';
 
 const OcppInt = (description?: string, minimum = 0) => Type.Integer({ minimum, maximum: MAX_OCPP_INT, ...(description ? { description } : {}) });

@@ -3,7 +3,7 @@
 import { Type, type Static } from 'typebox';
 import type { Selectable } from 'kysely';
 import type { ConnectorStatusTable, Station, StatusHistoryTable, UnknownStationsTable } from '../../db/schema.ts';
-import { DateTime, Nullable } from './list-query.ts';
+import { DateTime, Nullable } from '../../http/list-query.ts';
 
 export const RegistrationStatus = Type.Union([Type.Literal('Accepted'), Type.Literal('Pending'), Type.Literal('Rejected')], {
   description: 'answer to the next BootNotification (OCPP 1.6 §4.2)',

@@ -7,7 +7,7 @@ import type { Api } from '../../http/types.ts';
 import { conflict } from '../../http/errors.ts';
 import { IdParam, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
 import { RegistrationStatus, SecurityProfile, StationBody, StationPassword, StatusHistoryEntry, UnknownStation, ConnectorStatus, toConnectorStatus, toHistoryEntry, toStation, toUnknownStation } from './api.ts';
-import { Nullable, parseSort, SortQuery, TimeRangeQuery, timeRange } from './list-query.ts';
+import { Nullable, parseSort, SortQuery, TimeRangeQuery, timeRange } from '../../http/list-query.ts';
 import { StationExistsError, StationNotFoundError } from './service.ts';
 
 const STATION_SORT = { id: 'id', registrationStatus: 'registration_status', vendor: 'vendor', model: 'model', lastSeenAt: 'last_seen_at', createdAt: 'created_at' } as const;

@@ -8,7 +8,7 @@ import type { CentralAction, CentralToCharger } from '../../protocol/ocpp16.ts';
 import * as store from './store.ts';
 import { VerifiedCredentials } from './verified-credentials.ts';
 import { toIsoTimestamp } from '../../time.ts';
-import type { SortKey } from './list-query.ts';
+import type { SortKey } from '../../db/list-query.ts';
 
 export type RegistrationStatus = Station['registration_status'];
 

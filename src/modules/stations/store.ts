@@ -1,7 +1,7 @@
 // Queries of the stations, connector_status and status_history tables. Nothing else.
 import type { Kysely } from 'kysely';
 import type { Database, NewStation, Station, StationUpdate } from '../../db/schema.ts';
-import { applySort, containsText, type SortKey } from './list-query.ts';
+import { applySort, containsText, type SortKey } from '../../db/list-query.ts';
 
 type Exec = Kysely<Database>;
 

@@ -6,7 +6,7 @@ import type { Selectable } from 'kysely';
 import type { MeterValueRow, OrphanStopsTable, Transaction } from '../../db/schema.ts';
 import type { Api } from '../../http/types.ts';
 import { IdParam, NumericIdParam, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
-import { DateTime, Nullable, parseSort, SortQuery, TimeRangeQuery, timeRange } from '../stations/list-query.ts';
+import { DateTime, Nullable, parseSort, SortQuery, TimeRangeQuery, timeRange } from '../../http/list-query.ts';
 import { StationNotFoundError } from '../stations/service.ts';
 import { TransactionNotFoundError } from './service.ts';
 

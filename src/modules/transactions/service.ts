@@ -9,7 +9,7 @@ import * as store from './store.ts';
 import { meterValueRows, type MeterValueIn } from './meter-values.ts';
 import { toIsoTimestamp } from '../../time.ts';
 import { InvalidCommandError } from '../stations/service.ts';
-import type { SortKey } from '../stations/list-query.ts';
+import type { SortKey } from '../../db/list-query.ts';
 import { latestRegisterWh, readingToWh } from './energy.ts';
 
 export interface StartInput {

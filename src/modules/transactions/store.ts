@@ -1,7 +1,7 @@
 // Queries of the transactions, orphan_stops and meter_values tables. Nothing else.
 import type { Insertable, Kysely } from 'kysely';
 import type { Database, NewMeterValue, OrphanStopsTable, Transaction, TransactionsTable } from '../../db/schema.ts';
-import { applySort, type SortKey } from '../stations/list-query.ts';
+import { applySort, type SortKey } from '../../db/list-query.ts';
 import { ENERGY_REGISTER } from './energy.ts';
 
 type Exec = Kysely<Database>;

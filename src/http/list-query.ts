@@ -1,16 +1,9 @@
 // Conventions shared by every list endpoint: `sort=field,-other` from a whitelist of fields,
-// case-insensitive substring search, and how a sort becomes ORDER BY on both dialects.
-// (Shared by the stations, authorization, transactions and messagelog routes; it belongs in
-// http/ once that folder is open to the modules' authors.)
+// from/to time ranges, nullable and date-time schemas. The SQL side is src/db/list-query.ts.
 import { Type, type Static, type TSchema } from 'typebox';
-import { sql, type Expression, type SqlBool } from 'kysely';
-import { badRequest } from '../../http/errors.ts';
-import { toIsoTimestamp } from '../../time.ts';
-
-export interface SortKey {
-  column: string;
-  desc: boolean;
-}
+import type { SortKey } from '../db/list-query.ts';
+import { badRequest } from './errors.ts';
+import { toIsoTimestamp } from '../time.ts';
 
 /** The `sort` query parameter: one or more whitelisted fields, comma-separated, `-field` descending. */
 export function SortQuery(fields: readonly string[], defaultSort: string) {
@@ -33,28 +26,6 @@ export function parseSort(value: string | undefined, columns: Readonly<Record<st
     if (!column) throw new Error(`sort field ${name} is not allowed`);
     return { column, desc };
   });
-}
-
-interface Orderable<Q> {
-  orderBy(expr: Expression<any>, direction: 'asc' | 'desc'): Q;
-}
-
-/**
- * ORDER BY the sort keys, then `tiebreak` (a unique column) so that pages never overlap.
- * NULLs sort last in both directions on both dialects (SQLite and PostgreSQL disagree by
- * default), by ordering on `col IS NULL` first.
- */
-export function applySort<Q extends Orderable<Q>>(q: Q, sort: SortKey[], tiebreak: string): Q {
-  for (const s of sort) {
-    q = q.orderBy(sql`${sql.ref(s.column)} is null`, 'asc').orderBy(sql.ref(s.column), s.desc ? 'desc' : 'asc');
-  }
-  return q.orderBy(sql.ref(tiebreak), sort[0]?.desc ? 'desc' : 'asc');
-}
-
-/** `lower(column) LIKE '%text%'`, with the LIKE wildcards in `text` taken literally. */
-export function containsText(column: string, text: string): Expression<SqlBool> {
-  const pattern = `%${text.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`;
-  return sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
 }
 
 /** from/to query parameters: a half-open time range [from, to). */
