@@ -3,6 +3,7 @@
 import { sql } from 'kysely';
 import type { Insertable, Transaction } from 'kysely';
 import type { Logger } from 'pino';
+import { insertRows } from './prepared.ts';
 
 export interface AppendOptions {
   flushMs: number;
@@ -149,7 +150,7 @@ export class AppendBuffer<DB> {
 async function insertIsolated(trx: Transaction<any>, table: string, rows: Row[]): Promise<{ stored: number; errors: unknown[] }> {
   await sql.raw(`savepoint ${SAVEPOINT}`).execute(trx);
   try {
-    await trx.insertInto(table).values(rows).execute();
+    await insertRows(trx as never, table as never, rows as never);
     await sql.raw(`release savepoint ${SAVEPOINT}`).execute(trx);
     return { stored: rows.length, errors: [] };
   } catch (err) {

@@ -1,7 +1,7 @@
 // Group commit (ADR 0002): the writes queued during one turn of the event loop share one
 // database transaction, so one COMMIT (one fsync) pays for all of them. Each write still
 // succeeds or fails on its own, thanks to a SAVEPOINT around it.
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { ControlledTransaction, Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { DialectName } from './ddl.ts';
@@ -15,6 +15,12 @@ export interface GroupCommitOptions {
   maxConcurrentBatches: number;
   /** A batch running longer than this gets a warning (a write fn awaiting something outside the database?). */
   slowBatchMs?: number;
+  /**
+   * Called after every COMMIT when the COMMIT itself is not durable (SQLite with
+   * synchronous=NORMAL, ADR 0007): the batch's writes settle only once it resolves, and the
+   * next batch runs meanwhile. If it rejects, so does every write of the batch.
+   */
+  durable?: () => Promise<void>;
 }
 
 export interface GroupCommitStats {
@@ -44,6 +50,13 @@ interface PendingOp<DB> {
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 const SAVEPOINT = 'pb_write';
+// Compiled once: a savepoint pair per write, and building them with sql`` cost more than running them.
+const OPEN_SAVEPOINT = CompiledQuery.raw(`savepoint ${SAVEPOINT}`);
+const RELEASE_SAVEPOINT = CompiledQuery.raw(`release savepoint ${SAVEPOINT}`);
+const ROLLBACK_TO_SAVEPOINT = CompiledQuery.raw(`rollback to savepoint ${SAVEPOINT}`);
+// PostgreSQL: one round trip instead of two (a parameterless query goes out as a simple query,
+// which may hold several statements). node:sqlite prepares only a string's first statement.
+const NEXT_SAVEPOINT_PG = CompiledQuery.raw(`release savepoint ${SAVEPOINT}; savepoint ${SAVEPOINT}`);
 const MAX_ATTEMPTS = 3;
 
 /** PostgreSQL's deadlock_detected and serialization_failure: the write did nothing wrong and may simply run again. */
@@ -69,6 +82,8 @@ export class GroupCommitter<DB> {
   #scheduled = false;
   #running = 0;
   #idleWaiters: (() => void)[] = [];
+  /** Committed batches waiting for durable(). */
+  #syncing = 0;
   /** Queued or running, until settled (a retried write stays in). */
   readonly #inflight = new Set<PendingOp<DB>>();
 
@@ -106,8 +121,16 @@ export class GroupCommitter<DB> {
 
   /** Resolves once nothing is queued or running (close() uses it, after refusing new writes). */
   idle(): Promise<void> {
-    if (this.#queue.length === 0 && this.#running === 0 && !this.#scheduled) return Promise.resolve();
+    if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #isIdle(): boolean {
+    return this.#queue.length === 0 && this.#running === 0 && !this.#scheduled && this.#syncing === 0;
+  }
+
+  #wakeIdle(): void {
+    if (this.#isIdle()) for (const wake of this.#idleWaiters.splice(0)) wake();
   }
 
   // setImmediate, not a timer: an idle writer waits one turn of the event loop at most, and
@@ -134,9 +157,7 @@ export class GroupCommitter<DB> {
       void this.#runBatch(ops).finally(() => {
         this.#running--;
         this.#schedule();
-        if (this.#queue.length === 0 && this.#running === 0 && !this.#scheduled) {
-          for (const wake of this.#idleWaiters.splice(0)) wake();
-        }
+        this.#wakeIdle();
       });
     }
   }
@@ -163,7 +184,7 @@ export class GroupCommitter<DB> {
           outcomes.push({ ok: false, error });
           // Undo this write only. If this statement fails too, the connection is unusable:
           // the outer catch rejects the whole batch.
-          if (savepoints) await sql.raw(`rollback to savepoint ${SAVEPOINT}`).execute(trx);
+          if (savepoints) await trx.executeQuery(ROLLBACK_TO_SAVEPOINT);
         }
       }
       if (!savepoints && !outcomes[0].ok) {
@@ -186,20 +207,35 @@ export class GroupCommitter<DB> {
       return;
     }
     clearTimeout(slow);
-    ops.forEach((op, i) => this.#settle(op, outcomes[i]));
+    if (!this.#opts.durable) {
+      ops.forEach((op, i) => this.#settle(op, outcomes[i]));
+      return;
+    }
+    // Not awaited: the next batch runs while this one's COMMIT reaches the disk.
+    this.#syncing++;
+    this.#opts.durable().then(
+      () => ops.forEach((op, i) => this.#settle(op, outcomes[i])),
+      (syncError: unknown) => {
+        this.#opts.log.error({ err: syncError, ops: ops.length }, 'db sync failed after COMMIT: the batch may not survive a power loss; its writes are rejected');
+        ops.forEach((op, i) => {
+          const own = outcomes[i];
+          this.#settle(op, own.ok ? { ok: false, error: syncError } : own);
+        });
+      },
+    ).finally(() => {
+      this.#syncing--;
+      this.#wakeIdle();
+    });
   }
 
   async #savepoint(trx: Transaction<DB>, first: boolean): Promise<void> {
     if (first) {
-      await sql.raw(`savepoint ${SAVEPOINT}`).execute(trx);
+      await trx.executeQuery(OPEN_SAVEPOINT);
     } else if (this.#opts.dialect === 'postgres') {
-      // One round trip instead of two: a parameterless query goes out as a simple query,
-      // which may hold several statements.
-      await sql.raw(`release savepoint ${SAVEPOINT}; savepoint ${SAVEPOINT}`).execute(trx);
+      await trx.executeQuery(NEXT_SAVEPOINT_PG);
     } else {
-      // node:sqlite prepares only the first statement of a string; both are in-process anyway.
-      await sql.raw(`release savepoint ${SAVEPOINT}`).execute(trx);
-      await sql.raw(`savepoint ${SAVEPOINT}`).execute(trx);
+      await trx.executeQuery(RELEASE_SAVEPOINT);
+      await trx.executeQuery(OPEN_SAVEPOINT);
     }
   }
 

@@ -14,13 +14,14 @@ import { migrateToLatest } from './migrations.ts';
 import { createPostgresDialect } from './postgres.ts';
 import type { Database } from './schema.ts';
 import { NodeSqliteDialect } from './sqlite-dialect.ts';
+import type { WalSync, WalSyncStats } from './wal-sync.ts';
 
 export type { Database } from './schema.ts';
 export type { DialectName } from './ddl.ts';
 export { migrateToLatest, migrateDownAll } from './migrations.ts';
 export { isUniqueViolation } from './errors.ts';
 
-export interface DbStats extends GroupCommitStats, AppendStats {}
+export interface DbStats extends GroupCommitStats, AppendStats, WalSyncStats {}
 
 export interface Db {
   kysely: Kysely<Database>;
@@ -84,6 +85,7 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
   const log = opts.log.child({ component: 'db' });
   let kysely: Kysely<Database>;
   let dialect: DialectName;
+  let walSync: WalSync | null = null;
   if (opts.databaseUrl) {
     const poolSize = Math.max(1, opts.poolSize ?? 10);
     kysely = new Kysely<Database>({
@@ -91,7 +93,9 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
     });
     dialect = 'postgres';
   } else {
-    kysely = new Kysely<Database>({ dialect: new NodeSqliteDialect({ path: opts.sqlitePath }) });
+    const sqlite = new NodeSqliteDialect({ path: opts.sqlitePath });
+    walSync = sqlite.database.walSync;
+    kysely = new Kysely<Database>({ dialect: sqlite });
     dialect = 'sqlite';
   }
 
@@ -110,6 +114,7 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
     maxBatchOps: opts.groupCommit?.maxBatchOps ?? 500,
     // Leave a pooled connection for reads while writes are in flight.
     maxConcurrentBatches: opts.groupCommit?.maxConcurrentBatches ?? Math.max(1, Math.min(4, poolSize - 1)),
+    durable: walSync ? () => walSync.sync() : undefined,
   });
   const appender = new AppendBuffer<Database>((fn) => committer.enqueue(fn), {
     flushMs: opts.appendLater?.flushMs ?? 200,
@@ -148,13 +153,14 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
         await updates.flush();
         await appender.close();
         await committer.idle();
+        await walSync?.close();
         await kysely.destroy();
         log.info('database closed');
       })();
       return closed;
     },
     get stats(): DbStats {
-      return { ...committer.stats, ...appender.stats };
+      return { ...committer.stats, ...appender.stats, walSyncs: walSync?.stats.walSyncs ?? 0 };
     },
   };
 }

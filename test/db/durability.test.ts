@@ -1,7 +1,7 @@
 // A write() that resolved is committed: SIGKILL a writer mid-burst, reopen, and find every id
 // it reported. (SIGKILL loses the process, not the OS page cache; surviving power loss is
-// what synchronous=FULL adds on SQLite, asserted in sqlite-dialect.test.ts, and what
-// PostgreSQL's own fsync gives.)
+// what the WAL fdatasync before a write resolves adds on SQLite, tested in wal-sync.test.ts,
+// and what PostgreSQL's own fsync gives.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

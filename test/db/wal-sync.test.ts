@@ -1,0 +1,133 @@
+// SQLite durability off the event loop (ADR 0007): COMMIT runs with synchronous=NORMAL, and a
+// write() resolves only after an fdatasync of the WAL that started after its COMMIT.
+import { test } from 'node:test';
+import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql, Kysely } from 'kysely';
+import pino from 'pino';
+import { openDb } from '../../src/db/index.ts';
+import { GroupCommitter } from '../../src/db/group-commit.ts';
+import { NodeSqliteDialect } from '../../src/db/sqlite-dialect.ts';
+import { WalSync } from '../../src/db/wal-sync.ts';
+
+const log = pino({ level: 'silent' });
+
+async function tempDir(t: TestContext): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'pb-walsync-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A disk whose fdatasync completes only when the test says so. */
+function heldDisk() {
+  const waiting: Array<{ fd: number; done: (err?: Error) => void }> = [];
+  let calls = 0;
+  return {
+    sync: (fd: number) =>
+      new Promise<void>((resolve, reject) => {
+        calls++;
+        waiting.push({ fd, done: (err) => (err ? reject(err) : resolve()) });
+      }),
+    get calls() {
+      return calls;
+    },
+    get waiting() {
+      return waiting.length;
+    },
+    complete(err?: Error) {
+      waiting.shift()!.done(err);
+    },
+  };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+async function openCommitter(t: TestContext, disk: ReturnType<typeof heldDisk>) {
+  const dir = await tempDir(t);
+  const dialect = new NodeSqliteDialect({ path: join(dir, 'w.db'), syncWal: disk.sync });
+  const kysely = new Kysely<{ t: { v: number } }>({ dialect });
+  t.after(() => kysely.destroy());
+  await sql`create table t (v integer not null)`.execute(kysely);
+  const walSync = dialect.database.walSync!;
+  const committer = new GroupCommitter(kysely, { dialect: 'sqlite', log, maxBatchOps: 500, maxConcurrentBatches: 1, durable: () => walSync.sync() });
+  return { kysely, committer, walSync, dir };
+}
+
+test('wal sync: a write resolves only after the WAL fdatasync that follows its COMMIT', async (t) => {
+  const disk = heldDisk();
+  const { kysely, committer, dir } = await openCommitter(t, disk);
+  let resolved = false;
+  const w = committer.enqueue((trx) => trx.insertInto('t').values({ v: 1 }).execute()).then(() => (resolved = true));
+  while (disk.waiting === 0) await tick();
+  // Committed (visible, in the WAL file) but not yet acknowledged.
+  assert.equal((await kysely.selectFrom('t').selectAll().execute()).length, 1);
+  assert.ok((await stat(join(dir, 'w.db-wal'))).size > 0, 'the WAL file holds the commit');
+  for (let i = 0; i < 5; i++) await tick();
+  assert.equal(resolved, false, 'not acknowledged before the fsync completed');
+  disk.complete();
+  await w;
+  assert.equal(resolved, true);
+});
+
+test('wal sync: batches committed while a sync runs share the next one, and do not wait for the first to start', async (t) => {
+  const disk = heldDisk();
+  const { committer, walSync } = await openCommitter(t, disk);
+  const first = committer.enqueue((trx) => trx.insertInto('t').values({ v: 1 }).execute());
+  while (disk.waiting === 0) await tick();
+  // The event loop is free: more batches commit while the first fsync is in flight.
+  const later: Promise<unknown>[] = [];
+  for (let i = 0; i < 3; i++) {
+    later.push(committer.enqueue((trx) => trx.insertInto('t').values({ v: 2 + i }).execute()));
+    for (let k = 0; k < 3; k++) await tick();
+  }
+  assert.ok(committer.stats.batches >= 3, `${committer.stats.batches} batches committed meanwhile`);
+  assert.equal(disk.calls, 1, 'one fsync in flight at a time');
+  disk.complete();
+  await first;
+  while (disk.waiting === 0) await tick();
+  assert.equal(disk.calls, 2, 'the batches committed during the first fsync share the second');
+  disk.complete();
+  await Promise.all(later);
+  assert.equal(walSync.stats.walSyncs, 2);
+});
+
+test('wal sync: a failed fdatasync rejects every write of the batches it covered', async (t) => {
+  const disk = heldDisk();
+  const { committer } = await openCommitter(t, disk);
+  const w = committer.enqueue((trx) => trx.insertInto('t').values({ v: 1 }).execute());
+  while (disk.waiting === 0) await tick();
+  disk.complete(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+  await assert.rejects(w, /EIO/);
+  // The next write is unaffected by the earlier failure.
+  const next = committer.enqueue((trx) => trx.insertInto('t').values({ v: 2 }).execute());
+  while (disk.waiting === 0) await tick();
+  disk.complete();
+  await next;
+});
+
+test('wal sync: openDb on a real file fsyncs the WAL for its writes, and close waits for the sync', async (t) => {
+  const dir = await tempDir(t);
+  const db = await openDb({ sqlitePath: join(dir, 'p.db'), databaseUrl: null, log });
+  await sql`create table t (v integer not null)`.execute(db.kysely);
+  await Promise.all(Array.from({ length: 50 }, (_, i) => db.write((trx) => sql`insert into t (v) values (${i})`.execute(trx))));
+  assert.ok(db.stats.walSyncs >= 1 && db.stats.walSyncs <= db.stats.batches, `${db.stats.walSyncs} syncs for ${db.stats.batches} batches`);
+  const pending = db.write((trx) => sql`insert into t (v) values (99)`.execute(trx));
+  await db.close();
+  await pending;
+});
+
+test('wal sync: an in-memory database has nothing to sync', () => {
+  const dialect = new NodeSqliteDialect({ path: ':memory:' });
+  assert.equal(dialect.database.walSync, null);
+  dialect.database.close();
+});
+
+test('wal sync: sync() after release() rejects', async (t) => {
+  const dir = await tempDir(t);
+  const w = new WalSync(join(dir, 'none.db'));
+  w.release();
+  await assert.rejects(w.sync(), /closed/);
+});
