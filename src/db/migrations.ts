@@ -12,6 +12,8 @@ import { migration as firmware } from './migration-0003-firmware.ts';
 import { migration as localAuth } from './migration-0003-localauth.ts';
 import { migration as reservations } from './migration-0003-reservations.ts';
 import { migration as smartCharging } from './migration-0003-smartcharging.ts';
+import { migration as stationsHotPaths } from './migration-0004-stations.ts';
+import { migration as transactionsHotPaths } from './migration-0004-transactions.ts';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -268,6 +270,9 @@ export const migrations: Record<string, Migration> = {
   '0003_localauth': localAuth,
   '0003_reservations': reservations,
   '0003_smartcharging': smartCharging,
+  // Issue #4 (performance): indexes for the hot paths, one file per module.
+  '0004_stations': stationsHotPaths,
+  '0004_transactions': transactionsHotPaths,
 };
 
 const provider: MigrationProvider = {
