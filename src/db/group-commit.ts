@@ -1,6 +1,7 @@
 // Group commit (ADR 0002): the writes queued during one turn of the event loop share one
 // database transaction, so one COMMIT (one fsync) pays for all of them. Each write still
-// succeeds or fails on its own, thanks to a SAVEPOINT around it.
+// succeeds or fails on its own: a batch runs without savepoints first, and only when one of its
+// writes fails is it rolled back and run again with a SAVEPOINT around each write.
 import { CompiledQuery } from 'kysely';
 import type { ControlledTransaction, Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
@@ -34,6 +35,8 @@ export interface GroupCommitStats {
   failedBatches: number;
   /** Writes re-queued after a deadlock or serialization failure (PostgreSQL) */
   retriedOps: number;
+  /** Batches run a second time, each write under a savepoint, because one write failed */
+  isolatedReruns: number;
   largestBatch: number;
   peakConcurrentBatches: number;
 }
@@ -72,6 +75,7 @@ export class GroupCommitter<DB> {
     failedOps: 0,
     failedBatches: 0,
     retriedOps: 0,
+    isolatedReruns: 0,
     largestBatch: 0,
     peakConcurrentBatches: 0,
   };
@@ -170,24 +174,23 @@ export class GroupCommitter<DB> {
       this.#opts.slowBatchMs ?? 10_000,
     );
     slow.unref();
-    const outcomes: Outcome[] = [];
+    let outcomes: Outcome[] = [];
     let trx: ControlledTransaction<DB> | undefined;
     try {
       trx = await this.#db.startTransaction().execute();
-      // A lone write needs no savepoint: if it fails, the whole transaction is only its own.
-      const savepoints = ops.length > 1;
-      for (let i = 0; i < ops.length; i++) {
-        if (savepoints) await this.#savepoint(trx, i === 0);
-        try {
-          outcomes.push({ ok: true, value: await ops[i].fn(trx) });
-        } catch (error) {
-          outcomes.push({ ok: false, error });
-          // Undo this write only. If this statement fails too, the connection is unusable:
-          // the outer catch rejects the whole batch.
-          if (savepoints) await trx.executeQuery(ROLLBACK_TO_SAVEPOINT);
-        }
+      // Optimistic first: the writes one after another with no savepoints (on PostgreSQL each
+      // savepoint statement is a round trip). Nearly every batch succeeds whole.
+      const failedAt = await this.#runAll(trx, ops, outcomes);
+      if (failedAt >= 0 && ops.length > 1) {
+        // A write failed: roll everything back and run the batch again, each write under its
+        // own savepoint, so that only the failing one is undone (ADR 0002: fn may run again).
+        this.stats.isolatedReruns++;
+        await trx.rollback().execute();
+        trx = await this.#db.startTransaction().execute();
+        outcomes = [];
+        await this.#runIsolated(trx, ops, outcomes);
       }
-      if (!savepoints && !outcomes[0].ok) {
+      if (ops.length === 1 && !outcomes[0].ok) {
         await trx.rollback().execute();
       } else {
         // COMMIT releases the savepoint too.
@@ -226,6 +229,34 @@ export class GroupCommitter<DB> {
       this.#syncing--;
       this.#wakeIdle();
     });
+  }
+
+  /** Runs the writes in order until one fails; returns its index, or -1. */
+  async #runAll(trx: Transaction<DB>, ops: PendingOp<DB>[], outcomes: Outcome[]): Promise<number> {
+    for (let i = 0; i < ops.length; i++) {
+      try {
+        outcomes.push({ ok: true, value: await ops[i].fn(trx) });
+      } catch (error) {
+        outcomes.push({ ok: false, error });
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Every write under its own savepoint: a failing one is rolled back alone. */
+  async #runIsolated(trx: Transaction<DB>, ops: PendingOp<DB>[], outcomes: Outcome[]): Promise<void> {
+    for (let i = 0; i < ops.length; i++) {
+      await this.#savepoint(trx, i === 0);
+      try {
+        outcomes.push({ ok: true, value: await ops[i].fn(trx) });
+      } catch (error) {
+        outcomes.push({ ok: false, error });
+        // Undo this write only. If this statement fails too, the connection is unusable:
+        // the outer catch rejects the whole batch.
+        await trx.executeQuery(ROLLBACK_TO_SAVEPOINT);
+      }
+    }
   }
 
   async #savepoint(trx: Transaction<DB>, first: boolean): Promise<void> {

@@ -73,6 +73,20 @@ test(`[${label}] a failing write rejects alone; the writes sharing its transacti
   const expected = ['DUP', ...Array.from({ length: 50 }, (_, i) => `CP${i}`).filter((s) => s !== 'CP10' && s !== 'CP20')].sort();
   assert.deepEqual(await stationIds(db, 'stations'), expected);
   assert.equal(after.failedOps - before.failedOps, 2);
+  assert.ok(after.isolatedReruns - before.isolatedReruns >= 1, 'a batch with a failing write ran again with savepoints');
+});
+
+test(`[${label}] a batch in which every write succeeds runs each write once, with no rerun`, async (t) => {
+  const { db } = await openTestDb(t);
+  const before = db.stats;
+  const runs = new Array(40).fill(0);
+  await Promise.all(runs.map((_, i) => db.write(async (trx) => {
+    runs[i]++;
+    await trx.insertInto('stations').values({ id: `OK${i}`, registration_status: 'Accepted', created_at: now, updated_at: now }).execute();
+  })));
+  assert.deepEqual(runs, new Array(40).fill(1));
+  assert.equal(db.stats.isolatedReruns - before.isolatedReruns, 0);
+  assert.ok(db.stats.batches - before.batches < 40 / 4, 'the writes shared transactions');
 });
 
 test(`[${label}] a lone write that fails leaves nothing behind`, async (t) => {
