@@ -11,7 +11,7 @@ import { runBootStorm } from './boot-storm.ts';
 import { runCommandLatency } from './command-latency.ts';
 import { runConnectionsBench } from './connections.ts';
 import { runIdleFleet } from './idle-fleet.ts';
-import { runSteadyState } from './steady-state.ts';
+import { goalOfferedRate, runSteadyState } from './steady-state.ts';
 import { runThroughputBench } from './throughput.ts';
 import type { TargetKind } from './lib/target.ts';
 
@@ -35,7 +35,7 @@ if (only.has('boot-storm')) {
   console.log();
 }
 if (only.has('steady-state')) {
-  await runSteadyState({ stations: 2000, rate: 10_000, heartbeatEvery: 10, seconds: full ? 30 : 10, warmupSeconds: 3, targets, databaseUrl, profile: values.profile });
+  await runSteadyState({ stations: 2000, rate: goalOfferedRate(10), heartbeatEvery: 10, seconds: full ? 30 : 10, warmupSeconds: 3, targets, databaseUrl, profile: values.profile });
   console.log();
 }
 if (only.has('idle-fleet')) {

@@ -7,7 +7,7 @@
 // counts every answer that arrived in the window).
 // A MeterValues answer is sent only after its commit (DESIGN.md), so answered = persisted.
 //
-//   node bench/steady-state.ts [--stations 2000] [--rate 10000] [--heartbeat-every 10] [--seconds 15] [--warmup 3] [--targets sqlite,postgres,echo] [--profile]
+//   node bench/steady-state.ts [--stations 2000] [--rate 11200] [--heartbeat-every 10] [--seconds 15] [--warmup 3] [--targets sqlite,postgres,echo] [--profile]
 import { parseArgs } from 'node:util';
 import { parseTargets } from './boot-storm.ts';
 import { LoadGenerator, processCpuSeconds, processRss, stationIds } from './lib/load.ts';
@@ -29,6 +29,15 @@ export interface SteadyStateOptions {
 /** issue #4: at least 10,000 persisted MeterValues per second with p99 under 50 ms */
 export const GOAL_PER_SECOND = 10_000;
 export const GOAL_P99_MS = 50;
+/**
+ * The default offered rate: enough messages that the MeterValues among them (every
+ * heartbeatEvery-th is a Heartbeat) reach the goal rate, rounded up to a hundred: 11,200 msg/s
+ * with a Heartbeat every 10th, so 10,080 MeterValues/s on offer.
+ */
+export function goalOfferedRate(heartbeatEvery: number): number {
+  const share = heartbeatEvery > 0 ? (heartbeatEvery - 1) / heartbeatEvery : 1;
+  return Math.ceil(GOAL_PER_SECOND / share / 100) * 100;
+}
 
 export async function runSteadyState(opts: SteadyStateOptions) {
   const rows = [];
@@ -84,7 +93,7 @@ export async function runSteadyState(opts: SteadyStateOptions) {
   const ratio = (v: number) => (echo ? `${Math.round((v / echo.meterValuesPerSecond) * 100)} %` : 'n/a');
   const result = { ...opts, targets: undefined, goalPerSecond: GOAL_PER_SECOND, goalP99Ms: GOAL_P99_MS, rows: rows.map((r) => ({ ...r, ofCeiling: ratio(r.meterValuesPerSecond) })) };
   // The goal rate keeps the plain name; other rates get their own files, so both stay.
-  const name = opts.rate === GOAL_PER_SECOND ? 'steady-state' : `steady-state-${opts.rate}`;
+  const name = opts.rate === goalOfferedRate(opts.heartbeatEvery) ? 'steady-state' : `steady-state-${opts.rate}`;
   const json = writeResult(name, result);
   const md = writeMarkdown(name, `Steady state: ${opts.stations} stations, ${opts.rate} msg/s offered (every ${opts.heartbeatEvery}th a Heartbeat), ${opts.seconds} s after ${opts.warmupSeconds} s warm-up`,
     ['target', 'MeterValues/s persisted', 'of ceiling', 'p50 / p99', 'max', 'errors', 'backlog at end', 'server CPU', 'server RSS max', 'load CPU', 'goal (>= 10,000/s, p99 < 50 ms)'],
@@ -99,7 +108,7 @@ if (import.meta.main) {
   const { values } = parseArgs({
     options: {
       stations: { type: 'string', default: '2000' },
-      rate: { type: 'string', default: '10000' },
+      rate: { type: 'string' },
       'heartbeat-every': { type: 'string', default: '10' },
       seconds: { type: 'string', default: '15' },
       warmup: { type: 'string', default: '3' },
@@ -109,7 +118,7 @@ if (import.meta.main) {
   });
   const databaseUrl = process.env.DATABASE_URL ?? null;
   await runSteadyState({
-    stations: Number(values.stations), rate: Number(values.rate), heartbeatEvery: Number(values['heartbeat-every']), seconds: Number(values.seconds),
+    stations: Number(values.stations), rate: values.rate ? Number(values.rate) : goalOfferedRate(Number(values['heartbeat-every'])), heartbeatEvery: Number(values['heartbeat-every']), seconds: Number(values.seconds),
     warmupSeconds: Number(values.warmup), targets: parseTargets(values.targets, databaseUrl), databaseUrl, profile: values.profile,
   });
 }
