@@ -8,6 +8,7 @@ import { createMetrics, FRAME_TYPE_NAMES } from './metrics.ts';
 import { LocalBus } from './bus/local.ts';
 import { OcppDispatcher } from './dispatch.ts';
 import { Gateway, type GatewayOptions } from './gateway/index.ts';
+import { CENTRAL_TO_CHARGER_ACTIONS, CHARGER_TO_CENTRAL_ACTIONS } from './protocol/index.ts';
 import { createHttpServer } from './http/server.ts';
 import type { Api } from './http/types.ts';
 import { stationsModule } from './modules/stations/index.ts';
@@ -87,10 +88,28 @@ export async function createCore(config: Config, opts: { log?: Logger } = {}): P
   };
 }
 
+const KNOWN_ACTIONS = new Set<string>([...CHARGER_TO_CENTRAL_ACTIONS, ...CENTRAL_TO_CHARGER_ACTIONS, 'unknown']);
+const metricAction = (action: string) => (KNOWN_ACTIONS.has(action) ? action : 'other');
+
 export async function createApp(config: Config, opts: { log?: Logger } = {}): Promise<App> {
   const core = await createCore(config, opts);
   const { ctx } = core;
   const { log, bus, metrics } = ctx;
+
+  // Two counters per frame: the labelled children are looked up once per (direction, action,
+  // type), not hashed from a labels object on every frame. An action name a charger made up is
+  // counted as "other": label values must stay a bounded set (metrics and this map alike).
+  const frameCounters = new Map<string, { inc(): void }>();
+  const frameCounter = (direction: 'in' | 'out', rawAction: string, type: string) => {
+    const action = metricAction(rawAction);
+    const key = `${direction} ${action} ${type}`;
+    let child = frameCounters.get(key);
+    if (!child) {
+      child = (direction === 'in' ? metrics.messagesIn : metrics.messagesOut).labels(action, type);
+      frameCounters.set(key, child);
+    }
+    return child;
+  };
 
   const gateway = new Gateway({
     listeners: listenersOf(config),
@@ -114,19 +133,14 @@ export async function createApp(config: Config, opts: { log?: Logger } = {}): Pr
       bus.publish({ type: 'station.disconnected', stationId: conn.identity, at: new Date().toISOString(), code: info.code, reason: info.reason, replaced: info.replaced });
     },
     onFrame(conn, direction, text, info) {
-      const labels = { action: info.action ?? 'unknown', type: FRAME_TYPE_NAMES[info.type] ?? 'invalid' };
-      if (direction === 'in') {
-        metrics.messagesIn.inc(labels);
-        ctx.services.stations.noteActivity(conn.identity);
-      } else {
-        metrics.messagesOut.inc(labels);
-      }
+      frameCounter(direction, info.action ?? 'unknown', FRAME_TYPE_NAMES[info.type] ?? 'invalid').inc();
+      if (direction === 'in') ctx.services.stations.noteActivity(conn.identity);
       if (info.type === 4 && direction === 'in') metrics.errors.inc({ kind: 'callerror_received', code: 'any' });
       ctx.services.messageLog.record(conn.identity, direction, text, info);
     },
     onHttpRequest: (req, res) => ctx.services.firmware.handleChargerHttp(req, res),
     onCallHandled(action, durationMs, errorCode) {
-      metrics.callLatency.observe({ action }, durationMs / 1000);
+      metrics.callLatency.observe({ action: metricAction(action) }, durationMs / 1000);
       if (errorCode) metrics.errors.inc({ kind: 'callerror_sent', code: errorCode });
     },
   });
