@@ -11,6 +11,7 @@ import { toIsoTimestamp } from '../../time.ts';
 import { InvalidCommandError } from '../stations/service.ts';
 import type { SortKey } from '../../db/list-query.ts';
 import { latestRegisterWh, readingToWh } from './energy.ts';
+import { TransactionOwners } from './owners.ts';
 
 export interface StartInput {
   connectorId: number;
@@ -65,6 +66,8 @@ export function createTransactionsService(ctx: AppContext) {
   }
 
   const db = ctx.db;
+  /** transaction id -> station, for MeterValues (see owners.ts for why it never goes stale). */
+  const owners = new TransactionOwners();
   const iso = () => ctx.now().toISOString();
 
   /**
@@ -118,6 +121,7 @@ export function createTransactionsService(ctx: AppContext) {
         });
         return { transactionId, idTagInfo, retried: false, reservationEvent };
       });
+      owners.remember(result.transactionId, stationId);
       if (reservationEvent) ctx.bus.publish(reservationEvent);
       if (!result.retried) {
         ctx.bus.publish({ type: 'transaction.started', stationId, at: receivedAt, transactionId: result.transactionId, connectorId: input.connectorId, idTag: input.idTag, meterStart: input.meterStart });
@@ -176,20 +180,39 @@ export function createTransactionsService(ctx: AppContext) {
     /** MeterValues: every sampled value is stored; connector 0 values never belong to a transaction (errata 3.16). */
     async meterValues(stationId: string, input: MeterValuesInput): Promise<void> {
       const receivedAt = iso();
-      const transactionId = await db.write(async (trx) => {
-        let txId: number | null = null;
-        if (input.connectorId > 0 && input.transactionId !== undefined) {
-          const tx = isOurId(input.transactionId)
-            ? await store.getTransaction(trx, input.transactionId)
-            : input.transactionId <= 0
-              ? (await store.openTransactions(trx, stationId, { connectorId: input.connectorId }))[0]
-              : undefined;
-          txId = tx && tx.station_id === stationId ? tx.id : null;
-        }
-        await store.insertMeterValues(trx, meterValueRows(input.meterValue, { stationId, connectorId: input.connectorId, transactionId: txId, source: 'MeterValues', receivedAt }));
-        return txId;
-      });
-      const count = input.meterValue.reduce((n, mv) => n + mv.sampledValue.length, 0);
+      const rows = meterValueRows(input.meterValue, { stationId, connectorId: input.connectorId, transactionId: null, source: 'MeterValues', receivedAt });
+      const reported = input.connectorId > 0 ? input.transactionId : undefined;
+      const owner = reported !== undefined && isOurId(reported) ? owners.stationOf(reported) : undefined;
+      let transactionId: number | null;
+      if (reported === undefined || owner !== undefined || (reported > 0 && !isOurId(reported))) {
+        // Nothing to look up: no transaction (connector 0, none reported, or an id Plugboard
+        // never hands out), or one whose station this process already knows.
+        transactionId = owner === stationId ? reported! : null;
+        for (const r of rows) r.transaction_id = transactionId;
+        await db.write((trx) => store.insertMeterValues(trx, rows));
+      } else {
+        const found = await db.write(async (trx) => {
+          // fn may run again (a rerun of its batch): it decides everything afresh each time.
+          let owned: { id: number; stationId: string } | undefined;
+          if (reported > 0) {
+            const station = await store.transactionStation(trx, reported);
+            if (station !== undefined) owned = { id: reported, stationId: station };
+          } else {
+            // OCPP 1.6 errata 3.18: a charger that never got a transactionId sends -1.
+            const open = (await store.openTransactions(trx, stationId, { connectorId: input.connectorId }))[0];
+            if (open) owned = { id: open.id, stationId };
+          }
+          const txId = owned?.stationId === stationId ? owned.id : null;
+          for (const r of rows) r.transaction_id = txId;
+          await store.insertMeterValues(trx, rows);
+          return { txId, owned };
+        });
+        // Committed: the transaction row it read is committed too.
+        if (found.owned) owners.remember(found.owned.id, found.owned.stationId);
+        transactionId = found.txId;
+      }
+      let count = 0;
+      for (const mv of input.meterValue) count += mv.sampledValue.length;
       ctx.bus.publish({ type: 'meter.values', stationId, at: receivedAt, connectorId: input.connectorId, transactionId, count });
     },
 

@@ -2,6 +2,7 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Database, NewMeterValue, OrphanStopsTable, Transaction, TransactionsTable } from '../../db/schema.ts';
 import { applySort, type SortKey } from '../../db/list-query.ts';
+import { insertRows, prepared } from '../../db/prepared.ts';
 import { ENERGY_REGISTER } from './energy.ts';
 
 type Exec = Kysely<Database>;
@@ -43,6 +44,13 @@ export async function insertTransactionIfNew(db: Exec, row: Insertable<Transacti
 
 export function getTransaction(db: Exec, id: number): Promise<Transaction | undefined> {
   return db.selectFrom('transactions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+const stationOfTransaction = prepared((db, v: { id: number }) => db.selectFrom('transactions').select('station_id').where('id', '=', v.id));
+
+/** The station a transaction belongs to, or undefined when there is no such transaction. */
+export async function transactionStation(db: Exec, id: number): Promise<string | undefined> {
+  return (await stationOfTransaction(db, { id })).rows[0]?.station_id;
 }
 
 /** The open transactions of a station, newest first (optionally of one connector or one idTag). */
@@ -92,13 +100,9 @@ export function listOrphanStops(db: Exec, stationId: string) {
   return db.selectFrom('orphan_stops').selectAll().where('station_id', '=', stationId).orderBy('id').execute();
 }
 
-// 13 columns a row: 400 rows stay far below every dialect's bound-parameter limit.
-const ROWS_PER_INSERT = 400;
-
-export async function insertMeterValues(db: Exec, rows: NewMeterValue[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    await db.insertInto('meter_values').values(rows.slice(i, i + ROWS_PER_INSERT)).execute();
-  }
+/** Rows as meterValueRows() makes them (same columns, same order); the statement text is compiled once per row count. */
+export function insertMeterValues(db: Exec, rows: NewMeterValue[]): Promise<void> {
+  return insertRows(db, 'meter_values', rows);
 }
 
 export function meterValuesOf(db: Exec, transactionId: number) {
