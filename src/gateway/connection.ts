@@ -49,7 +49,6 @@ export class ChargerConnection {
   readonly secure: boolean;
   /** Order of the upgrade that created it; the newest authenticated upgrade wins the identity. */
   readonly seq: number;
-  readonly log: Logger;
 
   private readonly host: ConnectionHost;
   private readonly socket: ChargerSocket;
@@ -58,6 +57,12 @@ export class ChargerConnection {
   private alive = true;
   private badMessages = 0;
   private badWindowStart = 0;
+  /**
+   * The charger's child logger, made on first use: pino's child() costs about 15 us (it runs
+   * the redaction over the bindings) and a few hundred bytes, per charger, and most
+   * connections never log anything below the configured level.
+   */
+  private childLog: Logger | null = null;
 
   constructor(host: ConnectionHost, socket: ChargerSocket, init: ConnectionInit) {
     this.identity = init.identity;
@@ -68,9 +73,12 @@ export class ChargerConnection {
     this.seq = init.seq;
     this.host = host;
     this.socket = socket;
-    this.log = host.options.log.child({ chargePointId: init.identity });
     this.rpc = new RpcEndpoint(new RpcBridge(this, host));
     socket.conn = this;
+  }
+
+  get log(): Logger {
+    return (this.childLog ??= this.host.options.log.child({ chargePointId: this.identity }));
   }
 
   get isOpen(): boolean {

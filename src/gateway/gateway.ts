@@ -133,7 +133,8 @@ export class Gateway implements ConnectionHost {
     // Identity check, not a delete by key: a replaced connection closing late must never
     // remove its successor from the registry.
     if (this.registry.get(conn.identity) === conn) this.registry.delete(conn.identity);
-    conn.log.info({ code, reason, replaced }, 'charger disconnected');
+    // Level checked first: conn.log makes the connection's child logger (see ChargerConnection.log).
+    if (this.options.log.isLevelEnabled('info')) conn.log.info({ code, reason, replaced }, 'charger disconnected');
     try {
       this.options.onDisconnected?.(conn, { code, reason, replaced });
     } catch (err) {
@@ -265,7 +266,7 @@ export class Gateway implements ConnectionHost {
       previous.replace();
     }
     this.registry.set(identity, conn);
-    conn.log.info({ remoteAddress, protocol, secure }, 'charger connected');
+    if (this.options.log.isLevelEnabled('info')) conn.log.info({ remoteAddress, protocol, secure }, 'charger connected');
     try {
       this.options.onConnected?.(conn);
     } catch (err) {

@@ -131,7 +131,7 @@ export function createStationsService(ctx: AppContext) {
   const lastSeen = new Map<string, { at: string; writtenAt: number }>();
   const LAST_SEEN_WRITE_MS = 60_000;
 
-  function newStationRow(id: string, status: RegistrationStatus, passwordHash: string | null, securityProfile: number | null) {
+  function newStationRow(id: string, status: RegistrationStatus, passwordHash: string | null, securityProfile: number | null): Station {
     const now = iso();
     return {
       id,
@@ -263,25 +263,21 @@ export function createStationsService(ctx: AppContext) {
     /** BootNotification: stores what the charger says about itself, answers with its registration status. */
     async boot(stationId: string, info: BootInfo): Promise<{ status: RegistrationStatus; currentTime: string; interval: number }> {
       const at = iso();
-      const station = await db.write(async (trx) => {
-        await store.updateStation(trx, stationId, {
-          vendor: info.chargePointVendor,
-          model: info.chargePointModel,
-          charge_point_serial: info.chargePointSerialNumber ?? null,
-          charge_box_serial: info.chargeBoxSerialNumber ?? null,
-          firmware_version: info.firmwareVersion ?? null,
-          iccid: info.iccid ?? null,
-          imsi: info.imsi ?? null,
-          meter_type: info.meterType ?? null,
-          meter_serial: info.meterSerialNumber ?? null,
-          last_boot_at: at,
-          last_seen_at: at,
-          updated_at: at,
-        });
-        return store.getStation(trx, stationId);
-      });
-      if (!station) throw new OcppError('InternalError', 'station record missing');
-      const status = station.registration_status;
+      const boot: store.BootRecord = {
+        vendor: info.chargePointVendor,
+        model: info.chargePointModel,
+        chargePointSerial: info.chargePointSerialNumber ?? null,
+        chargeBoxSerial: info.chargeBoxSerialNumber ?? null,
+        firmwareVersion: info.firmwareVersion ?? null,
+        iccid: info.iccid ?? null,
+        imsi: info.imsi ?? null,
+        meterType: info.meterType ?? null,
+        meterSerial: info.meterSerialNumber ?? null,
+        at,
+      };
+      // The update returns the registration status, read in the same statement.
+      const status = await db.write((trx) => store.recordBoot(trx, stationId, boot));
+      if (!status) throw new OcppError('InternalError', 'station record missing');
       statusCache.set(stationId, status);
       ctx.bus.publish({ type: 'station.booted', stationId, at, registrationStatus: status });
       const { heartbeatIntervalSeconds, retryIntervalSeconds } = ctx.config.registration;

@@ -1,28 +1,106 @@
 // Queries of the stations, connector_status and status_history tables. Nothing else.
+// The ones every connecting or booting charger runs (station by id, the new-station insert, the
+// BootNotification update, the connector status upsert and history insert) are compiled once
+// (db/prepared.ts): building them with Kysely per message cost more than running them.
 import type { Kysely } from 'kysely';
 import type { Database, NewStation, Station, StationUpdate } from '../../db/schema.ts';
 import { applySort, containsText, type SortKey } from '../../db/list-query.ts';
+import { prepared } from '../../db/prepared.ts';
 
 type Exec = Kysely<Database>;
 
-export function getStation(db: Exec, id: string): Promise<Station | undefined> {
-  return db.selectFrom('stations').selectAll().where('id', '=', id).executeTakeFirst();
+const stationById = prepared((db, v: { id: string }) => db.selectFrom('stations').selectAll().where('id', '=', v.id));
+
+export async function getStation(db: Exec, id: string): Promise<Station | undefined> {
+  return (await stationById(db, { id })).rows[0];
 }
 
 export async function insertStation(db: Exec, row: NewStation): Promise<void> {
   await db.insertInto('stations').values(row).execute();
 }
 
-/** Inserts the station unless the id is taken; true if it was inserted. */
-export async function insertStationIfNew(db: Exec, row: NewStation): Promise<boolean> {
-  const res = await db.insertInto('stations').values(row).onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst();
-  return res !== undefined;
+const insertNewStation = prepared((db, v: Station) =>
+  db
+    .insertInto('stations')
+    .values({
+      id: v.id,
+      registration_status: v.registration_status,
+      security_profile: v.security_profile,
+      password_hash: v.password_hash,
+      vendor: v.vendor,
+      model: v.model,
+      charge_point_serial: v.charge_point_serial,
+      charge_box_serial: v.charge_box_serial,
+      firmware_version: v.firmware_version,
+      iccid: v.iccid,
+      imsi: v.imsi,
+      meter_type: v.meter_type,
+      meter_serial: v.meter_serial,
+      ocpp_protocol: v.ocpp_protocol,
+      last_boot_at: v.last_boot_at,
+      last_seen_at: v.last_seen_at,
+      last_connected_at: v.last_connected_at,
+      last_disconnected_at: v.last_disconnected_at,
+      created_at: v.created_at,
+      updated_at: v.updated_at,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id'),
+);
+
+/** Inserts the station (every column given, null where empty) unless the id is taken; true if it was inserted. */
+export async function insertStationIfNew(db: Exec, row: Station): Promise<boolean> {
+  return (await insertNewStation(db, row)).rows.length > 0;
 }
 
-/** Inserts the station unless it exists; returns the row as stored. */
-export async function insertStationIfMissing(db: Exec, row: NewStation): Promise<Station> {
-  await db.insertInto('stations').values(row).onConflict((oc) => oc.column('id').doNothing()).execute();
+/**
+ * Inserts the station unless it exists; returns the row as stored. Every column is given (the
+ * table has no defaults), so when the insert happens the row as stored is `row` itself and
+ * needs no reading back.
+ */
+export async function insertStationIfMissing(db: Exec, row: Station): Promise<Station> {
+  if (await insertStationIfNew(db, row)) return row;
   return (await getStation(db, row.id))!;
+}
+
+// Type aliases, not interfaces: prepared() needs the values to be a Record (an index signature).
+export type BootRecord = {
+  vendor: string;
+  model: string;
+  chargePointSerial: string | null;
+  chargeBoxSerial: string | null;
+  firmwareVersion: string | null;
+  iccid: string | null;
+  imsi: string | null;
+  meterType: string | null;
+  meterSerial: string | null;
+  at: string;
+};
+
+const bootUpdate = prepared((db, v: BootRecord & { id: string }) =>
+  db
+    .updateTable('stations')
+    .set({
+      vendor: v.vendor,
+      model: v.model,
+      charge_point_serial: v.chargePointSerial,
+      charge_box_serial: v.chargeBoxSerial,
+      firmware_version: v.firmwareVersion,
+      iccid: v.iccid,
+      imsi: v.imsi,
+      meter_type: v.meterType,
+      meter_serial: v.meterSerial,
+      last_boot_at: v.at,
+      last_seen_at: v.at,
+      updated_at: v.at,
+    })
+    .where('id', '=', v.id)
+    .returning('registration_status'),
+);
+
+/** Stores what a BootNotification says; returns the station's registration status, undefined if there is no such station. */
+export async function recordBoot(db: Exec, id: string, boot: BootRecord): Promise<Station['registration_status'] | undefined> {
+  return (await bootUpdate(db, { ...boot, id })).rows[0]?.registration_status;
 }
 
 export async function updateStation(db: Exec, id: string, patch: StationUpdate): Promise<number> {
@@ -39,7 +117,7 @@ export async function deleteStation(db: Exec, id: string): Promise<number> {
   return Number(res.numDeletedRows);
 }
 
-export interface ConnectorStatusInput {
+export type ConnectorStatusInput = {
   stationId: string;
   connectorId: number;
   status: string;
@@ -49,7 +127,46 @@ export interface ConnectorStatusInput {
   vendorErrorCode: string | null;
   timestamp: string | null;
   receivedAt: string;
+};
+
+type ConnectorStatusValues = Omit<ConnectorStatusInput, 'timestamp'>;
+
+function connectorStatusUpsert(db: Exec, v: ConnectorStatusValues, timestamp: string | null, onlyIfNotOlder: boolean) {
+  const current = {
+    status: v.status,
+    error_code: v.errorCode,
+    info: v.info,
+    vendor_id: v.vendorId,
+    vendor_error_code: v.vendorErrorCode,
+    timestamp,
+    updated_at: v.receivedAt,
+  };
+  return db
+    .insertInto('connector_status')
+    .values({ station_id: v.stationId, connector_id: v.connectorId, ...current })
+    .onConflict((oc) => {
+      const update = oc.columns(['station_id', 'connector_id']).doUpdateSet(current);
+      return onlyIfNotOlder ? update.where((eb) => eb.or([eb('connector_status.timestamp', 'is', null), eb('connector_status.timestamp', '<=', timestamp)])) : update;
+    });
 }
+
+// Two shapes: a notification with a timestamp replaces the current row only if that is not
+// newer; one without replaces it always.
+const upsertTimed = prepared((db, v: ConnectorStatusValues & { timestamp: string }) => connectorStatusUpsert(db, v, v.timestamp, true));
+const upsertUntimed = prepared((db, v: ConnectorStatusValues) => connectorStatusUpsert(db, v, null, false));
+const insertHistory = prepared((db, v: ConnectorStatusInput) =>
+  db.insertInto('status_history').values({
+    station_id: v.stationId,
+    connector_id: v.connectorId,
+    status: v.status,
+    error_code: v.errorCode,
+    info: v.info,
+    vendor_id: v.vendorId,
+    vendor_error_code: v.vendorErrorCode,
+    timestamp: v.timestamp,
+    received_at: v.receivedAt,
+  }),
+);
 
 /**
  * Current status (one row per connector) and the history of changes, in the caller's
@@ -57,43 +174,9 @@ export interface ConnectorStatusInput {
  * late) goes to the history only: it must not replace a newer state.
  */
 export async function recordConnectorStatus(db: Exec, s: ConnectorStatusInput): Promise<void> {
-  const current = {
-    status: s.status,
-    error_code: s.errorCode,
-    info: s.info,
-    vendor_id: s.vendorId,
-    vendor_error_code: s.vendorErrorCode,
-    timestamp: s.timestamp,
-    updated_at: s.receivedAt,
-  };
-  await db
-    .insertInto('connector_status')
-    .values({ station_id: s.stationId, connector_id: s.connectorId, ...current })
-    .onConflict((oc) =>
-      oc
-        .columns(['station_id', 'connector_id'])
-        .doUpdateSet(current)
-        .where((eb) =>
-          s.timestamp === null
-            ? eb.lit(true)
-            : eb.or([eb('connector_status.timestamp', 'is', null), eb('connector_status.timestamp', '<=', s.timestamp)]),
-        ),
-    )
-    .execute();
-  await db
-    .insertInto('status_history')
-    .values({
-      station_id: s.stationId,
-      connector_id: s.connectorId,
-      status: s.status,
-      error_code: s.errorCode,
-      info: s.info,
-      vendor_id: s.vendorId,
-      vendor_error_code: s.vendorErrorCode,
-      timestamp: s.timestamp,
-      received_at: s.receivedAt,
-    })
-    .execute();
+  if (s.timestamp === null) await upsertUntimed(db, s);
+  else await upsertTimed(db, s as ConnectorStatusInput & { timestamp: string });
+  await insertHistory(db, s);
 }
 
 export function getConnectorStatuses(db: Exec, stationId: string) {
