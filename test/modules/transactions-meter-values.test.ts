@@ -115,3 +115,36 @@ test('many values in one MeterValues are stored in order, each with the defaults
     assert.equal(r.source, 'MeterValues');
   });
 });
+
+test('the latest values of a station: those of its transactions and those without one, newest first, never another station\'s', async () => {
+  await ctx.services.stations.create({ id: 'MV-LATEST' });
+  const id = await start('MV-LATEST', 1);
+  const other = await start('MV-B', 2);
+  const sent: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    // a transaction's values, connector 0, no transactionId, another station's transaction, an id never handed out
+    const input = [
+      { connectorId: 1, transactionId: id },
+      { connectorId: 0, transactionId: id },
+      { connectorId: 1 },
+      { connectorId: 2, transactionId: other },
+      { connectorId: 1, transactionId: 3_000_000_000 },
+      { connectorId: 1, transactionId: -1 },
+    ][i];
+    const value = `latest-${i}`;
+    await tx().meterValues('MV-LATEST', { ...input, meterValue: sample(value) });
+    sent.push(value);
+  }
+  await tx().meterValues('MV-B', { connectorId: 2, transactionId: other, meterValue: sample('latest-not-mine') });
+  await tx().stop('MV-LATEST', { transactionId: id, meterStop: 5, timestamp: new Date().toISOString(), transactionData: sample('latest-stop') });
+  sent.push('latest-stop');
+  const all = await tx().meterValuesOfStation('MV-LATEST');
+  assert.deepEqual(all.map((r) => r.value), [...sent].reverse());
+  const ids = all.map((r) => Number(r.id));
+  assert.deepEqual(ids, [...ids].sort((a, b) => b - a), 'newest (highest id) first');
+  assert.deepEqual((await tx().meterValuesOfStation('MV-LATEST', 3)).map((r) => r.value), [...sent].reverse().slice(0, 3));
+  // exactly what reading every row of the station gives
+  const plain = await db().selectFrom('meter_values').selectAll().where('station_id', '=', 'MV-LATEST').orderBy('id', 'desc').execute();
+  assert.deepEqual(all, plain);
+  assert.deepEqual(await tx().meterValuesOfStation('MV-NOBODY'), []);
+});

@@ -177,7 +177,11 @@ export function createTransactionsService(ctx: AppContext) {
       return idTagInfo ? { idTagInfo, transactionId: outcome.transactionId } : { transactionId: outcome.transactionId };
     },
 
-    /** MeterValues: every sampled value is stored; connector 0 values never belong to a transaction (errata 3.16). */
+    /**
+     * MeterValues: every sampled value is stored; connector 0 values never belong to a
+     * transaction (errata 3.16). A value is linked only to a transaction of the sending station
+     * (here and in stop()): store.meterValuesOfStation and migration 0004_transactions rely on it.
+     */
     async meterValues(stationId: string, input: MeterValuesInput): Promise<void> {
       const receivedAt = iso();
       const rows = meterValueRows(input.meterValue, { stationId, connectorId: input.connectorId, transactionId: null, source: 'MeterValues', receivedAt });

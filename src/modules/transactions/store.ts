@@ -7,43 +7,71 @@ import { ENERGY_REGISTER } from './energy.ts';
 
 type Exec = Kysely<Database>;
 
-export interface StartKey {
+// type, not interface: prepared() needs values with an index signature.
+export type StartKey = {
   stationId: string;
   connectorId: number;
   idTag: string;
   startTimestamp: string;
   meterStart: number;
-}
+};
 
-/** A retried StartTransaction carries the same (station, connector, idTag, timestamp, meterStart). */
-export function findByStartKey(db: Exec, k: StartKey): Promise<Transaction | undefined> {
-  return db
+// The queries of every StartTransaction, StopTransaction and MeterValues are compiled once
+// (prepared.ts): building them with Kysely on every message cost more than running them.
+
+const byStartKey = prepared((db, k: StartKey) =>
+  db
     .selectFrom('transactions')
     .selectAll()
     .where('station_id', '=', k.stationId)
     .where('connector_id', '=', k.connectorId)
     .where('start_timestamp', '=', k.startTimestamp)
     .where('id_tag', '=', k.idTag)
-    .where('meter_start', '=', k.meterStart)
-    .executeTakeFirst();
+    .where('meter_start', '=', k.meterStart),
+);
+
+/** A retried StartTransaction carries the same (station, connector, idTag, timestamp, meterStart). */
+export async function findByStartKey(db: Exec, k: StartKey): Promise<Transaction | undefined> {
+  return (await byStartKey(db, k)).rows[0];
 }
+
+type NewTransaction = Required<Omit<Insertable<TransactionsTable>, 'id'>>;
+
+const insertIfNew = prepared((db, r: NewTransaction) =>
+  db
+    .insertInto('transactions')
+    .values({
+      station_id: r.station_id,
+      connector_id: r.connector_id,
+      id_tag: r.id_tag,
+      start_id_tag_status: r.start_id_tag_status,
+      reservation_id: r.reservation_id,
+      meter_start: r.meter_start,
+      start_timestamp: r.start_timestamp,
+      meter_stop: r.meter_stop,
+      stop_timestamp: r.stop_timestamp,
+      stop_reason: r.stop_reason,
+      stop_id_tag: r.stop_id_tag,
+      received_start_at: r.received_start_at,
+      received_stop_at: r.received_stop_at,
+    })
+    .onConflict((oc) => oc.columns(['station_id', 'connector_id', 'start_timestamp', 'id_tag', 'meter_start']).doNothing())
+    .returning('id'),
+);
 
 /**
  * Inserts a new transaction; returns undefined when the same start (unique start key) is
  * already stored, e.g. by a retry committed concurrently in another batch on PostgreSQL.
  */
-export async function insertTransactionIfNew(db: Exec, row: Insertable<TransactionsTable>): Promise<number | undefined> {
-  const res = await db
-    .insertInto('transactions')
-    .values(row)
-    .onConflict((oc) => oc.columns(['station_id', 'connector_id', 'start_timestamp', 'id_tag', 'meter_start']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
+export async function insertTransactionIfNew(db: Exec, row: NewTransaction): Promise<number | undefined> {
+  const res = (await insertIfNew(db, row)).rows[0];
   return res ? Number(res.id) : undefined;
 }
 
-export function getTransaction(db: Exec, id: number): Promise<Transaction | undefined> {
-  return db.selectFrom('transactions').selectAll().where('id', '=', id).executeTakeFirst();
+const byId = prepared((db, v: { id: number }) => db.selectFrom('transactions').selectAll().where('id', '=', v.id));
+
+export async function getTransaction(db: Exec, id: number): Promise<Transaction | undefined> {
+  return (await byId(db, { id })).rows[0];
 }
 
 const stationOfTransaction = prepared((db, v: { id: number }) => db.selectFrom('transactions').select('station_id').where('id', '=', v.id));
@@ -68,17 +96,25 @@ export async function countOpenForIdTag(db: Exec, idTag: string, excludeId?: num
   return Number(row.n);
 }
 
-export async function stopTransaction(
-  db: Exec,
-  id: number,
-  stop: { meterStop: number; stopTimestamp: string; reason: string; idTag: string | null; receivedAt: string },
-): Promise<void> {
-  await db
+type StopValues = {
+  id: number;
+  meterStop: number;
+  stopTimestamp: string;
+  reason: string;
+  idTag: string | null;
+  receivedAt: string;
+};
+
+const stop = prepared((db, v: StopValues) =>
+  db
     .updateTable('transactions')
-    .set({ meter_stop: stop.meterStop, stop_timestamp: stop.stopTimestamp, stop_reason: stop.reason, stop_id_tag: stop.idTag, received_stop_at: stop.receivedAt })
-    .where('id', '=', id)
-    .where('stop_timestamp', 'is', null)
-    .execute();
+    .set({ meter_stop: v.meterStop, stop_timestamp: v.stopTimestamp, stop_reason: v.reason, stop_id_tag: v.idTag, received_stop_at: v.receivedAt })
+    .where('id', '=', v.id)
+    .where('stop_timestamp', 'is', null),
+);
+
+export async function stopTransaction(db: Exec, id: number, values: Omit<StopValues, 'id'>): Promise<void> {
+  await stop(db, { id, ...values });
 }
 
 export function findOrphanStop(db: Exec, o: { stationId: string; reportedId: number; timestamp: string; meterStop: number }) {
@@ -109,8 +145,28 @@ export function meterValuesOf(db: Exec, transactionId: number) {
   return db.selectFrom('meter_values').selectAll().where('transaction_id', '=', transactionId).orderBy('timestamp').orderBy('id').execute();
 }
 
+/**
+ * The latest `limit` values a station sent, newest first. A value with a transaction_id always
+ * has its transaction's station (see service.ts: a value is linked only to a transaction of the
+ * sending station), so they are the values of the station's transactions plus its values
+ * without one: each half index-backed (migration 0004_transactions indexes meter_values by
+ * station only for the values without a transaction).
+ */
 export function meterValuesOfStation(db: Exec, stationId: string, limit = 1000) {
-  return db.selectFrom('meter_values').selectAll().where('station_id', '=', stationId).orderBy('id', 'desc').limit(limit).execute();
+  return db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('meter_values')
+        .selectAll()
+        .where('transaction_id', 'in', eb.selectFrom('transactions').select('id').where('station_id', '=', stationId))
+        .where('station_id', '=', stationId)
+        .unionAll(eb.selectFrom('meter_values').selectAll().where('station_id', '=', stationId).where('transaction_id', 'is', null))
+        .as('m'),
+    )
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
 }
 
 export function listTransactions(db: Exec, filter: { stationId?: string; idTag?: string; activeOnly?: boolean; limit?: number } = {}) {
