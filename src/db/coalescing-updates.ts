@@ -9,6 +9,7 @@
 import type { Kysely, Transaction, Updateable } from 'kysely';
 import type { Logger } from 'pino';
 import type { DialectName } from './ddl.ts';
+import { updateByKey } from './prepared.ts';
 
 type Enqueue<DB> = <T>(fn: (trx: Transaction<DB>) => Promise<T>) => Promise<T>;
 
@@ -32,9 +33,11 @@ export class CoalescingUpdates<DB> {
 
   update<T extends keyof DB & string>(table: T, keyColumn: string, key: string | number, patch: Updateable<DB[T]>): void {
     const id = `${table}\u0000${keyColumn}\u0000${key}`;
+    // An undefined value means "leave the column alone", as in Kysely's set().
+    const defined = Object.fromEntries(Object.entries(patch as Record<string, unknown>).filter(([, v]) => v !== undefined));
     const entry = this.#pending.get(id);
-    if (entry) Object.assign(entry.patch, patch);
-    else this.#pending.set(id, { table, keyColumn, key, patch: { ...(patch as Record<string, unknown>) } });
+    if (entry) Object.assign(entry.patch, defined);
+    else this.#pending.set(id, { table, keyColumn, key, patch: defined });
     this.#timer ??= setTimeout(() => void this.flush(), this.#flushMs);
   }
 
@@ -42,14 +45,15 @@ export class CoalescingUpdates<DB> {
   flush(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
-    const batch = [...this.#pending.values()].sort((a, b) => (a.table + String(a.key) < b.table + String(b.key) ? -1 : 1));
+    const batch = [...this.#pending.values()].filter((u) => Object.keys(u.patch).length > 0).sort((a, b) => (a.table + String(a.key) < b.table + String(b.key) ? -1 : 1));
     this.#pending.clear();
     this.#flushing = this.#flushing.then(() => (batch.length ? this.#write(batch) : undefined));
     return this.#flushing;
   }
 
   async #write(batch: Array<{ table: string; keyColumn: string; key: string | number; patch: Record<string, unknown> }>): Promise<void> {
-    const one = (db: Kysely<any>, u: (typeof batch)[number]) => db.updateTable(u.table).set(u.patch).where(u.keyColumn, '=', u.key).execute();
+    // Compiled once per (table, columns): these run for every connecting and active station.
+    const one = (db: Kysely<any>, u: (typeof batch)[number]) => updateByKey(db, u.table as never, u.keyColumn, u.key, u.patch);
     try {
       if (this.#dialect === 'sqlite') {
         await this.#enqueue(async (trx) => {

@@ -109,3 +109,30 @@ export async function insertRows<T extends keyof Database & string>(exec: Exec, 
     await run(exec, entry, parameters);
   }
 }
+
+const updateCache = new Map<string, PerDialect>();
+
+/**
+ * UPDATE table SET <patch's columns> WHERE keyColumn = key, compiled once per (table, key
+ * column, patch columns in order). Values must not be undefined (use null).
+ */
+export async function updateByKey(exec: Exec, table: keyof Database & string, keyColumn: string, key: string | number, patch: Record<string, unknown>): Promise<void> {
+  const columns = Object.keys(patch);
+  const cacheKey = `${table}|${keyColumn}|${columns.join(',')}`;
+  let perDialect = updateCache.get(cacheKey);
+  if (!perDialect) updateCache.set(cacheKey, (perDialect = new WeakMap()));
+  const dialect = dialectKey(exec);
+  let entry = perDialect.get(dialect);
+  if (!entry) {
+    const set = Object.fromEntries(columns.map((c) => [c, new Slot(c)]));
+    entry = compileWithSlots((exec as Kysely<any>).updateTable(table).set(set).where(keyColumn, '=', new Slot('\u0000key')).compile());
+    perDialect.set(dialect, entry);
+  }
+  const parameters = entry.slots.map((s) => {
+    if (!(s instanceof Slot)) return s.value;
+    const v = s.name === '\u0000key' ? key : patch[s.name];
+    if (v === undefined) throw new Error(`updateByKey(${table}): no value for "${s.name}" (use null)`);
+    return v;
+  });
+  await run(exec, entry, parameters);
+}

@@ -2,7 +2,7 @@
 // DATABASE_URL selects: the same rows as the Kysely query built afresh would give.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { insertRows, prepared } from '../../src/db/prepared.ts';
+import { insertRows, prepared, updateByKey } from '../../src/db/prepared.ts';
 import { dbLabel, openTestDb } from '../helpers/db.ts';
 
 const label = dbLabel();
@@ -55,4 +55,18 @@ test(`[${label}] insertRows: many rows in order, beyond one statement's paramete
   assert.deepEqual(stored.map((r) => Number(r.message_id)), rows.map((_, i) => i), 'ids in insertion order');
   const bad = [rows[0], { ...rows[1], action: undefined }] as unknown as typeof rows;
   await assert.rejects(db.write((trx) => insertRows(trx, 'message_log', bad)), /row 1 has no value for "action"/);
+});
+
+test(`[${label}] updateByKey: the patch's columns on the keyed row only, compiled once per column set`, async (t) => {
+  const { db } = await openTestDb(t);
+  await insertRows(db.kysely, 'stations', ['A', 'B'].map((id) => ({ id, registration_status: 'Accepted', security_profile: 1, created_at: iso(), updated_at: iso() })));
+  await updateByKey(db.kysely, 'stations', 'id', 'A', { last_seen_at: iso(5) });
+  await db.write((trx) => updateByKey(trx, 'stations', 'id', 'B', { last_seen_at: iso(6), vendor: 'ACME' }));
+  await updateByKey(db.kysely, 'stations', 'id', 'A', { last_seen_at: iso(7), vendor: null });
+  const rows = await db.kysely.selectFrom('stations').select(['id', 'last_seen_at', 'vendor']).orderBy('id').execute();
+  assert.deepEqual(rows, [
+    { id: 'A', last_seen_at: iso(7), vendor: null },
+    { id: 'B', last_seen_at: iso(6), vendor: 'ACME' },
+  ]);
+  await assert.rejects(updateByKey(db.kysely, 'stations', 'id', 'A', { vendor: undefined }), /no value for "vendor"/);
 });
