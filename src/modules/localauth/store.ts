@@ -1,6 +1,7 @@
 // Queries of the local_list_* tables. Nothing else.
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { Database, LocalListStationsTable, LocalListUpdatesTable } from '../../db/schema.ts';
+import { prepared } from '../../db/prepared.ts';
 import type { ListEntry } from './list.ts';
 
 type Exec = Kysely<Database>;
@@ -12,8 +13,11 @@ const CHUNK = 500;
 /** SendLocalList history kept per station. */
 export const UPDATES_KEPT = 200;
 
-export function getStation(db: Exec, stationId: string): Promise<LocalListStation | undefined> {
-  return db.selectFrom('local_list_stations').selectAll().where('station_id', '=', stationId).executeTakeFirst();
+// Read for every connecting and booting station: compiled once.
+const stationSettings = prepared((db, v: { stationId: string }) => db.selectFrom('local_list_stations').selectAll().where('station_id', '=', v.stationId));
+
+export async function getStation(db: Exec, stationId: string): Promise<LocalListStation | undefined> {
+  return (await stationSettings(db, { stationId })).rows[0];
 }
 
 /** Inserts the row unless the station has one; returns the stored row either way. */

@@ -1,6 +1,7 @@
 // Queries of the charging_profiles and charging_limits tables. Nothing else.
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { ChargingLimitsTable, ChargingProfilesTable, Database } from '../../db/schema.ts';
+import { prepared } from '../../db/prepared.ts';
 
 type Exec = Kysely<Database>;
 export type ChargingProfileRow = Selectable<ChargingProfilesTable>;
@@ -40,8 +41,11 @@ export async function deleteTxProfilesOf(db: Exec, stationId: string, transactio
   return Number(res.numDeletedRows);
 }
 
-export function limitsOf(db: Exec, stationId: string): Promise<ChargingLimitsRow | undefined> {
-  return db.selectFrom('charging_limits').selectAll().where('station_id', '=', stationId).executeTakeFirst();
+// Read at every BootNotification: compiled once.
+const limitsByStation = prepared((db, v: { stationId: string }) => db.selectFrom('charging_limits').selectAll().where('station_id', '=', v.stationId));
+
+export async function limitsOf(db: Exec, stationId: string): Promise<ChargingLimitsRow | undefined> {
+  return (await limitsByStation(db, { stationId })).rows[0];
 }
 
 export async function saveLimits(db: Exec, row: Insertable<ChargingLimitsTable>): Promise<void> {
