@@ -15,13 +15,14 @@ import { createPostgresDialect } from './postgres.ts';
 import type { Database } from './schema.ts';
 import { NodeSqliteDialect } from './sqlite-dialect.ts';
 import type { WalSync, WalSyncStats } from './wal-sync.ts';
+import { Checkpointer, type CheckpointerStats } from './checkpointer.ts';
 
 export type { Database } from './schema.ts';
 export type { DialectName } from './ddl.ts';
 export { migrateToLatest, migrateDownAll } from './migrations.ts';
 export { isUniqueViolation } from './errors.ts';
 
-export interface DbStats extends GroupCommitStats, AppendStats, WalSyncStats {}
+export interface DbStats extends GroupCommitStats, AppendStats, WalSyncStats, CheckpointerStats {}
 
 export interface Db {
   kysely: Kysely<Database>;
@@ -86,6 +87,7 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
   let kysely: Kysely<Database>;
   let dialect: DialectName;
   let walSync: WalSync | null = null;
+  let checkpointer: Checkpointer | null = null;
   if (opts.databaseUrl) {
     const poolSize = Math.max(1, opts.poolSize ?? 10);
     kysely = new Kysely<Database>({
@@ -95,6 +97,7 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
   } else {
     const sqlite = new NodeSqliteDialect({ path: opts.sqlitePath });
     walSync = sqlite.database.walSync;
+    if (sqlite.database.filePath) checkpointer = new Checkpointer({ path: sqlite.database.filePath, log });
     kysely = new Kysely<Database>({ dialect: sqlite });
     dialect = 'sqlite';
   }
@@ -114,7 +117,12 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
     maxBatchOps: opts.groupCommit?.maxBatchOps ?? 500,
     // Leave a pooled connection for reads while writes are in flight.
     maxConcurrentBatches: opts.groupCommit?.maxConcurrentBatches ?? Math.max(1, Math.min(4, poolSize - 1)),
-    durable: walSync ? () => walSync.sync() : undefined,
+    durable: walSync
+      ? () => {
+          checkpointer?.nudge();
+          return walSync.sync();
+        }
+      : undefined,
   });
   const appender = new AppendBuffer<Database>((fn) => committer.enqueue(fn), {
     flushMs: opts.appendLater?.flushMs ?? 200,
@@ -153,6 +161,7 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
         await updates.flush();
         await appender.close();
         await committer.idle();
+        await checkpointer?.close();
         await walSync?.close();
         await kysely.destroy();
         log.info('database closed');
@@ -160,7 +169,7 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
       return closed;
     },
     get stats(): DbStats {
-      return { ...committer.stats, ...appender.stats, walSyncs: walSync?.stats.walSyncs ?? 0 };
+      return { ...committer.stats, ...appender.stats, walSyncs: walSync?.stats.walSyncs ?? 0, checkpoints: checkpointer?.stats.checkpoints ?? 0 };
     },
   };
 }

@@ -67,6 +67,8 @@ export class NodeSqliteDatabase implements SqliteDatabase {
    * database. Whoever commits must await walSync.sync() before telling anyone it is stored.
    */
   readonly walSync: WalSync | null;
+  /** The database file, or null in memory. */
+  readonly filePath: string | null;
   readonly #cache = new Map<string, NodeSqliteStatement>();
   readonly #cacheSize: number;
 
@@ -87,8 +89,12 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     this.raw.exec('PRAGMA journal_mode = WAL');
     this.raw.exec('PRAGMA synchronous = NORMAL');
     this.raw.exec('PRAGMA cache_size = -65536');
+    // Checkpoints run in a worker (checkpointer.ts); this higher threshold only lets the WAL
+    // start over once the worker has copied nearly all of it (or checkpoints here without one).
+    this.raw.exec('PRAGMA wal_autocheckpoint = 4000');
     const inMemory = opts.path === ':memory:' || opts.path.includes('mode=memory');
-    this.walSync = inMemory ? null : new WalSync(opts.path.startsWith('file:') ? new URL(opts.path).pathname : opts.path, opts.syncWal);
+    this.filePath = inMemory ? null : opts.path.startsWith('file:') ? new URL(opts.path).pathname : opts.path;
+    this.walSync = this.filePath === null ? null : new WalSync(this.filePath, opts.syncWal);
     this.raw.exec('PRAGMA foreign_keys = ON');
   }
 

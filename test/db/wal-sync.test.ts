@@ -72,26 +72,31 @@ test('wal sync: a write resolves only after the WAL fdatasync that follows its C
   assert.equal(resolved, true);
 });
 
-test('wal sync: batches committed while a sync runs share the next one, and do not wait for the first to start', async (t) => {
+test('wal sync: a batch committed during a sync starts a second at once; later ones share the next, and nobody waits for a sync that started before their COMMIT', async (t) => {
   const disk = heldDisk();
   const { committer, walSync } = await openCommitter(t, disk);
-  const first = committer.enqueue((trx) => trx.insertInto('t').values({ v: 1 }).execute());
+  const settled: number[] = [];
+  const write = (v: number) => committer.enqueue((trx) => trx.insertInto('t').values({ v }).execute()).then(() => settled.push(v));
+  const first = write(1);
   while (disk.waiting === 0) await tick();
   // The event loop is free: more batches commit while the first fsync is in flight.
   const later: Promise<unknown>[] = [];
   for (let i = 0; i < 3; i++) {
-    later.push(committer.enqueue((trx) => trx.insertInto('t').values({ v: 2 + i }).execute()));
+    later.push(write(2 + i));
     for (let k = 0; k < 3; k++) await tick();
   }
   assert.ok(committer.stats.batches >= 3, `${committer.stats.batches} batches committed meanwhile`);
-  assert.equal(disk.calls, 1, 'one fsync in flight at a time');
+  assert.equal(disk.calls, 2, 'two fsyncs in flight at most: the second started for the batch committed after the first began');
   disk.complete();
   await first;
-  while (disk.waiting === 0) await tick();
-  assert.equal(disk.calls, 2, 'the batches committed during the first fsync share the second');
+  assert.deepEqual(settled, [1], 'the first fsync covers only the first batch');
+  while (disk.calls < 3) await tick();
+  disk.complete();
+  await later[0];
+  assert.deepEqual(settled, [1, 2], 'the second fsync covers the batch committed before it started');
   disk.complete();
   await Promise.all(later);
-  assert.equal(walSync.stats.walSyncs, 2);
+  assert.equal(walSync.stats.walSyncs, 3, 'the remaining batches shared the third fsync');
 });
 
 test('wal sync: a failed fdatasync rejects every write of the batches it covered', async (t) => {
