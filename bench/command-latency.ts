@@ -3,8 +3,12 @@
 // answer): POST /api/v1/stations/{id}/ocpp/GetConfiguration, spread over the stations,
 // --concurrency requests in flight. The stations (forked load processes) answer at once.
 // Optionally with a background MeterValues load (--background-rate) on the same stations.
+// Two ways to load it: closed loop, --concurrency requests always in flight (the server's
+// saturation: latency is then mostly queueing); or open loop, --rate commands per second sent
+// on schedule whatever the answers (latency at a stated load, counted from when the command was
+// due, so a server that falls behind shows it).
 //
-//   node bench/command-latency.ts [--stations 1000] [--commands 3000] [--concurrency 10] [--background-rate 0] [--targets sqlite,postgres,echo]
+//   node bench/command-latency.ts [--stations 1000] [--commands 3000] [--concurrency 10 | --rate 500] [--background-rate 0] [--targets sqlite,postgres,echo]
 import { parseArgs } from 'node:util';
 import { parseTargets } from './boot-storm.ts';
 import { LoadGenerator, stationIds } from './lib/load.ts';
@@ -15,6 +19,8 @@ export interface CommandLatencyOptions {
   stations: number;
   commands: number;
   concurrency: number;
+  /** open loop: commands per second on schedule (concurrency is then unused); 0 for closed loop */
+  rate?: number;
   /** MeterValues/s sent meanwhile by the same stations; 0 for none */
   backgroundRate: number;
   targets: TargetKind[];
@@ -24,6 +30,8 @@ export interface CommandLatencyOptions {
 
 /** issue #4: API command round trip p99 under 20 ms */
 export const GOAL_P99_MS = 20;
+
+const load_ = (o: CommandLatencyOptions) => (o.rate ? `${o.rate} commands/s offered (open loop)` : `${o.concurrency} in flight (closed loop)`);
 
 export async function runCommandLatency(opts: CommandLatencyOptions) {
   const rows = [];
@@ -53,26 +61,40 @@ export async function runCommandLatency(opts: CommandLatencyOptions) {
       let firstError: string | undefined;
       let next = 0;
       const started = performance.now();
-      await Promise.all(Array.from({ length: opts.concurrency }, async () => {
-        while (next < opts.commands) {
-          const i = next++;
-          const t = performance.now();
-          try {
-            await send(i);
-            rtts.push(performance.now() - t);
-          } catch (err) {
-            errors++;
-            firstError ??= (err as Error).message;
-          }
+      const one = async (i: number, from: number) => {
+        try {
+          await send(i);
+          rtts.push(performance.now() - from);
+        } catch (err) {
+          errors++;
+          firstError ??= (err as Error).message;
         }
-      }));
+      };
+      if (opts.rate) {
+        const interval = 1000 / opts.rate;
+        const inflight: Promise<void>[] = [];
+        for (let i = 0; i < opts.commands; i++) {
+          const due = started + i * interval;
+          const wait = due - performance.now();
+          if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
+          inflight.push(one(i, due));
+        }
+        await Promise.all(inflight);
+      } else {
+        await Promise.all(Array.from({ length: opts.concurrency }, async () => {
+          while (next < opts.commands) {
+            const i = next++;
+            await one(i, performance.now());
+          }
+        }));
+      }
       const seconds = (performance.now() - started) / 1000;
       void background;
       const l = latency(rtts);
-      const row = { target: kind, stations: opts.stations, commands: opts.commands, concurrency: opts.concurrency, backgroundRate: opts.backgroundRate, commandsPerSecond: Math.round(rtts.length / seconds), latency: l, errors, firstError };
+      const row = { target: kind, stations: opts.stations, commands: opts.commands, concurrency: opts.rate ? null : opts.concurrency, offeredPerSecond: opts.rate || null, backgroundRate: opts.backgroundRate, commandsPerSecond: Math.round(rtts.length / seconds), latency: l, errors, firstError };
       rows.push(row);
       const goal = kind === 'echo' ? '' : `   [p99 ${versusGoal(l.p99Ms, GOAL_P99_MS, false, ' ms')}]`;
-      console.log(`command latency (${kind}): ${rtts.length} GetConfiguration via the API to ${opts.stations} stations, ${opts.concurrency} in flight: p50 ${l.p50Ms} ms p99 ${l.p99Ms} ms max ${l.maxMs} ms, ${row.commandsPerSecond}/s, errors ${errors}${goal}`);
+      console.log(`command latency (${kind}): ${rtts.length} GetConfiguration via the API to ${opts.stations} stations, ${load_(opts)}: p50 ${l.p50Ms} ms p99 ${l.p99Ms} ms max ${l.maxMs} ms, ${row.commandsPerSecond}/s, errors ${errors}${goal}`);
       if (firstError) console.log(`  first error: ${firstError}`);
     } finally {
       // A background steady() is still running in the workers: stopping them ends it.
@@ -82,11 +104,12 @@ export async function runCommandLatency(opts: CommandLatencyOptions) {
   }
   const echo = rows.find((r) => r.target === 'echo');
   const result = { ...opts, targets: undefined, goalP99Ms: GOAL_P99_MS, rows };
-  const json = writeResult('command-latency', result);
-  const md = writeMarkdown('command-latency', `Command latency: GetConfiguration through the HTTP API, ${opts.stations} stations, ${opts.concurrency} in flight${opts.backgroundRate ? `, ${opts.backgroundRate} MeterValues/s in the background` : ''}`,
+  const name = opts.rate ? `command-latency-rate${opts.rate}` : 'command-latency';
+  const json = writeResult(name, result);
+  const md = writeMarkdown(name, `Command latency: GetConfiguration through the HTTP API, ${opts.stations} stations, ${load_(opts)}${opts.backgroundRate ? `, ${opts.backgroundRate} MeterValues/s in the background` : ''}`,
     ['target', 'commands', 'p50 / p99', 'max', 'commands/s', 'p99 vs ceiling', 'errors', 'goal (p99 < 20 ms)'],
     rows.map((r) => [r.target, r.latency.count, `${r.latency.p50Ms} / ${r.latency.p99Ms} ms`, `${r.latency.maxMs} ms`, r.commandsPerSecond, echo ? `${(r.latency.p99Ms / echo.latency.p99Ms).toFixed(2)}x` : 'n/a', r.errors, r.target === 'echo' ? '' : versusGoal(r.latency.p99Ms, GOAL_P99_MS, false, ' ms')]),
-    ['The ceiling answers the same HTTP route with node:http and no database, validation of the answer included.']);
+    ['The ceiling answers the same HTTP route with node:http and no database, validation of the answer included.', opts.rate ? 'Open loop: round trips count from when the command was due.' : 'Closed loop: at the server\'s saturation, so the round trip is mostly queueing.']);
   console.log(`  -> ${json}, ${md}`);
   return result;
 }
@@ -97,6 +120,7 @@ if (import.meta.main) {
       stations: { type: 'string', default: '1000' },
       commands: { type: 'string', default: '3000' },
       concurrency: { type: 'string', default: '10' },
+      rate: { type: 'string', default: '0' },
       'background-rate': { type: 'string', default: '0' },
       targets: { type: 'string', default: 'sqlite,postgres,echo' },
       profile: { type: 'boolean', default: false },
@@ -104,7 +128,7 @@ if (import.meta.main) {
   });
   const databaseUrl = process.env.DATABASE_URL ?? null;
   await runCommandLatency({
-    stations: Number(values.stations), commands: Number(values.commands), concurrency: Number(values.concurrency), backgroundRate: Number(values['background-rate']),
+    stations: Number(values.stations), commands: Number(values.commands), concurrency: Number(values.concurrency), rate: Number(values.rate), backgroundRate: Number(values['background-rate']),
     targets: parseTargets(values.targets, databaseUrl), databaseUrl, profile: values.profile,
   });
 }

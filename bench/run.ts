@@ -44,7 +44,9 @@ if (only.has('idle-fleet')) {
   console.log();
 }
 if (only.has('command-latency')) {
+  // Saturation (10 in flight, as fast as answered), then a stated load: 500 commands/s on schedule.
   await runCommandLatency({ stations: 1000, commands: full ? 10_000 : 3000, concurrency: 10, backgroundRate: 0, targets, databaseUrl, profile: values.profile });
+  await runCommandLatency({ stations: 1000, commands: full ? 10_000 : 3000, concurrency: 10, rate: 500, backgroundRate: 0, targets, databaseUrl });
   console.log();
 }
 if (values.legacy) {
