@@ -11,8 +11,26 @@ const R = 8;
 const P = 1;
 const KEY_LEN = 32;
 
-function scryptAsync(secret: Buffer, salt: Buffer, keyLen: number, opts: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => scrypt(secret, salt, keyLen, opts, (err, key) => (err ? reject(err) : resolve(key))));
+// At most two scrypt runs in libuv's thread pool at once (it has four threads): the pool also
+// runs the WAL fdatasync that every database write waits for (ADR 0007) and file reads, and it
+// is first in, first out. A reconnect storm of password-protected chargers after a restart
+// (thousands of scrypt checks, ~17 ms each here) would otherwise queue every write behind all
+// of them. Two threads of scrypt is also all the CPU a 2-core machine has to give it.
+const MAX_SCRYPT_IN_POOL = 2;
+let scryptRunning = 0;
+const scryptWaiting: Array<() => void> = [];
+
+async function scryptAsync(secret: Buffer, salt: Buffer, keyLen: number, opts: ScryptOptions): Promise<Buffer> {
+  // A finishing run hands its slot straight to the next waiter.
+  if (scryptRunning < MAX_SCRYPT_IN_POOL) scryptRunning++;
+  else await new Promise<void>((resolve) => scryptWaiting.push(resolve));
+  try {
+    return await new Promise<Buffer>((resolve, reject) => scrypt(secret, salt, keyLen, opts, (err, key) => (err ? reject(err) : resolve(key))));
+  } finally {
+    const next = scryptWaiting.shift();
+    if (next) next();
+    else scryptRunning--;
+  }
 }
 
 export async function hashSecret(secret: string | Buffer): Promise<string> {
