@@ -11,11 +11,12 @@ const R = 8;
 const P = 1;
 const KEY_LEN = 32;
 
-// At most two scrypt runs in libuv's thread pool at once (it has four threads): the pool also
-// runs the WAL fdatasync that every database write waits for (ADR 0007) and file reads, and it
-// is first in, first out. A reconnect storm of password-protected chargers after a restart
-// (thousands of scrypt checks, ~17 ms each here) would otherwise queue every write behind all
-// of them. Two threads of scrypt is also all the CPU a 2-core machine has to give it.
+// At most two scrypt runs in libuv's thread pool at once (it has four threads, first in first
+// out, shared with file reads, DNS lookups, compression): a reconnect storm of
+// password-protected chargers after a restart (thousands of scrypt checks, ~17 ms each here)
+// would otherwise queue all of those behind every one of them. (The WAL fsync that database
+// writes wait for has threads of its own, ADR 0007.) Two threads of scrypt is also all the CPU
+// a 2-core machine has to give it.
 const MAX_SCRYPT_IN_POOL = 2;
 let scryptRunning = 0;
 const scryptWaiting: Array<() => void> = [];

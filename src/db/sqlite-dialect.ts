@@ -80,7 +80,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     this.#cacheSize = opts.statementCacheSize ?? 500;
     const busyMs = opts.busyTimeoutMs ?? 5000;
     // WAL: readers never block the writer. synchronous=NORMAL: COMMIT does not fsync on the
-    // event loop; WalSync fsyncs the WAL in the thread pool and group commit resolves writes
+    // event loop; WalSync fsyncs the WAL on its own thread and group commit resolves writes
     // only after that, so a write() that resolved survives power loss, not only a process
     // crash (ADR 0007; NORMAL still syncs the WAL before every checkpoint and the database
     // file after it). A 64 MiB page cache keeps the hot index pages (meter values, message

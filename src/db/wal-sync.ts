@@ -1,11 +1,13 @@
 // Durable SQLite commits without an fsync on the event loop (ADR 0007). The connection runs
 // with synchronous=NORMAL, so COMMIT only write()s its WAL frames into the OS page cache; this
-// class then fdatasync()s the WAL file in libuv's thread pool, and group commit resolves a
+// class then fdatasync()s the WAL file on threads of its own (wal-sync-worker.ts; not libuv's
+// shared pool), and group commit resolves a
 // batch's writes only once a sync that started after its COMMIT has completed. The guarantee
 // is the one synchronous=FULL gives (what a charger was told is stored survives power loss),
 // while the event loop goes on with the next batch during the fsync, and one fsync covers
 // every batch committed while the earlier ones ran.
-import { closeSync, fdatasync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 
 export interface WalSyncStats {
   /** fdatasync calls completed */
@@ -29,15 +31,50 @@ export class WalSync {
   #next: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | null = null;
   #closed = false;
 
-  /** `syncFd` is for tests (a slow or failing disk); the default is fs.fdatasync in the thread pool. */
+  /** `syncFd` is for tests (a slow or failing disk); the default fdatasyncs in WalSync's own threads (wal-sync-worker.ts). */
   constructor(databasePath: string, syncFd?: (fd: number) => Promise<void>) {
     this.#walPath = `${databasePath}-wal`;
-    this.#syncFd =
-      syncFd ??
-      ((fd) =>
-        new Promise<void>((resolve, reject) => {
-          fdatasync(fd, (err) => (err ? reject(err) : resolve()));
-        }));
+    this.#syncFd = syncFd ?? ((fd) => this.#syncInWorker(fd));
+  }
+
+  // One thread per sync that may run at once, started at the first sync, ended by release().
+  #workers: Array<{ worker: Worker; busy: boolean }> = [];
+  #calls = new Map<number, { resolve: () => void; reject: (err: unknown) => void; slot: { busy: boolean } }>();
+  #callId = 0;
+
+  #syncInWorker(fd: number): Promise<void> {
+    let slot = this.#workers.find((w) => !w.busy);
+    if (!slot) {
+      const worker = new Worker(new URL('./wal-sync-worker.ts', import.meta.url));
+      worker.unref();
+      worker.on('message', (m: { id: number; ok: boolean; message?: string; code?: string }) => {
+        const call = this.#calls.get(m.id);
+        if (!call) return;
+        this.#calls.delete(m.id);
+        call.slot.busy = false;
+        if (m.ok) call.resolve();
+        else call.reject(Object.assign(new Error(m.message), { code: m.code }));
+      });
+      worker.on('error', (err) => {
+        // A sync thread that dies fails the syncs it held; the next sync starts another.
+        this.#workers = this.#workers.filter((w) => w.worker !== worker);
+        for (const [id, call] of this.#calls) {
+          if (call.slot === slot) {
+            this.#calls.delete(id);
+            call.reject(err);
+          }
+        }
+      });
+      slot = { worker, busy: false };
+      this.#workers.push(slot);
+    }
+    const id = ++this.#callId;
+    const taken = slot;
+    taken.busy = true;
+    return new Promise<void>((resolve, reject) => {
+      this.#calls.set(id, { resolve, reject, slot: taken });
+      taken.worker.postMessage({ id, fd });
+    });
   }
 
   /**
@@ -94,6 +131,10 @@ export class WalSync {
   /** Releases the descriptor now (the connection is closing); later sync() calls reject. */
   release(): void {
     this.#closed = true;
+    for (const { worker } of this.#workers) void worker.terminate();
+    this.#workers = [];
+    for (const call of this.#calls.values()) call.reject(new Error('database is closed'));
+    this.#calls.clear();
     if (this.#fd !== null) closeSync(this.#fd);
     this.#fd = null;
   }

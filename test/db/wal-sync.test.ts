@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { pbkdf2 } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, Kysely } from 'kysely';
@@ -122,6 +123,28 @@ test('wal sync: openDb on a real file fsyncs the WAL for its writes, and close w
   const pending = db.write((trx) => sql`insert into t (v) values (99)`.execute(trx));
   await db.close();
   await pending;
+});
+
+test('wal sync: the fsync does not queue in libuv\'s thread pool: writes resolve while slow jobs hold all of its threads', async (t) => {
+  const dir = await tempDir(t);
+  const db = await openDb({ sqlitePath: join(dir, 'pool.db'), databaseUrl: null, log });
+  t.after(() => db.close());
+  await sql`create table t (v integer not null)`.execute(db.kysely);
+  await db.write((trx) => sql`insert into t (v) values (0)`.execute(trx));
+  // Eight slow jobs: twice the pool's four threads (a stuck DNS lookup, a burst of scrypt runs...).
+  let poolJobsDone = 0;
+  const started = performance.now();
+  const poolJobs = Array.from({ length: 8 }, () =>
+    new Promise<void>((resolve, reject) => pbkdf2('x', 'salt', 400_000, 32, 'sha256', (err) => (err ? reject(err) : resolve()))).then(() => {
+      poolJobsDone++;
+    }),
+  );
+  await db.write((trx) => sql`insert into t (v) values (1)`.execute(trx));
+  const writeMs = performance.now() - started;
+  const doneAtWrite = poolJobsDone;
+  await Promise.all(poolJobs);
+  const poolMs = performance.now() - started;
+  assert.equal(doneAtWrite, 0, `the write resolved after ${Math.round(writeMs)} ms, before any pool job (they took ${Math.round(poolMs)} ms)`);
 });
 
 test('wal sync: an in-memory database has nothing to sync', () => {

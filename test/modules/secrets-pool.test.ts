@@ -1,6 +1,6 @@
 // Charger-password checks (scrypt) take at most two of libuv's four pool threads: a reconnect
-// storm of password-protected chargers must not queue the WAL fsync that every database write
-// waits for (ADR 0007), nor file reads, behind thousands of scrypt runs.
+// storm of password-protected chargers must not queue file reads, DNS lookups and the like
+// behind thousands of scrypt runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
