@@ -36,9 +36,11 @@ export interface Db {
    * If fn throws, its own statements are rolled back and the other writes still commit.
    * Do not catch a database error inside fn and carry on: PostgreSQL refuses every further
    * statement until the rollback (use INSERT ... ON CONFLICT instead of try/catch).
-   * On PostgreSQL, fn may run again after a deadlock or serialization failure (its earlier
-   * effects rolled back), so keep side effects outside the database out of it; and writes
-   * not awaited one after the other may commit in any order (batches run concurrently there).
+   * fn may run more than once, its earlier effects rolled back: when another write of its
+   * batch fails (the batch is rerun with a savepoint per write) and, on PostgreSQL, after a
+   * deadlock or serialization failure. So keep side effects outside the database out of it.
+   * On PostgreSQL, writes not awaited one after the other may commit in any order (batches run
+   * concurrently there).
    */
   write<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /**

@@ -12,7 +12,6 @@ import { migration as firmware } from './migration-0003-firmware.ts';
 import { migration as localAuth } from './migration-0003-localauth.ts';
 import { migration as reservations } from './migration-0003-reservations.ts';
 import { migration as smartCharging } from './migration-0003-smartcharging.ts';
-import { migration as stationsHotPaths } from './migration-0004-stations.ts';
 import { migration as transactionsHotPaths } from './migration-0004-transactions.ts';
 
 const initial: Migration = {
@@ -270,8 +269,7 @@ export const migrations: Record<string, Migration> = {
   '0003_localauth': localAuth,
   '0003_reservations': reservations,
   '0003_smartcharging': smartCharging,
-  // Issue #4 (performance): indexes for the hot paths, one file per module.
-  '0004_stations': stationsHotPaths,
+  // Issue #4 (performance): the meter-value indexes of the MeterValues hot path.
   '0004_transactions': transactionsHotPaths,
 };
 

@@ -17,22 +17,41 @@ class Slot {
   }
 }
 
-/** The compiled form per SQL dialect (the adapter class): SQLite and PostgreSQL differ in placeholders and quoting. */
-type PerDialect = WeakMap<object, { sql: string; query: CompiledQuery['query']; slots: Array<Slot | { value: unknown }> }>;
+type Compiled = { sql: string; query: CompiledQuery['query']; slots: Array<Slot | { value: unknown }> };
 
-function dialectKey(exec: Exec): object {
-  return exec.getExecutor().adapter.constructor;
+/**
+ * The compiled form of one query shape, per SQL dialect (the adapter class: SQLite and
+ * PostgreSQL differ in placeholders and quoting); `build` runs once per dialect.
+ */
+function compiledFor(cache: WeakMap<object, Compiled>, exec: Exec, build: () => Compilable<unknown>): Compiled {
+  const dialect = exec.getExecutor().adapter.constructor;
+  let entry = cache.get(dialect);
+  if (!entry) {
+    const compiled = build().compile();
+    entry = { sql: compiled.sql, query: compiled.query, slots: compiled.parameters.map((p) => (p instanceof Slot ? p : { value: p })) };
+    cache.set(dialect, entry);
+  }
+  return entry;
 }
 
-function compileWithSlots(compiled: CompiledQuery): { sql: string; query: CompiledQuery['query']; slots: Array<Slot | { value: unknown }> } {
-  return {
-    sql: compiled.sql,
-    query: compiled.query,
-    slots: compiled.parameters.map((p) => (p instanceof Slot ? p : { value: p })),
-  };
+/** The per-dialect cache of a shape named by a string (table, columns, row count...). */
+function cacheOf(caches: Map<string, WeakMap<object, Compiled>>, key: string): WeakMap<object, Compiled> {
+  let cache = caches.get(key);
+  if (!cache) caches.set(key, (cache = new WeakMap()));
+  return cache;
 }
 
-function run<R>(exec: Exec, entry: { sql: string; query: CompiledQuery['query'] }, parameters: unknown[]): Promise<QueryResult<R>> {
+/** The parameters of a compiled query: each slot given its value by `valueOf` (which throws if there is none). */
+function fill(entry: Compiled, valueOf: (slot: Slot) => unknown): unknown[] {
+  const parameters: unknown[] = new Array(entry.slots.length);
+  for (let i = 0; i < entry.slots.length; i++) {
+    const s = entry.slots[i];
+    parameters[i] = s instanceof Slot ? valueOf(s) : s.value;
+  }
+  return parameters;
+}
+
+function run<R>(exec: Exec, entry: Compiled, parameters: unknown[]): Promise<QueryResult<R>> {
   const query: CompiledQuery<R> = { sql: entry.sql, query: entry.query, parameters, queryId: createQueryId() };
   return exec.executeQuery(query);
 }
@@ -47,33 +66,22 @@ function run<R>(exec: Exec, entry: { sql: string; query: CompiledQuery['query'] 
  *   const rows = (await byId(trx, { id: 7 })).rows;
  */
 export function prepared<A extends Record<string, unknown>, R>(build: (db: Exec, values: A) => Compilable<R>): (exec: Exec, values: A) => Promise<QueryResult<R>> {
-  const cache: PerDialect = new WeakMap();
+  const cache = new WeakMap<object, Compiled>();
   const slots = new Proxy({} as A, { get: (_t, name) => new Slot(String(name)) });
-  return (exec, values) => {
-    const key = dialectKey(exec);
-    let entry = cache.get(key);
-    if (!entry) {
-      entry = compileWithSlots(build(exec, slots).compile());
-      cache.set(key, entry);
-    }
-    const parameters: unknown[] = new Array(entry.slots.length);
-    for (let i = 0; i < entry.slots.length; i++) {
-      const s = entry.slots[i];
-      if (!(s instanceof Slot)) {
-        parameters[i] = s.value;
-        continue;
-      }
+  return async (exec, values) => {
+    const entry = compiledFor(cache, exec, () => build(exec, slots));
+    const parameters = fill(entry, (s) => {
       const v = values[s.name];
-      if (v === undefined) return Promise.reject(new Error(`prepared query: no value for "${s.name}"`));
-      parameters[i] = v;
-    }
+      if (v === undefined) throw new Error(`prepared query: no value for "${s.name}"`);
+      return v;
+    });
     return run<R>(exec, entry, parameters);
   };
 }
 
 // SQLite's default limit on bound parameters is 32766, PostgreSQL's 65535.
 const MAX_PARAMS = 30_000;
-const insertCache = new Map<string, PerDialect>();
+const insertCaches = new Map<string, WeakMap<object, Compiled>>();
 
 /**
  * INSERT of many rows in as few statements as the parameter limits allow, each statement text
@@ -85,23 +93,18 @@ export async function insertRows<T extends keyof Database & string>(exec: Exec, 
   const columns = Object.keys(rows[0] as object);
   const perStatement = Math.max(1, Math.floor(MAX_PARAMS / Math.max(1, columns.length)));
   for (let at = 0; at < rows.length; at += perStatement) {
-    const chunk = rows.slice(at, at + perStatement);
-    const cacheKey = `${table}|${columns.join(',')}|${chunk.length}`;
-    let perDialect = insertCache.get(cacheKey);
-    if (!perDialect) insertCache.set(cacheKey, (perDialect = new WeakMap()));
-    const key = dialectKey(exec);
-    let entry = perDialect.get(key);
-    if (!entry) {
-      const shape = chunk.map((_, i) => Object.fromEntries(columns.map((c) => [c, new Slot(`${i}`)])));
-      entry = compileWithSlots(exec.insertInto(table).values(shape as never).compile());
-      perDialect.set(key, entry);
-    }
+    const chunk = rows.slice(at, at + perStatement) as ReadonlyArray<Record<string, unknown>>;
+    const cache = cacheOf(insertCaches, `${table}|${columns.join(',')}|${chunk.length}`);
+    const entry = compiledFor(cache, exec, () =>
+      exec.insertInto(table).values(chunk.map(() => Object.fromEntries(columns.map((c) => [c, new Slot(c)]))) as never),
+    );
+    // Kysely binds the values row after row, columns in the first row's order: filled by
+    // position, without a lookup per value (this runs for every MeterValues and log flush).
     const parameters: unknown[] = new Array(chunk.length * columns.length);
     let p = 0;
     for (let i = 0; i < chunk.length; i++) {
-      const r = chunk[i] as Record<string, unknown>;
       for (const c of columns) {
-        const v = r[c];
+        const v = chunk[i][c];
         if (v === undefined) throw new Error(`insertRows(${table}): row ${at + i} has no value for "${c}" (rows must all have the first row's columns; use null)`);
         parameters[p++] = v;
       }
@@ -110,7 +113,8 @@ export async function insertRows<T extends keyof Database & string>(exec: Exec, 
   }
 }
 
-const updateCache = new Map<string, PerDialect>();
+const updateCaches = new Map<string, WeakMap<object, Compiled>>();
+const KEY_SLOT = '\u0000key';
 
 /**
  * UPDATE table SET <patch's columns> WHERE keyColumn = key, compiled once per (table, key
@@ -118,19 +122,15 @@ const updateCache = new Map<string, PerDialect>();
  */
 export async function updateByKey(exec: Exec, table: keyof Database & string, keyColumn: string, key: string | number, patch: Record<string, unknown>): Promise<void> {
   const columns = Object.keys(patch);
-  const cacheKey = `${table}|${keyColumn}|${columns.join(',')}`;
-  let perDialect = updateCache.get(cacheKey);
-  if (!perDialect) updateCache.set(cacheKey, (perDialect = new WeakMap()));
-  const dialect = dialectKey(exec);
-  let entry = perDialect.get(dialect);
-  if (!entry) {
-    const set = Object.fromEntries(columns.map((c) => [c, new Slot(c)]));
-    entry = compileWithSlots((exec as Kysely<any>).updateTable(table).set(set).where(keyColumn, '=', new Slot('\u0000key')).compile());
-    perDialect.set(dialect, entry);
-  }
-  const parameters = entry.slots.map((s) => {
-    if (!(s instanceof Slot)) return s.value;
-    const v = s.name === '\u0000key' ? key : patch[s.name];
+  const cache = cacheOf(updateCaches, `${table}|${keyColumn}|${columns.join(',')}`);
+  const entry = compiledFor(cache, exec, () =>
+    (exec as Kysely<any>)
+      .updateTable(table)
+      .set(Object.fromEntries(columns.map((c) => [c, new Slot(c)])))
+      .where(keyColumn, '=', new Slot(KEY_SLOT)),
+  );
+  const parameters = fill(entry, (s) => {
+    const v = s.name === KEY_SLOT ? key : patch[s.name];
     if (v === undefined) throw new Error(`updateByKey(${table}): no value for "${s.name}" (use null)`);
     return v;
   });

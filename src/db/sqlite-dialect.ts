@@ -21,7 +21,7 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
   /** Prepared statements kept per connection, least recently used evicted first. */
   statementCacheSize?: number;
-  /** For tests: replaces fs.fdatasync of the WAL (see wal-sync.ts). */
+  /** For tests: replaces the fdatasync of the WAL on WalSync's own thread (see wal-sync.ts). */
   syncWal?: (fd: number) => Promise<void>;
 }
 

@@ -1,14 +1,13 @@
 // WAL checkpoints in a worker thread (src/db/checkpointer.ts, ADR 0007): the writer's COMMITs
 // no longer copy the WAL back into the database file, and the WAL still starts over.
 import { test } from 'node:test';
-import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { sql } from 'kysely';
 import pino from 'pino';
+import { tempDir } from '../helpers/db.ts';
 import { Checkpointer } from '../../src/db/checkpointer.ts';
 import { openDb } from '../../src/db/index.ts';
 import { NodeSqliteDatabase } from '../../src/db/sqlite-dialect.ts';
@@ -16,14 +15,8 @@ import { NodeSqliteDatabase } from '../../src/db/sqlite-dialect.ts';
 const log = pino({ level: 'silent' });
 const tick = () => new Promise((r) => setImmediate(r));
 
-async function tempDir(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'pb-ckpt-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 test('checkpointer: the worker copies the WAL into the database file while the writer commits, and the WAL stays bounded', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'pb-ckpt-');
   const path = join(dir, 'c.db');
   const writer = new NodeSqliteDatabase({ path });
   t.after(() => writer.close());
@@ -52,7 +45,7 @@ test('checkpointer: the worker copies the WAL into the database file while the w
 });
 
 test('checkpointer: not started for a short-lived database; started by openDb after enough commits, and ended by close()', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'pb-ckpt-');
   const lazy = new Checkpointer({ path: join(dir, 'none.db'), log });
   lazy.nudge();
   await lazy.close();

@@ -1,23 +1,16 @@
 // The node:sqlite adapter itself; runs whatever DATABASE_URL says.
 import { test } from 'node:test';
-import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import pino from 'pino';
+import { tempDir } from '../helpers/db.ts';
 import { openDb } from '../../src/db/index.ts';
 import { NodeSqliteDatabase } from '../../src/db/sqlite-dialect.ts';
 
-async function tempDir(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'pb-sqlite-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 test('sqlite: the file and its missing parent directories are created, with the expected pragmas', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'pb-sqlite-');
   const path = join(dir, 'a', 'b', 'plugboard.db');
   const db = await openDb({ sqlitePath: path, databaseUrl: null, log: pino({ level: 'silent' }) });
   t.after(() => db.close());
@@ -33,7 +26,7 @@ test('sqlite: the file and its missing parent directories are created, with the 
 });
 
 test('sqlite: prepared statements are cached by SQL text, least recently used evicted first', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'pb-sqlite-');
   const db = new NodeSqliteDatabase({ path: join(dir, 'x.db'), statementCacheSize: 3 });
   t.after(() => db.close());
   const a = db.prepare('select 1');
@@ -47,7 +40,7 @@ test('sqlite: prepared statements are cached by SQL text, least recently used ev
 });
 
 test('sqlite: statements that return rows are readers, including INSERT ... RETURNING; rows are plain objects', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'pb-sqlite-');
   const db = new NodeSqliteDatabase({ path: join(dir, 'x.db') });
   t.after(() => db.close());
   db.prepare('create table t (id integer primary key autoincrement, v text)').run([]);
@@ -63,7 +56,7 @@ test('sqlite: statements that return rows are readers, including INSERT ... RETU
 });
 
 test('sqlite: a write transaction takes the write lock at BEGIN (IMMEDIATE), not halfway through', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'pb-sqlite-');
   const path = join(dir, 'x.db');
   const log = pino({ level: 'silent' });
   const db = await openDb({ sqlitePath: path, log });

@@ -3,24 +3,18 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { pbkdf2 } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, Kysely } from 'kysely';
 import pino from 'pino';
+import { tempDir } from '../helpers/db.ts';
 import { openDb } from '../../src/db/index.ts';
 import { GroupCommitter } from '../../src/db/group-commit.ts';
 import { NodeSqliteDialect } from '../../src/db/sqlite-dialect.ts';
 import { WalSync } from '../../src/db/wal-sync.ts';
 
 const log = pino({ level: 'silent' });
-
-async function tempDir(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'pb-walsync-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** A disk whose fdatasync completes only when the test says so. */
 function heldDisk() {
@@ -47,7 +41,7 @@ function heldDisk() {
 const tick = () => new Promise((r) => setImmediate(r));
 
 async function openCommitter(t: TestContext, disk: ReturnType<typeof heldDisk>) {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'pb-walsync-');
   const dialect = new NodeSqliteDialect({ path: join(dir, 'w.db'), syncWal: disk.sync });
   const kysely = new Kysely<{ t: { v: number } }>({ dialect });
   t.after(() => kysely.destroy());
@@ -115,7 +109,7 @@ test('wal sync: a failed fdatasync rejects every write of the batches it covered
 });
 
 test('wal sync: openDb on a real file fsyncs the WAL for its writes, and close waits for the sync', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'pb-walsync-');
   const db = await openDb({ sqlitePath: join(dir, 'p.db'), databaseUrl: null, log });
   await sql`create table t (v integer not null)`.execute(db.kysely);
   await Promise.all(Array.from({ length: 50 }, (_, i) => db.write((trx) => sql`insert into t (v) values (${i})`.execute(trx))));
@@ -126,7 +120,7 @@ test('wal sync: openDb on a real file fsyncs the WAL for its writes, and close w
 });
 
 test('wal sync: the fsync does not queue in libuv\'s thread pool: writes resolve while slow jobs hold all of its threads', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'pb-walsync-');
   const db = await openDb({ sqlitePath: join(dir, 'pool.db'), databaseUrl: null, log });
   t.after(() => db.close());
   await sql`create table t (v integer not null)`.execute(db.kysely);
@@ -154,7 +148,7 @@ test('wal sync: an in-memory database has nothing to sync', () => {
 });
 
 test('wal sync: sync() after release() rejects', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'pb-walsync-');
   const w = new WalSync(join(dir, 'none.db'));
   w.release();
   await assert.rejects(w.sync(), /closed/);

@@ -12,6 +12,13 @@ import type { Db, OpenDbOptions } from '../../src/db/index.ts';
 
 export type DbLabel = 'sqlite' | 'postgres';
 
+/** A fresh temp directory, deleted after the test. */
+export async function tempDir(t: TestContext, prefix = 'pb-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 export function dbLabel(): DbLabel {
   return process.env.DATABASE_URL ? 'postgres' : 'sqlite';
 }

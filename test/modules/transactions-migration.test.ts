@@ -31,7 +31,7 @@ test(`[${dbLabel()}] 0004_transactions: the station index covers only values wit
   assert.match(latest, /where \(?transaction_id is null\)?/);
 
   const migrator = await createMigrator(k);
-  const down = await migrator.migrateTo('0004_stations');
+  const down = await migrator.migrateTo('0003_smartcharging');
   assert.equal(down.error, undefined);
   assert.deepEqual(down.results?.map((r) => [r.migrationName, r.direction, r.status]), [['0004_transactions', 'Down', 'Success']]);
   const whole = await stationIndexDefinition(k);
