@@ -127,8 +127,9 @@ export function createAuthorizationService(ctx: AppContext) {
     /**
      * The idTagInfo for a token (OCPP 1.6 §7.28-7.30). Unknown -> Invalid, unless the operator
      * enabled free charging. Blocked and Expired as stored; an expiry date in the past means
-     * Expired. ConcurrentTx when the token already has a running transaction and neither the
-     * token nor the configuration allows concurrent use.
+     * Expired. ConcurrentTx when the token already has a running transaction (open and Accepted
+     * at start, see transactions/store.ts countOpenForIdTag) and neither the token nor the
+     * configuration allows concurrent use.
      */
     async authorize(idTag: string, opts: AuthorizeOptions): Promise<IdTagInfo> {
       const exec = opts.exec ?? ctx.db.kysely;

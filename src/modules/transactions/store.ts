@@ -89,8 +89,18 @@ export function openTransactions(db: Exec, stationId: string, filter: { connecto
   return q.orderBy('start_timestamp', 'desc').orderBy('id', 'desc').execute();
 }
 
+/**
+ * The token's running transactions: open and Accepted at start. A start answered with another
+ * status (ConcurrentTx, Invalid, Blocked, Expired) is one the charger must end (OCPP 1.6 §4.8);
+ * a charger that never sends its StopTransaction must not lock the token out.
+ */
 export async function countOpenForIdTag(db: Exec, idTag: string, excludeId?: number): Promise<number> {
-  let q = db.selectFrom('transactions').select((eb) => eb.fn.countAll<number>().as('n')).where('id_tag', '=', idTag).where('stop_timestamp', 'is', null);
+  let q = db
+    .selectFrom('transactions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('id_tag', '=', idTag)
+    .where('stop_timestamp', 'is', null)
+    .where('start_id_tag_status', '=', 'Accepted');
   if (excludeId !== undefined) q = q.where('id', '!=', excludeId);
   const row = await q.executeTakeFirstOrThrow();
   return Number(row.n);
