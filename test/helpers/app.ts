@@ -78,6 +78,8 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
         log: { level: 'silent' },
         api: { adminKey: ADMIN_KEY },
         secretKeyFile: join(dir, 'secret.key'),
+        // Never ./data/files in the checkout: uploads and firmware go to this test's own folder.
+        files: { directory: join(dir, 'files') },
       },
       (opts.config ?? {}) as Record<string, unknown>,
     ) as DeepPartial<Config>,
@@ -122,7 +124,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   });
 }
 
-function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const base = out[k];

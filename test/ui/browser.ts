@@ -7,7 +7,10 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { buildUi } from '../../ui/build.ts';
 
 export const CHROMIUM = process.env.PLUGBOARD_CHROMIUM ?? '/usr/bin/chromium';
-export const SCREENSHOTS = join(import.meta.dirname, '..', 'screenshots');
+// Screenshots are test output, not sources: they go to the ignored .tmp/ folder so that running the
+// tests leaves `git status` clean (PLUGBOARD_SCREENSHOTS moves them elsewhere).
+export const SCREENSHOTS =
+  process.env.PLUGBOARD_SCREENSHOTS ?? join(import.meta.dirname, '..', '..', '.tmp', 'screenshots');
 
 /** Why the browser tests cannot run here, or null when they can. */
 export const skipReason: string | null = existsSync(CHROMIUM)
