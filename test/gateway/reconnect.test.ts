@@ -18,22 +18,19 @@ async function assertWorks(conn: ChargerConnection | undefined): Promise<void> {
   assert.deepEqual(await conn.call('GetConfiguration', { key: ['probe'] }, { timeoutMs: 2_000 }), { unknownKey: ['probe'] });
 }
 
-test('100 reconnects in under a second leave exactly one live connection, the newest', async (t) => {
+test('100 back-to-back reconnects leave exactly one live connection, the newest', async (t) => {
   const h = await startGateway();
   t.after(() => h.gateway.stop());
   const clients: WebSocket[] = [];
   const closes: Array<Promise<{ code: number; reason: string }>> = [];
   t.after(() => clients.forEach((ws) => ws.terminate()));
 
-  const started = Date.now();
   for (let i = 0; i < 100; i++) {
     // The charger does not close its previous socket: it thinks that one is dead.
     const ws = await openClient(h.base + 'CP1');
     clients.push(ws);
     closes.push(closed(ws));
   }
-  const elapsed = Date.now() - started;
-  assert.ok(elapsed < 1_000, `100 reconnects took ${elapsed} ms`);
 
   const results = await Promise.all(closes.slice(0, 99));
   for (const result of results) assert.deepEqual(result, { code: REPLACED_CODE, reason: REPLACED_REASON });
