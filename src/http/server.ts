@@ -11,7 +11,7 @@ import type { AppContext, Module } from '../context.ts';
 import { toErrorResponse } from './errors.ts';
 import { authHook } from './auth.ts';
 import { registerDashboard } from './dashboard.ts';
-import { ErrorBody } from './schemas.ts';
+import { boundedIntegerKeyword, ErrorBody } from './schemas.ts';
 import type { Api } from './types.ts';
 
 export interface LiveConnections {
@@ -29,7 +29,7 @@ export async function createHttpServer(ctx: AppContext, connections: LiveConnect
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true }, plugins: [boundedIntegerKeyword] },
     bodyLimit: 10 * 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

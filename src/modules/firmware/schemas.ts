@@ -3,6 +3,7 @@
 import { Type, type Static } from 'typebox';
 import { HttpError } from '../../http/errors.ts';
 import { DateTime, Nullable } from '../../http/list-query.ts';
+import { BoundedInteger } from '../../http/schemas.ts';
 import {
   CampaignFinishedError,
   CampaignNotFoundError,
@@ -192,5 +193,5 @@ export async function mapped<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export const PAST_LIMIT = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50, description: 'how many of the most recent entries' })),
+  limit: Type.Optional(BoundedInteger({ minimum: 1, maximum: 500, default: 50, description: 'how many of the most recent entries' })),
 });

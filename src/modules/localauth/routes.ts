@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.ts';
 import type { Api } from '../../http/types.ts';
 import { conflict } from '../../http/errors.ts';
-import { IdParam, standardErrors } from '../../http/schemas.ts';
+import { BoundedInteger, IdParam, MAX_OFFSET, standardErrors } from '../../http/schemas.ts';
 import { DateTime, Nullable } from '../../http/list-query.ts';
 import { COMMAND_DESCRIPTION, commandErrors } from '../commands/schemas.ts';
 import { LocalListConflictError, type LocalListSettings } from './service.ts';
@@ -142,8 +142,8 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
       summary: 'The local authorization list a station should hold, what its charger acknowledged, and the last updates',
       params: IdParam,
       querystring: Type.Object({
-        limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, default: 1000, description: 'desired entries to include' })),
-        offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+        limit: Type.Optional(BoundedInteger({ minimum: 0, maximum: 10_000, default: 1000, description: 'desired entries to include' })),
+        offset: Type.Optional(BoundedInteger({ minimum: 0, maximum: MAX_OFFSET, default: 0 })),
       }),
       response: { 200: LocalListView, ...errors },
     },
