@@ -6,7 +6,7 @@ export type PlugboardEvent =
   | { type: 'station.heartbeat'; stationId: string; at: string }
   | { type: 'connector.status'; stationId: string; at: string; connectorId: number; status: string; errorCode: string }
   | { type: 'transaction.started'; stationId: string; at: string; transactionId: number; connectorId: number; idTag: string; meterStart: number }
-  | { type: 'transaction.stopped'; stationId: string; at: string; transactionId: number; meterStop: number; reason: string }
+  | { type: 'transaction.stopped'; stationId: string; at: string; transactionId: number; meterStop: number | null; reason: string }
   | { type: 'meter.values'; stationId: string; at: string; connectorId: number; transactionId: number | null; count: number }
   | { type: 'command.sent'; stationId: string; at: string; action: string }
   | { type: 'command.answered'; stationId: string; at: string; action: string; ok: boolean; error?: string }

@@ -28,3 +28,49 @@ test('a start answered ConcurrentTx does not count as the token running: after t
   const third = await cp.startTransaction(1, tag, 2000);
   assert.equal(third.idTagInfo.status, 'Accepted');
 });
+
+const row = (id: number) => app.ctx.db.kysely.selectFrom('transactions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const openOn = (stationId: string) =>
+  app.ctx.db.kysely.selectFrom('transactions').select(['id', 'connector_id']).where('station_id', '=', stationId).where('stop_timestamp', 'is', null).orderBy('id').execute();
+const at = (isoBase: string, minutes: number) => new Date(Date.parse(isoBase) + minutes * 60_000).toISOString();
+
+test('a new StartTransaction on a connector closes the transaction left open there, with a readable reason', async () => {
+  const tag = await token('TAG-LEFT-OPEN');
+  const cp = await acceptedCharger(app, 'LC_LEFT_OPEN', {}, 2);
+  const t0 = '2026-11-01T10:00:00.000Z';
+  const lost = (await cp.startTransaction(1, tag, 100, t0)).transactionId;
+  const other = (await cp.startTransaction(2, await token('TAG-OTHER'), 0, t0)).transactionId;
+  // its StopTransaction never comes; the same driver starts again on the same connector
+  const next = await cp.startTransaction(1, tag, 900, at(t0, 30));
+  assert.equal(next.idTagInfo.status, 'Accepted', 'the left-open transaction does not make the token ConcurrentTx');
+  const closed = await row(lost);
+  assert.equal(closed.stop_reason, 'closed by new transaction on connector');
+  assert.equal(closed.stop_timestamp, at(t0, 30));
+  assert.equal(closed.meter_stop, null, 'no meter reading was reported');
+  assert.deepEqual((await openOn('LC_LEFT_OPEN')).map((t) => t.id), [other, next.transactionId], 'one open transaction per connector; connector 2 untouched');
+  const api = await app.request('GET', `/api/v1/transactions/${lost}`);
+  assert.equal(api.body.stopReason, 'closed by new transaction on connector');
+  assert.equal(api.body.active, false);
+  // the charger's own StopTransaction, arriving late, still records its reading
+  await cp.stopTransaction(lost, 800, { reason: 'PowerLoss' });
+  const late = await row(lost);
+  assert.equal(late.meter_stop, 800);
+  assert.equal(late.stop_reason, 'PowerLoss');
+});
+
+test('a BootNotification closes the open transactions of the station (reason "station rebooted")', async () => {
+  const cp = await acceptedCharger(app, 'LC_REBOOT', {}, 2);
+  const a = (await cp.startTransaction(1, await token('TAG-RB1'), 0)).transactionId;
+  const b = (await cp.startTransaction(2, await token('TAG-RB2'), 0)).transactionId;
+  const elsewhere = await acceptedCharger(app, 'LC_REBOOT_OTHER');
+  const untouched = (await elsewhere.startTransaction(1, await token('TAG-RB3'), 0)).transactionId;
+  assert.equal((await cp.boot()).status, 'Accepted');
+  for (const id of [a, b]) {
+    const t = await row(id);
+    assert.equal(t.stop_reason, 'station rebooted');
+    assert.notEqual(t.stop_timestamp, null);
+  }
+  assert.deepEqual(await openOn('LC_REBOOT'), []);
+  assert.deepEqual((await openOn('LC_REBOOT_OTHER')).map((t) => t.id), [untouched]);
+  assert.deepEqual(await cp.authorize('TAG-RB1'), { idTagInfo: { status: 'Accepted' } });
+});

@@ -276,8 +276,12 @@ export function createStationsService(ctx: AppContext) {
         at,
       };
       // The update returns the registration status, read in the same statement.
-      const status = await db.write((trx) => store.recordBoot(trx, stationId, boot));
+      const { status, closed } = await db.write(async (trx) => {
+        const status = await store.recordBoot(trx, stationId, boot);
+        return { status, closed: status ? await ctx.services.transactions.closeOpenOnBoot(trx, stationId, at) : [] };
+      });
       if (!status) throw new OcppError('InternalError', 'station record missing');
+      ctx.services.transactions.afterCloseOnBoot(stationId, closed, at);
       statusCache.set(stationId, status);
       ctx.bus.publish({ type: 'station.booted', stationId, at, registrationStatus: status });
       const { heartbeatIntervalSeconds, retryIntervalSeconds } = ctx.config.registration;

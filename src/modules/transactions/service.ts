@@ -46,6 +46,11 @@ const isOurId = (id: number) => Number.isInteger(id) && id >= 1 && id <= MAX_TRA
 /** reported_transaction_id is BIGINT: keep what fits, 0 for an id beyond it (the raw frame stays in the message log). */
 const storableReportedId = (id: number) => (Number.isSafeInteger(id) ? id : 0);
 
+/** stop_reason of a transaction Plugboard closed because a new one started on its connector. */
+export const CLOSED_BY_NEW_START = 'closed by new transaction on connector';
+/** stop_reason of a transaction Plugboard closed because its station booted. */
+export const STATION_REBOOTED = 'station rebooted';
+
 export class TransactionNotFoundError extends Error {
   constructor(transactionId: number) {
     super(`transaction ${transactionId} does not exist`);
@@ -81,7 +86,26 @@ export function createTransactionsService(ctx: AppContext) {
     return candidates.length === 1 || (candidates.length > 1 && input.idTag) ? candidates[0] : undefined;
   }
 
+  function publishClosed(stationId: string, ids: number[], reason: string, at: string) {
+    for (const transactionId of ids) {
+      ctx.log.info({ stationId, transactionId, reason }, 'open transaction closed without a StopTransaction');
+      ctx.bus.publish({ type: 'transaction.stopped', stationId, at, transactionId, meterStop: null, reason });
+    }
+  }
+
   const service = {
+    /**
+     * BootNotification, inside its database transaction: a cold boot ends what was running, so
+     * the station's open transactions are closed (reason STATION_REBOOTED). Call afterCloseOnBoot
+     * with the result once committed.
+     */
+    closeOpenOnBoot(trx: Kysely<Database>, stationId: string, at: string): Promise<number[]> {
+      return store.closeOpenTransactions(trx, stationId, { at, reason: STATION_REBOOTED, receivedAt: at });
+    },
+    afterCloseOnBoot(stationId: string, ids: number[], at: string): void {
+      publishClosed(stationId, ids, STATION_REBOOTED, at);
+    },
+
     /**
      * StartTransaction: Plugboard allocates the id. A retry of the same start gets the same id;
      * a token that is not Accepted still gets an id (OCPP 1.6 §4.8: the transaction exists on
@@ -91,13 +115,16 @@ export function createTransactionsService(ctx: AppContext) {
       const receivedAt = iso();
       const startTimestamp = toIsoTimestamp(input.timestamp);
       const key = { stationId, connectorId: input.connectorId, idTag: input.idTag, startTimestamp, meterStart: input.meterStart };
-      const { reservationEvent, ...result } = await db.write(async (trx) => {
+      const { reservationEvent, closed, ...result } = await db.write(async (trx) => {
         const retried = async (existing: Transaction) => {
           const info = await ctx.services.authorization.authorize(input.idTag, { checkConcurrency: false, exec: trx });
-          return { transactionId: existing.id, idTagInfo: { ...info, status: existing.start_id_tag_status as IdTagInfo['status'] }, retried: true, reservationEvent: null };
+          return { transactionId: existing.id, idTagInfo: { ...info, status: existing.start_id_tag_status as IdTagInfo['status'] }, retried: true, reservationEvent: null, closed: [] as number[] };
         };
         const existing = await store.findByStartKey(trx, key);
         if (existing) return retried(existing);
+        // At most one open transaction per connector: a new start ends the one left open there
+        // (its StopTransaction never came), before the token's concurrency check.
+        const closed = await store.closeOpenTransactions(trx, stationId, { connectorId: input.connectorId, at: startTimestamp, reason: CLOSED_BY_NEW_START, receivedAt, keep: key });
         const idTagInfo = await ctx.services.authorization.authorize(input.idTag, { checkConcurrency: true, exec: trx, presentedBy: stationId });
         const transactionId = await store.insertTransactionIfNew(trx, {
           station_id: stationId,
@@ -119,8 +146,9 @@ export function createTransactionsService(ctx: AppContext) {
         const reservationEvent = input.reservationId === undefined ? null : await ctx.services.reservations.useForStart(trx, {
           stationId, connectorId: input.connectorId, idTag: input.idTag, parentIdTag: idTagInfo.parentIdTag, reservationId: input.reservationId, transactionId, at: receivedAt,
         });
-        return { transactionId, idTagInfo, retried: false, reservationEvent };
+        return { transactionId, idTagInfo, retried: false, reservationEvent, closed };
       });
+      publishClosed(stationId, closed, CLOSED_BY_NEW_START, receivedAt);
       owners.remember(result.transactionId, stationId);
       if (reservationEvent) ctx.bus.publish(reservationEvent);
       if (!result.retried) {
@@ -159,8 +187,9 @@ export function createTransactionsService(ctx: AppContext) {
           }
           return { transactionId: null, firstStop: false };
         }
-        // A retried stop (already stopped) changes nothing and adds no duplicate meter values.
-        if (tx.stop_timestamp !== null) return { transactionId: tx.id, firstStop: false };
+        // A retried stop (already stopped) changes nothing and adds no duplicate meter values. A
+        // transaction Plugboard closed (no meter reading) still takes the charger's own stop.
+        if (tx.meter_stop !== null) return { transactionId: tx.id, firstStop: false };
         await store.stopTransaction(trx, tx.id, { meterStop: input.meterStop, stopTimestamp, reason, idTag: input.idTag ?? null, receivedAt });
         if (input.transactionData?.length) {
           await store.insertMeterValues(trx, meterValueRows(input.transactionData, { stationId, connectorId: tx.connector_id, transactionId: tx.id, source: 'StopTransaction', receivedAt }));

@@ -115,16 +115,42 @@ type StopValues = {
   receivedAt: string;
 };
 
+// Open, or closed by Plugboard without a meter reading (closeOpenTransactions): the charger's
+// own StopTransaction, arriving later, still records its meterStop, time and reason.
 const stop = prepared((db, v: StopValues) =>
   db
     .updateTable('transactions')
     .set({ meter_stop: v.meterStop, stop_timestamp: v.stopTimestamp, stop_reason: v.reason, stop_id_tag: v.idTag, received_stop_at: v.receivedAt })
     .where('id', '=', v.id)
-    .where('stop_timestamp', 'is', null),
+    .where('meter_stop', 'is', null),
 );
 
 export async function stopTransaction(db: Exec, id: number, values: Omit<StopValues, 'id'>): Promise<void> {
   await stop(db, { id, ...values });
+}
+
+/**
+ * Closes the station's open transactions (of one connector, when given) that started no later
+ * than `at` (except the start `keep`), without a meter reading (none was reported): meter_stop stays null, stop_reason
+ * says why. Returns their ids.
+ */
+export async function closeOpenTransactions(
+  db: Exec,
+  stationId: string,
+  c: { connectorId?: number; at: string; reason: string; receivedAt: string; keep?: StartKey },
+): Promise<number[]> {
+  let q = db
+    .updateTable('transactions')
+    .set({ stop_timestamp: c.at, stop_reason: c.reason, received_stop_at: c.receivedAt })
+    .where('station_id', '=', stationId)
+    .where('stop_timestamp', 'is', null)
+    .where('start_timestamp', '<=', c.at);
+  if (c.connectorId !== undefined) q = q.where('connector_id', '=', c.connectorId);
+  // never the start being recorded (a retry of it committed concurrently)
+  const keep = c.keep;
+  if (keep) q = q.where((eb) => eb.not(eb.and([eb('id_tag', '=', keep.idTag), eb('start_timestamp', '=', keep.startTimestamp), eb('meter_start', '=', keep.meterStart)])));
+  const rows = await q.returning('id').execute();
+  return rows.map((r) => Number(r.id));
 }
 
 export function findOrphanStop(db: Exec, o: { stationId: string; reportedId: number; timestamp: string; meterStop: number }) {
