@@ -23,6 +23,57 @@ export const notFound = (what: string) => new HttpError(404, 'not_found', `${wha
 export const badRequest = (message: string, details?: unknown) => new HttpError(400, 'bad_request', message, details);
 export const conflict = (message: string, details?: unknown) => new HttpError(409, 'conflict', message, details);
 
+/** How many validation problems a 400 reports; the rest are counted, not listed. */
+export const MAX_VALIDATION_ERRORS = 10;
+
+interface SchemaError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/**
+ * The message of a schema-validation 400, one phrase per field, saying what is allowed: the
+ * `const` branches of a union and an `enum` become "body/role must be one of: admin, read"
+ * (instead of one "must be equal to constant" per branch and "must match a schema in anyOf"),
+ * a bounded integer's own message replaces its type/minimum/maximum ones, and at most
+ * MAX_VALIDATION_ERRORS phrases (and details) are reported, however many the input produced.
+ */
+export function describeValidation(context: string, errors: readonly SchemaError[]): { message: string; details: SchemaError[] } {
+  const byPath = new Map<string, SchemaError[]>();
+  for (const e of errors) {
+    const list = byPath.get(e.instancePath);
+    if (list) list.push(e);
+    else byPath.set(e.instancePath, [e]);
+  }
+  const phrases: string[] = [];
+  for (const [path, list] of byPath) {
+    const where = `${context}${path}`;
+    const allowed = list.flatMap((e) =>
+      e.keyword === 'const' ? [e.params?.allowedValue] : e.keyword === 'enum' ? ((e.params?.allowedValues as unknown[]) ?? []) : [],
+    );
+    const bounded = list.filter((e) => e.keyword === 'x-bounded');
+    const kept = allowed.length
+      ? list.filter((e) => !['const', 'enum', 'anyOf', 'oneOf'].includes(e.keyword))
+      : bounded.length
+        ? bounded
+        : list;
+    if (allowed.length) phrases.push(`${where} must be one of: ${[...new Set(allowed.map(String))].join(', ')}`);
+    for (const e of kept) {
+      const extra = e.keyword === 'additionalProperties' && e.params?.additionalProperty !== undefined ? ` (${String(e.params.additionalProperty)})` : '';
+      const phrase = `${where} ${e.message ?? `fails ${e.keyword}`}${extra}`;
+      if (!phrases.includes(phrase)) phrases.push(phrase);
+    }
+  }
+  const shown = phrases.slice(0, MAX_VALIDATION_ERRORS);
+  const more = phrases.length - shown.length;
+  return {
+    message: `invalid ${context}: ${shown.join(', ')}${more > 0 ? ` (and ${more} more)` : ''}`,
+    details: errors.slice(0, MAX_VALIDATION_ERRORS),
+  };
+}
+
 export interface ErrorBody {
   error: string;
   message: string;
@@ -39,8 +90,9 @@ export function toErrorResponse(err: unknown, requestId: string): { status: numb
   });
   if (err instanceof HttpError) return body(err.statusCode, err.error, err.message, err.details);
   const e = err as { validation?: unknown; validationContext?: string; statusCode?: number; code?: string; message?: string };
-  if (e?.validation) {
-    return body(400, 'validation_failed', `invalid ${e.validationContext ?? 'request'}: ${e.message}`, e.validation);
+  if (Array.isArray(e?.validation)) {
+    const { message, details } = describeValidation(e.validationContext ?? 'request', e.validation as SchemaError[]);
+    return body(400, 'validation_failed', message, details);
   }
   if (err instanceof StationNotFoundError) return body(404, 'station_not_found', err.message);
   if (err instanceof TransactionNotFoundError) return body(404, 'transaction_not_found', err.message);
