@@ -92,6 +92,7 @@ test('get one: meter values, energy from meterStop, duration, stop details', asy
       stopIdTag: 'TAG-A',
       active: false,
       energyWh: 2500,
+      meterAnomaly: false,
       durationSeconds: 5400,
       meterValues: undefined,
     },

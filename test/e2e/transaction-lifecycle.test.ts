@@ -74,3 +74,23 @@ test('a BootNotification closes the open transactions of the station (reason "st
   assert.deepEqual((await openOn('LC_REBOOT_OTHER')).map((t) => t.id), [untouched]);
   assert.deepEqual(await cp.authorize('TAG-RB1'), { idTagInfo: { status: 'Accepted' } });
 });
+
+test('meterStop below meterStart: energy 0, never negative, and the reading flagged (API and report)', async () => {
+  const cp = await acceptedCharger(app, 'LC_BACKWARDS');
+  const t0 = '2026-11-02T10:00:00.000Z';
+  const id = (await cp.startTransaction(1, await token('TAG-BACK'), 1000, t0)).transactionId;
+  await cp.stopTransaction(id, 900);
+  const got = await app.request('GET', `/api/v1/transactions/${id}`);
+  assert.equal(got.status, 200);
+  assert.equal(got.body.energyWh, 0);
+  assert.equal(got.body.meterAnomaly, true);
+  assert.equal(got.body.meterStopWh, 900, 'the reading is kept as sent');
+  const listed = await app.request('GET', '/api/v1/transactions?stationId=LC_BACKWARDS');
+  assert.equal(listed.body.items[0].energyWh, 0);
+  assert.equal(listed.body.items[0].meterAnomaly, true);
+  const normal = (await cp.startTransaction(1, 'TAG-BACK', 900, '2026-11-02T11:00:00.000Z')).transactionId;
+  await cp.stopTransaction(normal, 1500);
+  const ok = await app.request('GET', `/api/v1/transactions/${normal}`);
+  assert.equal(ok.body.energyWh, 600);
+  assert.equal(ok.body.meterAnomaly, false);
+});

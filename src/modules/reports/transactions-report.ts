@@ -4,7 +4,7 @@
 import { Readable, pipeline } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import type { Transaction } from '../../db/schema.ts';
-import { whToKWh } from '../transactions/energy.ts';
+import { sessionEnergy, whToKWh } from '../transactions/energy.ts';
 
 export const REPORT_COLUMNS = ['transactionId', 'stationId', 'connectorId', 'idTag', 'startTimestamp', 'stopTimestamp', 'energyKWh', 'durationSeconds', 'stopReason'] as const;
 
@@ -31,7 +31,7 @@ export function toReportRow(t: Transaction): ReportRow {
     idTag: t.id_tag,
     startTimestamp: t.start_timestamp,
     stopTimestamp: t.stop_timestamp,
-    energyKWh: stopped ? whToKWh(t.meter_stop! - t.meter_start) : null,
+    energyKWh: stopped ? whToKWh(sessionEnergy(t.meter_start, t.meter_stop).energyWh!) : null,
     durationSeconds: t.stop_timestamp ? Math.max(0, Math.round((Date.parse(t.stop_timestamp) - Date.parse(t.start_timestamp)) / 1000)) : null,
     stopReason: t.stop_reason,
   };

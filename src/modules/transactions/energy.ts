@@ -22,6 +22,16 @@ export function scaleDecimal(text: string, shift: number): number | null {
   return n;
 }
 
+/**
+ * The energy of a session from its start and end register readings (Wh). A register that went
+ * backwards (meter replaced, reset, a faulty reading) gives 0, never negative energy, and
+ * `meterAnomaly` flags it for the operator. Unknown end -> energy null.
+ */
+export function sessionEnergy(startWh: number, endWh: number | null): { energyWh: number | null; meterAnomaly: boolean } {
+  if (endWh === null) return { energyWh: null, meterAnomaly: false };
+  return endWh < startWh ? { energyWh: 0, meterAnomaly: true } : { energyWh: endWh - startWh, meterAnomaly: false };
+}
+
 /** An energy register reading in whole Wh (unit Wh or kWh), or null if it is not one we can read. */
 export function readingToWh(value: string, unit: string): number | null {
   if (unit === 'Wh') return scaleDecimal(value, 0);

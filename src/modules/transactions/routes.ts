@@ -28,7 +28,10 @@ const TransactionBody = Type.Object(
     stopReason: Nullable(Type.String()),
     stopIdTag: Nullable(Type.String()),
     active: Type.Boolean({ description: 'not stopped yet' }),
-    energyWh: Nullable(Type.Integer({ description: 'meterStop - meterStart; while active: the latest Energy.Active.Import.Register reading - meterStart; null while active without readings' })),
+    energyWh: Nullable(
+      Type.Integer({ minimum: 0, description: 'meterStop - meterStart; while active: the latest Energy.Active.Import.Register reading - meterStart; null while unknown; 0 when the register went backwards (meterAnomaly)' }),
+    ),
+    meterAnomaly: Type.Boolean({ description: 'the stop (or latest) register reading is below meterStart: energyWh is 0, not negative' }),
     durationSeconds: Type.Integer({ description: 'stop - start; while active: up to now' }),
   },
   { title: 'Transaction' },
@@ -62,7 +65,7 @@ const OrphanStop = Type.Object({
   receivedAt: DateTime(),
 });
 
-type Measured = Transaction & { energyWh: number | null; durationSeconds: number };
+type Measured = Transaction & { energyWh: number | null; meterAnomaly: boolean; durationSeconds: number };
 
 function toTransaction(t: Measured): Static<typeof TransactionBody> {
   return {
@@ -80,6 +83,7 @@ function toTransaction(t: Measured): Static<typeof TransactionBody> {
     stopIdTag: t.stop_id_tag,
     active: t.stop_timestamp === null,
     energyWh: t.energyWh,
+    meterAnomaly: t.meterAnomaly,
     durationSeconds: t.durationSeconds,
   };
 }

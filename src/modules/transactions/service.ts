@@ -10,7 +10,7 @@ import { meterValueRows, type MeterValueIn } from './meter-values.ts';
 import { toIsoTimestamp } from '../../time.ts';
 import { InvalidCommandError } from '../stations/service.ts';
 import type { SortKey } from '../../db/list-query.ts';
-import { latestRegisterWh, readingToWh } from './energy.ts';
+import { latestRegisterWh, readingToWh, sessionEnergy } from './energy.ts';
 import { TransactionOwners } from './owners.ts';
 
 export interface StartInput {
@@ -63,11 +63,10 @@ export function createTransactionsService(ctx: AppContext) {
    * Energy and duration of a transaction: from meterStop once stopped; while running, from
    * `latestWh` (the latest register reading, if any) and up to now.
    */
-  function measure(tx: Transaction, latestWh: number | null): { energyWh: number | null; durationSeconds: number } {
+  function measure(tx: Transaction, latestWh: number | null): { energyWh: number | null; meterAnomaly: boolean; durationSeconds: number } {
     const end = tx.stop_timestamp ? Date.parse(tx.stop_timestamp) : ctx.now().getTime();
     const durationSeconds = Math.max(0, Math.round((end - Date.parse(tx.start_timestamp)) / 1000));
-    if (tx.meter_stop !== null) return { energyWh: tx.meter_stop - tx.meter_start, durationSeconds };
-    return { energyWh: latestWh === null ? null : latestWh - tx.meter_start, durationSeconds };
+    return { ...sessionEnergy(tx.meter_start, tx.meter_stop ?? latestWh), durationSeconds };
   }
 
   const db = ctx.db;

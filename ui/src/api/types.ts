@@ -88,6 +88,7 @@ export interface Transaction {
   stopIdTag: string | null;
   active: boolean;
   energyWh: number | null;
+  meterAnomaly: boolean;
   durationSeconds: number;
 }
 
