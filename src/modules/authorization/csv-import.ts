@@ -2,6 +2,7 @@
 // row is judged on its own, so that one bad line costs that line only and is reported with
 // its line number.
 import { parse } from 'csv-parse/sync';
+import { fromSpreadsheetCell } from '../../http/csv.ts';
 import type { IdTag } from '../../db/schema.ts';
 
 /** The columns of the import (and export) file, in export order. */
@@ -81,7 +82,8 @@ export function parseTokenCsv(text: string): ParsedTokenCsv {
   const seen = new Map<string, number>();
   for (const { record, info } of records.slice(1)) {
     const line = info.lines;
-    const cell = (c: TokenCsvColumn) => (index.has(c) ? (record[index.get(c)!] ?? '') : '');
+    // An export escapes formula-like cells with an apostrophe (src/http/csv.ts): undo it.
+    const cell = (c: TokenCsvColumn) => fromSpreadsheetCell(index.has(c) ? (record[index.get(c)!] ?? '') : '');
     const idTag = cell('idTag');
     const fail = (message: string) => errors.push({ line, idTag: idTag || null, message });
     if (record.length !== header.length) {

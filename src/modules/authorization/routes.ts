@@ -1,7 +1,6 @@
 // REST endpoints of the authorization module: tokens (idTags), their CSV import and export,
 // and the tokens chargers presented that Plugboard did not know.
 import { pipeline, Readable } from 'node:stream';
-import { stringify } from 'csv-stringify';
 import { Type, type Static } from 'typebox';
 import type { Selectable } from 'kysely';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -12,6 +11,7 @@ import { badRequest, conflict, notFound } from '../../http/errors.ts';
 import { Page, PageQuery, standardErrors } from '../../http/schemas.ts';
 import { toIsoTimestamp } from '../../time.ts';
 import { DateTime, Nullable, parseSort, SortQuery } from '../../http/list-query.ts';
+import { csvWriter } from '../../http/csv.ts';
 import { MAX_ID_TAG_LENGTH, TOKEN_CSV_COLUMNS, TokenCsvError } from './csv-import.ts';
 
 const TOKEN_SORT = { idTag: 'id_tag', parentIdTag: 'parent_id_tag', status: 'status', expiryDate: 'expiry_date', createdAt: 'created_at', updatedAt: 'updated_at' } as const;
@@ -107,6 +107,7 @@ export async function registerRoutes(api: Api, ctx: AppContext): Promise<void> {
     schema: {
       tags,
       summary: 'Export every token as CSV (the import format), streamed',
+      description: 'A cell a spreadsheet would take for a formula (starting with = + - @, tab or CR) is prefixed with an apostrophe; the import removes it again, so the export imports back unchanged.',
       response: { 200: { description: `CSV with the header ${TOKEN_CSV_COLUMNS.join(',')}`, content: { 'text/csv': { schema: Type.String() } } }, ...standardErrors },
     },
   }, async (_req, reply) => {
@@ -117,7 +118,7 @@ export async function registerRoutes(api: Api, ctx: AppContext): Promise<void> {
         }
       })(),
     );
-    const csv = pipeline(rows, stringify({ header: true, columns: [...TOKEN_CSV_COLUMNS] }), (err) => {
+    const csv = pipeline(rows, csvWriter(TOKEN_CSV_COLUMNS), (err) => {
       if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') ctx.log.error({ err }, 'token export failed');
     });
     return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="tokens.csv"').send(csv);

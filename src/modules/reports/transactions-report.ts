@@ -2,7 +2,7 @@
 // JSON array, produced while the rows are read (keyset chunks from the transactions service),
 // so that a year of transactions never sits in memory.
 import { Readable, pipeline } from 'node:stream';
-import { stringify } from 'csv-stringify';
+import { csvWriter } from '../../http/csv.ts';
 import type { Transaction } from '../../db/schema.ts';
 import { sessionEnergy, whToKWh } from '../transactions/energy.ts';
 
@@ -37,40 +37,30 @@ export function toReportRow(t: Transaction): ReportRow {
   };
 }
 
-/**
- * Charger-supplied text (idTags, identities) must not become a spreadsheet formula when the CSV
- * is opened (CSV injection): a cell starting with = + - @ or a control character gets a
- * leading apostrophe, as OWASP recommends.
- */
-export function spreadsheetSafe(text: string | null): string {
-  if (text === null) return '';
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-}
-
 function csvCells(r: ReportRow): string[] {
   return [
     String(r.transactionId),
-    spreadsheetSafe(r.stationId),
+    r.stationId,
     String(r.connectorId),
-    spreadsheetSafe(r.idTag),
+    r.idTag,
     r.startTimestamp,
     r.stopTimestamp ?? '',
     r.energyKWh ?? '',
     r.durationSeconds === null ? '' : String(r.durationSeconds),
-    spreadsheetSafe(r.stopReason),
+    r.stopReason ?? '',
   ];
 }
 
 type OnError = (err: NodeJS.ErrnoException) => void;
 
-/** The rows as CSV with a header line; backpressure reaches the row source. */
+/** The rows as CSV with a header line (cells made spreadsheet-safe by csvWriter); backpressure reaches the row source. */
 export function reportCsv(rows: AsyncIterable<Transaction>, onError: OnError): Readable {
   const source = Readable.from(
     (async function* () {
       for await (const t of rows) yield csvCells(toReportRow(t));
     })(),
   );
-  return pipeline(source, stringify({ header: true, columns: [...REPORT_COLUMNS] }), (err) => {
+  return pipeline(source, csvWriter(REPORT_COLUMNS), (err) => {
     if (err) onError(err);
   });
 }
