@@ -7,13 +7,15 @@ import type { SimulatedCharger } from '../../src/simulator/charger.ts';
 const STATION = 'FRIENDLY-1';
 let app: TestApp;
 let cp: SimulatedCharger;
+/** transactions this charger already stopped: it answers their RemoteStop Rejected */
+const stoppedHere = new Set<number>();
 
 before(async () => {
   app = await startOpenApp();
   cp = app.charger(STATION, {
     handlers: {
       RemoteStartTransaction: (p) => ({ status: p.connectorId === 2 ? 'Rejected' : 'Accepted' }),
-      RemoteStopTransaction: () => ({ status: 'Accepted' }),
+      RemoteStopTransaction: (p) => ({ status: stoppedHere.has(p.transactionId) ? 'Rejected' : 'Accepted' }),
       Reset: (p) => ({ status: p.type === 'Soft' ? 'Accepted' : 'Rejected' }),
       UnlockConnector: (p) => ({ status: p.connectorId === 1 ? 'Unlocked' : 'UnlockFailed' }),
       ChangeAvailability: (p) => ({ status: p.connectorId === 0 ? 'Scheduled' : 'Accepted' }),
@@ -86,6 +88,17 @@ test('remote stop by transaction id: sent to the charger running it; unknown tra
   const unknown = await app.request('POST', '/api/v1/transactions/999999/remote-stop');
   assert.equal(unknown.status, 404);
   assert.equal(unknown.body.error, 'transaction_not_found');
+});
+
+test('remote stop of a finished transaction is still sent; the answer is the charger\'s', async () => {
+  await app.ctx.services.authorization.upsertToken({ idTag: 'TAG-DONE' });
+  const started = await cp.startTransaction(1, 'TAG-DONE', 1000);
+  await cp.stopTransaction(started.transactionId, 1500);
+  stoppedHere.add(started.transactionId);
+  const res = await app.request('POST', `/api/v1/transactions/${started.transactionId}/remote-stop`);
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.body, { status: 'Rejected' });
+  assert.deepEqual(lastCall(), { action: 'RemoteStopTransaction', payload: { transactionId: started.transactionId } });
 });
 
 test('reset, unlock, availability', async () => {

@@ -47,7 +47,7 @@ export function registerFriendlyRoutes(api: Api, ctx: AppContext): void {
     schema: {
       tags,
       summary: 'Stop a transaction remotely (RemoteStopTransaction to the charger running it)',
-      description: '404 when Plugboard knows no such transaction. ' + COMMAND_DESCRIPTION,
+      description: '404 when Plugboard knows no such transaction. Sent also when Plugboard has it as finished (a stop may be lost or closed by Plugboard): the answer is the charger\'s. ' + COMMAND_DESCRIPTION,
       params: NumericIdParam,
       response,
     },

@@ -328,7 +328,7 @@ export function createTransactionsService(ctx: AppContext) {
       return answer;
     },
 
-    /** RemoteStopTransaction for a transaction Plugboard knows: the station is looked up from it. */
+    /** RemoteStopTransaction for a transaction Plugboard knows, finished or not (the charger decides): the station is looked up from it. */
     async remoteStop(transactionId: number) {
       const tx = await store.getTransaction(db.kysely, transactionId);
       if (!tx) throw new TransactionNotFoundError(transactionId);
