@@ -2,17 +2,20 @@
 // CLI: `plugboard serve | migrate | stations ... | tokens ... | simulate ...`
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from './config.ts';
+import { pino } from 'pino';
 import { createApp, createCore } from './app.ts';
+import { formatTable } from './cli/table.ts';
+import { toToken } from './modules/authorization/routes.ts';
 
 const USAGE = `Usage: plugboard <command> [options]
 
   serve                                   start the central system (OCPP + HTTP)
   migrate                                 apply database migrations and exit
-  stations list
+  stations list [--json]
   stations add <id> [--password P] [--profile 0|1|2] [--status Accepted|Pending|Rejected]
   stations accept <id> | stations reject <id>
   stations password <id> <password>
-  tokens list
+  tokens list [--json]
   tokens add <idTag> [--parent ID] [--expiry ISO-DATE] [--status Accepted|Blocked|Expired|Invalid] [--concurrent]
   tokens delete <idTag>
   simulate [--url URL] [--count N] [--duration S] [--password P] ...
@@ -41,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
       parent: { type: 'string' },
       expiry: { type: 'string' },
       concurrent: { type: 'boolean' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -48,6 +52,10 @@ async function main(argv: string[]): Promise<number> {
   if (values.help || !command) {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
+  }
+  // An unknown command is a usage error before any configuration is read or database opened.
+  if (command !== 'serve' && !CORE_COMMANDS.has(`${command} ${sub ?? ''}`.trim())) {
+    throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   }
   const config = loadConfig({ file: values.config ?? null });
 
@@ -72,7 +80,8 @@ async function main(argv: string[]): Promise<number> {
     return -1; // keep running
   }
 
-  const core = await createCore(config);
+  // The commands' output is stdout; log lines (warnings and worse only) go to stderr.
+  const core = await createCore(config, { log: pino({ level: 'warn', base: { app: 'plugboard' } }, pino.destination(2)) });
   const { services } = core.ctx;
   try {
     switch (`${command} ${sub ?? ''}`.trim()) {
@@ -80,8 +89,22 @@ async function main(argv: string[]): Promise<number> {
         console.log(`migrations applied (${core.ctx.db.dialect})`);
         return 0;
       case 'stations list':
-        console.table((await services.stations.list()).map((s) => ({ id: s.id, status: s.registration_status, profile: s.security_profile, vendor: s.vendor, model: s.model, lastSeen: s.last_seen_at })));
+      {
+        const stations = (await services.stations.list()).map((s) => ({ id: s.id, registrationStatus: s.registration_status, securityProfile: s.security_profile, vendor: s.vendor, model: s.model, lastSeenAt: s.last_seen_at }));
+        if (values.json) console.log(JSON.stringify(stations, null, 2));
+        else
+          console.log(
+            formatTable(stations, [
+              { header: 'id', value: (s) => s.id },
+              { header: 'status', value: (s) => s.registrationStatus },
+              { header: 'profile', value: (s) => s.securityProfile },
+              { header: 'vendor', value: (s) => s.vendor },
+              { header: 'model', value: (s) => s.model },
+              { header: 'last seen', value: (s) => s.lastSeenAt },
+            ]),
+          );
         return 0;
+      }
       case 'stations add': {
         const id = need(rest[0], 'station id');
         const status = values.status as 'Accepted' | 'Pending' | 'Rejected' | undefined;
@@ -106,8 +129,21 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'tokens list':
-        console.table(await services.authorization.listTokens());
+      {
+        const tokens = (await services.authorization.listTokens()).map(toToken);
+        if (values.json) console.log(JSON.stringify(tokens, null, 2));
+        else
+          console.log(
+            formatTable(tokens, [
+              { header: 'id tag', value: (t) => t.idTag },
+              { header: 'status', value: (t) => t.status },
+              { header: 'parent', value: (t) => t.parentIdTag },
+              { header: 'expiry', value: (t) => t.expiryDate },
+              { header: 'concurrent', value: (t) => t.allowConcurrent },
+            ]),
+          );
         return 0;
+      }
       case 'tokens add': {
         const idTag = need(rest[0], 'idTag');
         const status = values.status as 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | undefined;
@@ -137,6 +173,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+const CORE_COMMANDS = new Set(['migrate', 'stations list', 'stations add', 'stations accept', 'stations reject', 'stations password', 'tokens list', 'tokens add', 'tokens delete']);
 
 function need(v: string | undefined, what: string): string {
   if (!v) throw new UsageError(`missing ${what}`);

@@ -148,11 +148,19 @@ export async function simulateCommand(argv: string[], io: CliIo = { out: process
     return 0;
   }
   const url = values.url ?? (await defaultUrl(values.config));
-  if (values.id !== undefined && values.count === undefined) {
-    const { runSimulation } = await import('./run.ts');
-    return runSimulation({ url, stationId: values.id, password: values.password, idTag: values['id-tag'] ?? 'SIMTAG' });
-  }
   try {
+    if (values.id !== undefined && values.count === undefined) {
+      // One charger through one session: the same TLS options as a fleet (--ca-file, --insecure).
+      const { ca, insecure } = tlsOptions(values);
+      const { runSimulation } = await import('./run.ts');
+      return await runSimulation({
+        url,
+        stationId: values.id,
+        password: values.password,
+        idTag: values['id-tag'] ?? 'SIMTAG',
+        wsOptions: { ...(ca ? { ca } : {}), rejectUnauthorized: !insecure },
+      });
+    }
     return await runFleet(url, values, io);
   } catch (err) {
     if (err instanceof SimulateUsageError) {
@@ -164,6 +172,16 @@ export async function simulateCommand(argv: string[], io: CliIo = { out: process
 }
 
 type Values = Record<string, string | boolean | undefined>;
+
+/** --ca-file and --insecure, for one charger and for a fleet alike. */
+function tlsOptions(v: Values): { ca: Buffer | undefined; insecure: boolean } {
+  const file = v['ca-file'] as string | undefined;
+  try {
+    return { ca: file ? readFileSync(file) : undefined, insecure: v.insecure === true };
+  } catch (err) {
+    throw new SimulateUsageError(`--ca-file: ${(err as Error).message}`);
+  }
+}
 
 async function runFleet(url: string, v: Values, io: CliIo): Promise<number> {
   const s = (name: string) => v[name] as string | undefined;
@@ -179,12 +197,6 @@ async function runFleet(url: string, v: Values, io: CliIo): Promise<number> {
     throw new SimulateUsageError(`--id-tags-file: ${(err as Error).message}`);
   }
   idTags = idTags?.map((t) => t.trim()).filter((t) => t !== '');
-  let ca: Buffer | undefined;
-  try {
-    if (s('ca-file')) ca = readFileSync(s('ca-file')!);
-  } catch (err) {
-    throw new SimulateUsageError(`--ca-file: ${(err as Error).message}`);
-  }
   const durationS = num(s('duration'), 'duration', 0);
   const burstEvery = num(s('burst-every'), 'burst-every', 0);
   const opts: FleetOptions = {
@@ -193,7 +205,7 @@ async function runFleet(url: string, v: Values, io: CliIo): Promise<number> {
     identity: s('identity') ?? (s('id') !== undefined ? s('id') : undefined),
     startIndex: num(s('start-index'), 'start-index', 1, int),
     password: s('password') ?? null,
-    tls: { ca, insecure: v.insecure === true },
+    tls: tlsOptions(v),
     rampPerSecond: num(s('ramp'), 'ramp', 100),
     connectors: num(s('connectors'), 'connectors', 2, (n) => int(n) && n >= 1 && n <= 100),
     vendor: s('vendor'),

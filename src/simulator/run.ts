@@ -1,9 +1,10 @@
 // `plugboard simulate`: one simulated charger runs a whole charging session against a running
 // Plugboard and prints what it was told, so an installer can check a setup end to end.
+import type WebSocket from 'ws';
 import { SimulatedCharger } from './charger.ts';
 
-export async function runSimulation(opts: { url: string; stationId: string; password?: string; idTag: string }): Promise<number> {
-  const cp = new SimulatedCharger({ url: opts.url, stationId: opts.stationId, password: opts.password });
+export async function runSimulation(opts: { url: string; stationId: string; password?: string; idTag: string; wsOptions?: WebSocket.ClientOptions }): Promise<number> {
+  const cp = new SimulatedCharger({ url: opts.url, stationId: opts.stationId, password: opts.password, wsOptions: opts.wsOptions });
   const step = (what: string, result: unknown) => console.log(`${what.padEnd(22)} ${JSON.stringify(result)}`);
   try {
     await cp.connect();

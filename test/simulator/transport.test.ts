@@ -40,7 +40,7 @@ before(async () => {
     },
   });
   wss = app.ocppTlsUrl()!;
-  for (const id of ['TLS-1', 'TLS-2', 'TLS-3', 'CLI-1', 'CLI-2', 'CLI-3']) await app.ctx.services.stations.create({ id, password: PASSWORD.replace('{id}', id) });
+  for (const id of ['TLS-1', 'TLS-2', 'TLS-3', 'CLI-1', 'CLI-2', 'CLI-3', 'ONE-1']) await app.ctx.services.stations.create({ id, password: PASSWORD.replace('{id}', id) });
 });
 
 after(async () => {
@@ -49,6 +49,21 @@ after(async () => {
 });
 
 describe('transport', { concurrency: true }, () => {
+  test('simulate --id (one charger, one session) honours --ca-file and --insecure over wss://', async () => {
+    const password = PASSWORD.replace('{id}', 'ONE-1');
+    const ca = join(dir, 'server.crt');
+    // Without a way to trust the self-signed certificate the TLS handshake fails.
+    assert.equal((await simulate('--id', 'ONE-1', '--url', wss, '--password', password)).code, 1);
+    assert.equal((await simulate('--id', 'ONE-1', '--url', wss, '--password', password, '--ca-file', ca)).code, 0, 'trusted with --ca-file');
+    assert.equal((await simulate('--id', 'ONE-1', '--url', wss, '--password', password, '--insecure')).code, 0, 'accepted with --insecure');
+    const mine = await transactions(app, 'ONE-1');
+    assert.equal(mine.length, 2, 'two sessions ran');
+    assert.ok(mine.every((tx) => tx.stop_timestamp !== null), 'both to the end');
+    const bad = await simulate('--id', 'ONE-1', '--url', wss, '--ca-file', join(dir, 'missing.crt'));
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--ca-file: .*missing\.crt/);
+  });
+
   test('wss:// with the CA file and a per-station password pattern: every station is accepted', async (t) => {
     assert.match(wss, /^wss:\/\/127\.0\.0\.1:\d+\/ocpp$/);
     const fleet = testFleet(t, app, { url: wss, count: 2, identity: 'TLS-{n:1}', password: PASSWORD, tls: { ca: readFileSync(join(dir, 'server.crt')) } });

@@ -61,7 +61,7 @@ const ImportResult = Type.Object({
 const TokenParam = Type.Object({ idTag: Type.String({ minLength: 1, maxLength: MAX_ID_TAG_LENGTH }) });
 const withErrors = (codes: number[]) => Object.fromEntries(codes.map((c) => [c, Type.Ref('ErrorBody')]));
 
-function toToken(t: IdTag): Static<typeof Token> {
+export function toToken(t: IdTag): Static<typeof Token> {
   return {
     idTag: t.id_tag,
     parentIdTag: t.parent_id_tag,
