@@ -65,9 +65,19 @@ function urlHost(host: string): string {
 }
 
 /** The database, bus and modules without any listener: what CLI commands need. */
-export async function createCore(config: Config, opts: { log?: Logger } = {}): Promise<{ ctx: AppContext; close(): Promise<void> }> {
+export async function createCore(config: Config, opts: { log?: Logger; onStorageFailure?: (err: Error) => void } = {}): Promise<{ ctx: AppContext; close(): Promise<void> }> {
   const log = opts.log ?? createLogger(config.log.level);
-  const db = await openAndMigrate({ databaseUrl: config.database.url, sqlitePath: config.database.sqlitePath, log, poolSize: config.database.poolSize });
+  const db = await openAndMigrate({
+    databaseUrl: config.database.url,
+    sqlitePath: config.database.sqlitePath,
+    log,
+    poolSize: config.database.poolSize,
+    // Fail-stop: nothing more can be acknowledged safely; the next start recovers the database.
+    onStorageFailure: opts.onStorageFailure ?? ((err) => {
+      log.fatal({ err }, 'storage failed: Plugboard stops so that nothing is acknowledged that may be lost; restart it to recover the database');
+      process.exit(70);
+    }),
+  });
   const ctx: AppContext = {
     config,
     log,

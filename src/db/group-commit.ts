@@ -22,6 +22,21 @@ export interface GroupCommitOptions {
    * next batch runs meanwhile. If it rejects, so does every write of the batch.
    */
   durable?: () => Promise<void>;
+  /**
+   * Called once when `durable` fails. Storage is then fail-stop: a failed fsync can leave pages
+   * marked clean on Linux, so a later fsync may "succeed" without writing and recovery would drop
+   * batches acknowledged after it. Every later write is refused without running; the owner logs
+   * and exits, and recovery at the next start decides what is on disk (as PostgreSQL does).
+   */
+  onStorageFailure?: (err: StorageFailedError) => void;
+}
+
+/** Writes refused because the database's durable storage failed earlier (fail-stop). */
+export class StorageFailedError extends Error {
+  readonly code = 'STORAGE_FAILED';
+  constructor(cause: unknown) {
+    super(`storage failed (${(cause as Error)?.message ?? String(cause)}): every write is refused until Plugboard restarts and recovers the database`, { cause });
+  }
 }
 
 export interface GroupCommitStats {
@@ -100,7 +115,15 @@ export class GroupCommitter<DB> {
     };
   }
 
+  /** Set once a durable sync failed: the committer refuses every write from then on. */
+  #failed: StorageFailedError | null = null;
+
+  get failed(): StorageFailedError | null {
+    return this.#failed;
+  }
+
   enqueue<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    if (this.#failed) return Promise.reject(this.#failed);
     let op!: PendingOp<DB>;
     const promise = new Promise<T>((resolve, reject) => {
       op = { fn, resolve: resolve as (v: unknown) => void, reject, attempts: 0, settled: undefined as unknown as Promise<void> };
@@ -167,6 +190,10 @@ export class GroupCommitter<DB> {
   }
 
   async #runBatch(ops: PendingOp<DB>[]): Promise<void> {
+    if (this.#failed) {
+      for (const op of ops) this.#settle(op, { ok: false, error: this.#failed });
+      return;
+    }
     this.stats.batches++;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, ops.length);
     const slow = setTimeout(
@@ -219,11 +246,18 @@ export class GroupCommitter<DB> {
     this.#opts.durable().then(
       () => ops.forEach((op, i) => this.#settle(op, outcomes[i])),
       (syncError: unknown) => {
-        this.#opts.log.error({ err: syncError, ops: ops.length }, 'db sync failed after COMMIT: the batch may not survive a power loss; its writes are rejected');
+        const first = !this.#failed;
+        this.#failed ??= new StorageFailedError(syncError);
+        if (first) {
+          this.#opts.log.fatal({ err: syncError, ops: ops.length }, 'db sync failed after COMMIT: storage is fail-stop now, every write is refused; restart to recover the database');
+        }
         ops.forEach((op, i) => {
           const own = outcomes[i];
           this.#settle(op, own.ok ? { ok: false, error: syncError } : own);
         });
+        // Writes queued meanwhile are refused too, without running.
+        for (const op of this.#queue.splice(0)) this.#settle(op, { ok: false, error: this.#failed });
+        if (first) this.#opts.onStorageFailure?.(this.#failed);
       },
     ).finally(() => {
       this.#syncing--;

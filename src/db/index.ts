@@ -74,6 +74,11 @@ export interface OpenDbOptions {
     /** PostgreSQL only (SQLite has one writer), default min(4, poolSize - 1) */
     maxConcurrentBatches?: number;
   };
+  /**
+   * Called once when durable storage fails (a WAL fdatasync failed or its thread died): from then
+   * on every write is refused (fail-stop, see group-commit.ts). The server logs and exits.
+   */
+  onStorageFailure?: (err: Error) => void;
   appendLater?: {
     /** default 200 */
     flushMs?: number;
@@ -125,6 +130,7 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
           return walSync.sync();
         }
       : undefined,
+    onStorageFailure: opts.onStorageFailure,
   });
   const appender = new AppendBuffer<Database>((fn) => committer.enqueue(fn), {
     flushMs: opts.appendLater?.flushMs ?? 200,

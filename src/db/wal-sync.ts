@@ -30,6 +30,8 @@ export class WalSync {
   /** The sync that will start when a running one ends; every caller since shares it. */
   #next: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | null = null;
   #closed = false;
+  /** The first failure: fail-stop, every later sync() rejects with it (a failed fsync can leave pages marked clean). */
+  #failed: Error | null = null;
 
   /** `syncFd` is for tests (a slow or failing disk); the default fdatasyncs in WalSync's own threads (wal-sync-worker.ts). */
   constructor(databasePath: string, syncFd?: (fd: number) => Promise<void>) {
@@ -55,17 +57,21 @@ export class WalSync {
         if (m.ok) call.resolve();
         else call.reject(Object.assign(new Error(m.message), { code: m.code }));
       });
-      worker.on('error', (err) => {
-        // A sync thread that dies fails the syncs it held; the next sync starts another.
+      // A sync thread that dies or exits leaves the pool (a later sync starts another) and
+      // fails the sync it held: whether that fdatasync ran is unknown, so storage is fail-stop.
+      const gone = (err: Error) => {
         this.#workers = this.#workers.filter((w) => w.worker !== worker);
         for (const [id, call] of this.#calls) {
-          if (call.slot === slot) {
+          if (call.slot === created) {
             this.#calls.delete(id);
             call.reject(err);
           }
         }
-      });
-      slot = { worker, busy: false };
+      };
+      worker.on('error', gone);
+      worker.on('exit', (code) => gone(new Error(`the WAL sync thread exited (code ${code}) during an fdatasync`)));
+      const created = { worker, busy: false };
+      slot = created;
       this.#workers.push(slot);
     }
     const id = ++this.#callId;
@@ -83,6 +89,7 @@ export class WalSync {
    */
   sync(): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('database is closed'));
+    if (this.#failed) return Promise.reject(this.#failed);
     if (this.#running < MAX_CONCURRENT && !this.#next) return this.#launch();
     if (!this.#next) {
       let resolve!: () => void;
@@ -116,8 +123,19 @@ export class WalSync {
     // it (the same inode, truncated or rewritten) while the connection is open. fsync applies
     // to the file, whichever descriptor asks.
     this.#fd ??= openSync(this.#walPath, 'r');
-    await this.#syncFd(this.#fd);
+    try {
+      await this.#syncFd(this.#fd);
+    } catch (err) {
+      this.#failed ??= err as Error;
+      throw err;
+    }
+    if (this.#failed) throw this.#failed; // a sync that overlapped the failure proves nothing
     this.stats.walSyncs++;
+  }
+
+  /** The sync threads (for diagnostics and tests). */
+  get threads(): readonly Worker[] {
+    return this.#workers.map((w) => w.worker);
   }
 
   /** Waits for the syncs under way, then releases the descriptor. Call before closing SQLite. */

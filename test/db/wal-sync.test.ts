@@ -40,14 +40,14 @@ function heldDisk() {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
-async function openCommitter(t: TestContext, disk: ReturnType<typeof heldDisk>) {
+async function openCommitter(t: TestContext, disk: ReturnType<typeof heldDisk>, onStorageFailure?: (err: Error) => void) {
   const dir = await tempDir(t, 'pb-walsync-');
   const dialect = new NodeSqliteDialect({ path: join(dir, 'w.db'), syncWal: disk.sync });
   const kysely = new Kysely<{ t: { v: number } }>({ dialect });
   t.after(() => kysely.destroy());
   await sql`create table t (v integer not null)`.execute(kysely);
   const walSync = dialect.database.walSync!;
-  const committer = new GroupCommitter(kysely, { dialect: 'sqlite', log, maxBatchOps: 500, maxConcurrentBatches: 1, durable: () => walSync.sync() });
+  const committer = new GroupCommitter(kysely, { dialect: 'sqlite', log, maxBatchOps: 500, maxConcurrentBatches: 1, durable: () => walSync.sync(), onStorageFailure });
   return { kysely, committer, walSync, dir };
 }
 
@@ -94,18 +94,56 @@ test('wal sync: a batch committed during a sync starts a second at once; later o
   assert.equal(walSync.stats.walSyncs, 3, 'the remaining batches shared the third fsync');
 });
 
-test('wal sync: a failed fdatasync rejects every write of the batches it covered', async (t) => {
+test('wal sync: a failed fdatasync rejects its batch, then storage is fail-stop: every later write is refused without running, and the owner is told once', async (t) => {
   const disk = heldDisk();
-  const { committer } = await openCommitter(t, disk);
+  const failures: Error[] = [];
+  const { committer, walSync } = await openCommitter(t, disk, (err) => failures.push(err));
   const w = committer.enqueue((trx) => trx.insertInto('t').values({ v: 1 }).execute());
   while (disk.waiting === 0) await tick();
   disk.complete(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
   await assert.rejects(w, /EIO/);
-  // The next write is unaffected by the earlier failure.
-  const next = committer.enqueue((trx) => trx.insertInto('t').values({ v: 2 }).execute());
-  while (disk.waiting === 0) await tick();
-  disk.complete();
-  await next;
+  assert.equal(failures.length, 1, 'told once');
+  assert.match(failures[0].message, /storage failed \(EIO.*every write is refused/);
+  // A later fsync could "succeed" without writing (Linux may have marked the pages clean): no
+  // later write may be acknowledged, nor even run.
+  let ran = false;
+  await assert.rejects(
+    committer.enqueue(async (trx) => {
+      ran = true;
+      await trx.insertInto('t').values({ v: 2 }).execute();
+    }),
+    (err: Error & { code?: string }) => err.code === 'STORAGE_FAILED',
+  );
+  assert.equal(ran, false, 'the refused write never ran');
+  assert.equal(disk.calls, 1, 'no further fdatasync');
+  await assert.rejects(walSync.sync(), /EIO/, 'the WAL sync itself stays failed');
+  assert.equal(failures.length, 1);
+});
+
+test('wal sync: a sync thread that exits leaves the pool; a sync it held fails (fail-stop), an idle one is replaced', async (t) => {
+  const dir = await tempDir(t, 'pb-walsync-exit-');
+  const path = join(dir, 'x.db');
+  const dialect = new NodeSqliteDialect({ path });
+  const kysely = new Kysely<{ t: { v: number } }>({ dialect });
+  t.after(() => kysely.destroy());
+  await sql`create table t (v integer not null)`.execute(kysely);
+  const walSync = dialect.database.walSync!;
+  await walSync.sync();
+  assert.equal(walSync.threads.length, 1);
+  // An idle thread exits: the next sync must not be posted to it and hang, but start another.
+  const [first] = walSync.threads;
+  await first.terminate();
+  await walSync.sync();
+  assert.equal(walSync.threads.length, 1);
+  assert.notEqual(walSync.threads[0], first, 'a new thread');
+  // A thread that exits while it holds a sync: that sync settles (never hangs).
+  const pending = walSync.sync();
+  void walSync.threads[0].terminate();
+  const outcome = await pending.then(
+    () => 'synced',
+    (err: Error) => err.message,
+  );
+  assert.ok(outcome === 'synced' || /WAL sync thread exited/.test(outcome), outcome);
 });
 
 test('wal sync: openDb on a real file fsyncs the WAL for its writes, and close waits for the sync', async (t) => {
