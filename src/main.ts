@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from './config.ts';
 import { pino } from 'pino';
 import { createApp, createCore } from './app.ts';
-import { formatTable } from './cli/table.ts';
+import { printList } from './cli/table.ts';
 import { toToken } from './modules/authorization/routes.ts';
 
 const USAGE = `Usage: plugboard <command> [options]
@@ -88,21 +88,16 @@ async function main(argv: string[]): Promise<number> {
       case 'migrate':
         console.log(`migrations applied (${core.ctx.db.dialect})`);
         return 0;
-      case 'stations list':
-      {
+      case 'stations list': {
         const stations = (await services.stations.list()).map((s) => ({ id: s.id, registrationStatus: s.registration_status, securityProfile: s.security_profile, vendor: s.vendor, model: s.model, lastSeenAt: s.last_seen_at }));
-        if (values.json) console.log(JSON.stringify(stations, null, 2));
-        else
-          console.log(
-            formatTable(stations, [
-              { header: 'id', value: (s) => s.id },
-              { header: 'status', value: (s) => s.registrationStatus },
-              { header: 'profile', value: (s) => s.securityProfile },
-              { header: 'vendor', value: (s) => s.vendor },
-              { header: 'model', value: (s) => s.model },
-              { header: 'last seen', value: (s) => s.lastSeenAt },
-            ]),
-          );
+        printList(stations, [
+          { header: 'id', value: (s) => s.id },
+          { header: 'status', value: (s) => s.registrationStatus },
+          { header: 'profile', value: (s) => s.securityProfile },
+          { header: 'vendor', value: (s) => s.vendor },
+          { header: 'model', value: (s) => s.model },
+          { header: 'last seen', value: (s) => s.lastSeenAt },
+        ], values.json === true);
         return 0;
       }
       case 'stations add': {
@@ -129,21 +124,14 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'tokens list':
-      {
-        const tokens = (await services.authorization.listTokens()).map(toToken);
-        if (values.json) console.log(JSON.stringify(tokens, null, 2));
-        else
-          console.log(
-            formatTable(tokens, [
-              { header: 'id tag', value: (t) => t.idTag },
-              { header: 'status', value: (t) => t.status },
-              { header: 'parent', value: (t) => t.parentIdTag },
-              { header: 'expiry', value: (t) => t.expiryDate },
-              { header: 'concurrent', value: (t) => t.allowConcurrent },
-            ]),
-          );
+        printList((await services.authorization.listTokens()).map(toToken), [
+          { header: 'id tag', value: (t) => t.idTag },
+          { header: 'status', value: (t) => t.status },
+          { header: 'parent', value: (t) => t.parentIdTag },
+          { header: 'expiry', value: (t) => t.expiryDate },
+          { header: 'concurrent', value: (t) => t.allowConcurrent },
+        ], values.json === true);
         return 0;
-      }
       case 'tokens add': {
         const idTag = need(rest[0], 'idTag');
         const status = values.status as 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | undefined;

@@ -14,6 +14,11 @@ export function formatTable<T>(rows: readonly T[], columns: readonly Column<T>[]
   return [line(columns.map((c) => c.header.toUpperCase())), ...cells.map(line)].join('\n');
 }
 
+/** A list command's output: the rows as JSON for scripts, else the table, on stdout. */
+export function printList<T>(rows: readonly T[], columns: readonly Column<T>[], json: boolean): void {
+  console.log(json ? JSON.stringify(rows, null, 2) : formatTable(rows, columns));
+}
+
 function cell(v: string | number | boolean | null | undefined): string {
   if (v === null || v === undefined || v === '') return '-';
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
