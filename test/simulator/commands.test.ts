@@ -45,8 +45,10 @@ async function charging(stationId: string, connectorId: number, idTag: string) {
   return tx;
 }
 
+// The charger's own StopTransaction (it carries meterStop): a BootNotification before it, as after
+// a hard reset, already closes the transaction with 'station rebooted' and no meter reading.
 async function stoppedTx(id: number) {
-  return eventually(async () => (await transactions(app)).find((t) => t.id === id && t.stop_timestamp !== null), 5000, `stop of ${id}`);
+  return eventually(async () => (await transactions(app)).find((t) => t.id === id && t.meter_stop !== null), 5000, `stop of ${id}`);
 }
 
 // Each test has a station of its own, so they run side by side.
