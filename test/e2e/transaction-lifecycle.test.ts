@@ -94,3 +94,48 @@ test('meterStop below meterStart: energy 0, never negative, and the reading flag
   assert.equal(ok.body.energyWh, 600);
   assert.equal(ok.body.meterAnomaly, false);
 });
+
+test('a StatusNotification Available closes the transaction left open on that connector only, and a late StopTransaction still completes it', async () => {
+  const cp = await acceptedCharger(app, 'LC_AVAILABLE', {}, 2);
+  const t0 = '2026-11-03T10:00:00.000Z';
+  const stopped: Array<{ transactionId: number; reason: string; meterStop: number | null }> = [];
+  const off = app.ctx.bus.subscribe((e) => {
+    if (e.type === 'transaction.stopped' && e.stationId === 'LC_AVAILABLE') stopped.push({ transactionId: e.transactionId, reason: e.reason, meterStop: e.meterStop });
+  });
+  try {
+    const lost = (await cp.startTransaction(1, await token('TAG-AV1'), 100, t0)).transactionId;
+    const other = (await cp.startTransaction(2, await token('TAG-AV2'), 0, t0)).transactionId;
+    // a notification older than the start (queued while offline, delivered late) closes nothing
+    await cp.status(1, 'Available', 'NoError', { timestamp: at(t0, -5) });
+    assert.equal((await row(lost)).stop_timestamp, null, 'an Available from before the start does not close it');
+    // connector 0 Available is about the charge point, not a connector's session
+    await cp.status(0, 'Available', 'NoError', { timestamp: at(t0, 10) });
+    assert.equal((await row(lost)).stop_timestamp, null);
+    // the StopTransaction never comes; the connector reports Available
+    await cp.status(1, 'Available', 'NoError', { timestamp: at(t0, 20) });
+    const closed = await row(lost);
+    assert.equal(closed.stop_reason, 'closed: connector reported Available');
+    assert.equal(closed.stop_timestamp, at(t0, 20), "closed at the charger's status time");
+    assert.equal(closed.meter_stop, null, 'no meter reading was reported');
+    assert.deepEqual((await openOn('LC_AVAILABLE')).map((t) => t.id), [other], 'connector 2 untouched');
+    const api = await app.request('GET', `/api/v1/transactions/${lost}`);
+    assert.equal(api.body.active, false);
+    assert.equal(api.body.stopReason, 'closed: connector reported Available');
+    assert.deepEqual(stopped, [{ transactionId: lost, reason: 'closed: connector reported Available', meterStop: null }], 'published like a stop');
+    // a second Available changes nothing
+    await cp.status(1, 'Available', 'NoError', { timestamp: at(t0, 25) });
+    assert.equal((await row(lost)).stop_timestamp, at(t0, 20));
+    // the charger's own StopTransaction, arriving late, is accepted and completes the record
+    const late = await cp.stopTransaction(lost, 800, { reason: 'EVDisconnected', timestamp: at(t0, 19) });
+    assert.deepEqual(late, {});
+    const done = await row(lost);
+    assert.equal(done.meter_stop, 800);
+    assert.equal(done.stop_reason, 'EVDisconnected');
+    assert.equal(done.stop_timestamp, at(t0, 19));
+    assert.equal((await app.request('GET', `/api/v1/transactions/${lost}`)).body.energyWh, 700);
+    // the token is free again
+    assert.deepEqual(await cp.authorize('TAG-AV1'), { idTagInfo: { status: 'Accepted' } });
+  } finally {
+    off();
+  }
+});

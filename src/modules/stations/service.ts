@@ -299,8 +299,12 @@ export function createStationsService(ctx: AppContext) {
 
     async statusNotification(stationId: string, s: StatusReport): Promise<void> {
       const at = iso();
-      await db.write((trx) =>
-        store.recordConnectorStatus(trx, {
+      const timestamp = s.timestamp ? toIsoTimestamp(s.timestamp) : null;
+      // Available: nothing is running on the connector, so what was left open there is closed
+      // in the same database transaction (at most one open transaction per connector).
+      const closesOpen = s.status === 'Available' && s.connectorId > 0;
+      const closed = await db.write(async (trx) => {
+        await store.recordConnectorStatus(trx, {
           stationId,
           connectorId: s.connectorId,
           status: s.status,
@@ -308,10 +312,12 @@ export function createStationsService(ctx: AppContext) {
           info: s.info ?? null,
           vendorId: s.vendorId ?? null,
           vendorErrorCode: s.vendorErrorCode ?? null,
-          timestamp: s.timestamp ? toIsoTimestamp(s.timestamp) : null,
+          timestamp,
           receivedAt: at,
-        }),
-      );
+        });
+        return closesOpen ? ctx.services.transactions.closeOpenOnAvailable(trx, stationId, s.connectorId, timestamp ?? at, at) : [];
+      });
+      if (closed.length) ctx.services.transactions.afterCloseOnAvailable(stationId, closed, at);
       ctx.bus.publish({ type: 'connector.status', stationId, at, connectorId: s.connectorId, status: s.status, errorCode: s.errorCode });
     },
 

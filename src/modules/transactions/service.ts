@@ -50,6 +50,8 @@ const storableReportedId = (id: number) => (Number.isSafeInteger(id) ? id : 0);
 export const CLOSED_BY_NEW_START = 'closed by new transaction on connector';
 /** stop_reason of a transaction Plugboard closed because its station booted. */
 export const STATION_REBOOTED = 'station rebooted';
+/** stop_reason of a transaction Plugboard closed because its connector reported Available. */
+export const CLOSED_BY_AVAILABLE = 'closed: connector reported Available';
 
 export class TransactionNotFoundError extends Error {
   constructor(transactionId: number) {
@@ -103,6 +105,22 @@ export function createTransactionsService(ctx: AppContext) {
     },
     afterCloseOnBoot(stationId: string, ids: number[], at: string): void {
       publishClosed(stationId, ids, STATION_REBOOTED, at);
+    },
+
+    /**
+     * StatusNotification Available for connector `connectorId` (> 0), inside its database
+     * transaction: the connector is free, so a transaction still open on it is closed (reason
+     * CLOSED_BY_AVAILABLE, no meter reading), if it started no later than the status (`at`: the
+     * charger's timestamp, else the time received). A notification delivered late, older than
+     * the start, closes nothing. The charger's own StopTransaction, if it comes later, still
+     * records its reading and reason (see stop()). Call afterCloseOnAvailable once committed.
+     */
+    closeOpenOnAvailable(trx: Kysely<Database>, stationId: string, connectorId: number, at: string, receivedAt: string): Promise<number[]> {
+      if (connectorId <= 0) return Promise.resolve([]);
+      return store.closeOpenTransactions(trx, stationId, { connectorId, at, reason: CLOSED_BY_AVAILABLE, receivedAt });
+    },
+    afterCloseOnAvailable(stationId: string, ids: number[], receivedAt: string): void {
+      publishClosed(stationId, ids, CLOSED_BY_AVAILABLE, receivedAt);
     },
 
     /**
