@@ -36,6 +36,8 @@ export interface FrameInfo {
   type: number;
   messageId: string | null;
   action: string | null;
+  /** counted, but not for the message log (an unknown-id answer beyond the per-minute sample) */
+  unlogged?: boolean;
 }
 
 export interface DisconnectInfo {

@@ -2,7 +2,7 @@
 // arrive through handleText and leave through opts.send, so it runs the same under `ws`, in
 // the simulator and in tests.
 //
-// Kept small because a process holds one per charger (10,000 and more): six plain fields, no
+// Kept small because a process holds one per charger (10,000 and more): eight plain fields, no
 // closures of its own, queues created only while something waits in them. The options object
 // is used as given and never copied, so its callbacks may be prototype methods or getters.
 import type { Logger } from 'pino';
@@ -25,6 +25,12 @@ export interface FrameInfo {
   type: number;
   messageId: string | null;
   action: string | null;
+  /**
+   * True for a frame that should be counted but not written to the message log: a CALLRESULT
+   * or CALLERROR for an unknown message id beyond the per-minute sample, so a charger flooding
+   * them cannot push its real history out of the log.
+   */
+  unlogged?: boolean;
 }
 
 export interface RpcOptions {
@@ -48,7 +54,8 @@ export interface RpcOptions {
   onFrame?(direction: 'in' | 'out', text: string, info: FrameInfo): void;
   /**
    * An inbound frame we refused: malformed, schema-invalid, an unknown or wrong-way action,
-   * a duplicate message id. The gateway counts these to rate-limit or disconnect a charger.
+   * a duplicate message id, a CALLRESULT/CALLERROR for a message id we never sent (or already
+   * had answered). The gateway counts these to rate-limit or disconnect a charger.
    */
   onBadMessage?(reason: string): void;
   /** An inbound CALL of a known action was answered: for latency and error metrics. */
@@ -132,6 +139,24 @@ const INTERNAL_ERROR_DESCRIPTION = 'Internal error while processing the request'
  */
 export const MAX_QUEUED_INBOUND_CALLS = 100;
 
+/**
+ * Per minute and connection, how many CALLRESULT/CALLERROR frames for unknown message ids are
+ * logged (a warning each) and written to the message log; the rest are only counted, and one
+ * summary line says how many were left out.
+ */
+export const UNMATCHED_SAMPLE_PER_MINUTE = 5;
+const UNMATCHED_WINDOW_MS = 60_000;
+/** Ids of our timed-out CALLs remembered, so their late answers are not taken for misbehaviour. */
+const LATE_IDS_KEPT = 4;
+
+/** Unknown-id answers in the current minute; created on the first one. */
+interface UnmatchedWindow {
+  start: number;
+  seen: number;
+  /** left out of the log and the message log since the last summary */
+  skipped: number;
+}
+
 /** Peer-chosen strings echoed into a description or log line are cut to a sane length. */
 function clip(text: string): string {
   return text.length > 64 ? `${text.slice(0, 64)}...` : text;
@@ -146,6 +171,9 @@ export class RpcEndpoint {
   /** the inbound CALL being handled; later ones wait in inQueue, in arrival order */
   private inCurrent: CallFrame | null = null;
   private inQueue: CallFrame[] | null = null;
+  /** ids of our most recent timed-out CALLs, newest last; created on the first timeout */
+  private lateIds: string[] | null = null;
+  private unmatched: UnmatchedWindow | null = null;
 
   constructor(opts: RpcOptions) {
     this.opts = opts;
@@ -230,6 +258,7 @@ export class RpcEndpoint {
   close(reason: string): void {
     if (this.closedReason !== null) return;
     this.closedReason = reason;
+    this.summariseUnmatched();
     const outstanding = this.outstanding;
     const queued = this.outQueue;
     this.outstanding = null;
@@ -275,6 +304,9 @@ export class RpcEndpoint {
   private static timeOut(endpoint: RpcEndpoint, call: OutboundCall): void {
     if (endpoint.outstanding !== call) return;
     endpoint.outstanding = null;
+    const late = (endpoint.lateIds ??= []);
+    if (late.length >= LATE_IDS_KEPT) late.shift();
+    late.push(call.id);
     endpoint.opts.log.warn(
       { action: call.action, messageId: call.id, timeoutMs: call.timeoutMs },
       'no response to CALL in time; giving up on it',
@@ -292,19 +324,67 @@ export class RpcEndpoint {
     return call;
   }
 
-  private warnUnmatched(kind: string, id: string): void {
-    // Normal after a timeout (the answer was merely slow) or a duplicate from the peer.
-    this.opts.log.warn({ messageId: id }, `${kind} for no outstanding CALL (late or unknown id); ignored`);
+  /** True (once) when `id` is that of one of our recent CALLs that timed out. */
+  private takeLate(id: string): boolean {
+    const late = this.lateIds;
+    const at = late === null ? -1 : late.indexOf(id);
+    if (at < 0) return false;
+    (late as string[]).splice(at, 1);
+    return true;
+  }
+
+  /**
+   * A CALLRESULT/CALLERROR that answers no CALL of ours. A late answer to a CALL that timed out
+   * is normal (the charger was merely slow): logged and recorded. Any other id (never sent, or
+   * answered already) counts as a bad message; only a sample per minute is logged and
+   * recorded, so a flood of them costs neither the log nor the station's message history.
+   */
+  private receiveUnmatched(text: string, type: number, id: string): void {
+    const kind = type === MessageType.CALLRESULT ? 'CALLRESULT' : 'CALLERROR';
+    if (this.takeLate(id)) {
+      this.frameSeen('in', text, { type, messageId: id, action: null });
+      this.opts.log.warn({ messageId: id }, `late ${kind} for a CALL that had timed out; ignored`);
+      return;
+    }
+    const now = Date.now();
+    let w = this.unmatched;
+    if (w === null) {
+      w = this.unmatched = { start: now, seen: 0, skipped: 0 };
+    } else if (now - w.start >= UNMATCHED_WINDOW_MS) {
+      this.summariseUnmatched();
+      w.start = now;
+      w.seen = 0;
+    }
+    w.seen++;
+    const sampled = w.seen <= UNMATCHED_SAMPLE_PER_MINUTE;
+    if (sampled) {
+      this.opts.log.warn({ messageId: clip(id) }, `${kind} for an unknown message id (no such CALL outstanding); ignored`);
+    } else {
+      w.skipped++;
+    }
+    this.frameSeen('in', text, sampled ? { type, messageId: id, action: null } : { type, messageId: id, action: null, unlogged: true });
+    this.badMessage(`${kind} for unknown message id ${clip(id)}`);
+  }
+
+  /** One line for the unknown-id answers left out of the log since the last summary. */
+  private summariseUnmatched(): void {
+    const w = this.unmatched;
+    if (w === null || w.skipped === 0) return;
+    this.opts.log.warn(
+      { skipped: w.skipped, perMinuteLogged: UNMATCHED_SAMPLE_PER_MINUTE },
+      'more CALLRESULT/CALLERROR frames for unknown message ids ignored; not logged or written to the message log',
+    );
+    w.skipped = 0;
   }
 
   private receiveResult(text: string, frame: CallResultFrame): void {
     const o = this.opts;
     const call = this.takeOutstanding(frame.id);
-    this.frameSeen('in', text, { type: MessageType.CALLRESULT, messageId: frame.id, action: call?.action ?? null });
     if (call === null) {
-      this.warnUnmatched('CALLRESULT', frame.id);
+      this.receiveUnmatched(text, MessageType.CALLRESULT, frame.id);
       return;
     }
+    this.frameSeen('in', text, { type: MessageType.CALLRESULT, messageId: frame.id, action: call.action });
     const validation = o.validator.validateResponse(call.action, frame.payload, 'peer');
     if (validation.ok) {
       call.resolve(frame.payload);
@@ -322,11 +402,11 @@ export class RpcEndpoint {
 
   private receiveError(text: string, frame: CallErrorFrame): void {
     const call = this.takeOutstanding(frame.id);
-    this.frameSeen('in', text, { type: MessageType.CALLERROR, messageId: frame.id, action: call?.action ?? null });
     if (call === null) {
-      this.warnUnmatched('CALLERROR', frame.id);
+      this.receiveUnmatched(text, MessageType.CALLERROR, frame.id);
       return;
     }
+    this.frameSeen('in', text, { type: MessageType.CALLERROR, messageId: frame.id, action: call.action });
     call.reject(new RpcCallError(call.action, normalizeErrorCode(frame.code), frame.description, frame.details));
     this.pump();
   }

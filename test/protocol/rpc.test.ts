@@ -8,6 +8,7 @@ import {
   RpcClosedError,
   RpcEndpoint,
   RpcTimeoutError,
+  UNMATCHED_SAMPLE_PER_MINUTE,
   type FrameInfo,
   type RpcOptions,
 } from '../../src/protocol/rpc.ts';
@@ -195,18 +196,37 @@ test('a timeout rejects with code Timeout, frees the queue, and the late answer 
   // The charger answers Reset at last, then ClearCache (it handles CALLs in order).
   release.resolve();
   assert.deepEqual(await clearCache, { status: 'Accepted' });
-  const late = central.logs.at('warn').filter((line) => /late or unknown/.test(line.msg));
+  const late = central.logs.at('warn').filter((line) => /late CALLRESULT for a CALL that had timed out/.test(line.msg));
   assert.equal(late.length, 1, 'the late Reset answer is logged once and otherwise ignored');
   assert.equal(late[0].messageId, frame(central.sent[0])[1]);
+  assert.equal(central.bad.length, 0, 'a late answer is not misbehaviour');
+  // A second answer under the same id is no longer late: nothing of ours awaits it.
+  central.endpoint.handleText(JSON.stringify([3, frame(central.sent[0])[1], { status: 'Accepted' }]));
+  assert.equal(central.bad.length, 1);
 });
 
-test('responses for unknown ids are logged at warn and ignored, never thrown', () => {
+test('responses for unknown ids count as bad messages; only a sample per minute is logged and recorded', () => {
   const central = lone();
   assert.doesNotThrow(() => central.endpoint.handleText('[3,"nobody",{}]'));
   assert.doesNotThrow(() => central.endpoint.handleText('[4,"nobody","GenericError","",{}]'));
-  assert.equal(central.sent.length, 0);
-  assert.equal(central.logs.at('warn').length, 2);
-  assert.equal(central.bad.length, 0, 'a late answer is not misbehaviour');
+  assert.equal(central.sent.length, 0, 'never answered');
+  assert.equal(central.bad.length, 2, 'an answer to a CALL we never sent is misbehaviour');
+  assert.match(central.bad[0], /CALLRESULT for unknown message id nobody/);
+  assert.match(central.bad[1], /CALLERROR for unknown message id nobody/);
+
+  const flood = 50;
+  for (let i = 0; i < flood; i++) central.endpoint.handleText(`[3,"x${i}",{}]`);
+  assert.equal(central.bad.length, 2 + flood, 'every one is counted');
+  const warnings = central.logs.at('warn').filter((l) => /unknown message id/.test(l.msg));
+  assert.equal(warnings.length, UNMATCHED_SAMPLE_PER_MINUTE, 'one warning each only for the sample');
+  const recorded = central.frames.filter((f) => f.direction === 'in' && f.unlogged !== true);
+  assert.equal(recorded.length, UNMATCHED_SAMPLE_PER_MINUTE, 'only the sample goes to the message log');
+  assert.equal(central.frames.length, 2 + flood, 'all are still reported (metrics count them)');
+
+  central.endpoint.close('test over');
+  const summary = central.logs.at('warn').find((l) => /not logged/.test(l.msg));
+  assert.ok(summary, 'one summary line says how many were left out');
+  assert.equal(summary.skipped, 2 + flood - UNMATCHED_SAMPLE_PER_MINUTE);
 });
 
 test('inbound CALLs are handled one at a time in arrival order, even when pipelined', async () => {

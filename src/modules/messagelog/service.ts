@@ -12,8 +12,10 @@ export function createMessageLogService(ctx: AppContext) {
   let timer: NodeJS.Timeout | null = null;
 
   const service = {
-    record(stationId: string, direction: 'in' | 'out', frame: string, info: { type: number; messageId: string | null; action: string | null }): void {
-      if (!enabled) return;
+    record(stationId: string, direction: 'in' | 'out', frame: string, info: { type: number; messageId: string | null; action: string | null; unlogged?: boolean }): void {
+      // An unknown-id CALLRESULT/CALLERROR past the per-minute sample (protocol/rpc.ts) is
+      // left out, so a charger flooding them cannot push its real history out of the log.
+      if (!enabled || info.unlogged === true) return;
       ctx.db.appendLater('message_log', {
         station_id: stationId,
         direction,
