@@ -8,7 +8,8 @@ import type { Api } from '../../http/types.ts';
 import { IdParam, NumericIdParam, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
 import { DateTime, Nullable, parseSort, SortQuery, TimeRangeQuery, timeRange } from '../../http/list-query.ts';
 import { StationNotFoundError } from '../stations/service.ts';
-import { TransactionNotFoundError } from './service.ts';
+import { HttpError } from '../../http/errors.ts';
+import { CLOSED_BY_OPERATOR, TransactionAlreadyStoppedError, TransactionNotFoundError } from './service.ts';
 
 const TX_SORT = { id: 'id', startTimestamp: 'start_timestamp', stopTimestamp: 'stop_timestamp', stationId: 'station_id', idTag: 'id_tag', connectorId: 'connector_id' } as const;
 const ORPHAN_SORT = { receivedAt: 'id', timestamp: 'timestamp' } as const;
@@ -160,6 +161,38 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
     const t = await tx().details(req.params.id);
     if (!t) throw new TransactionNotFoundError(req.params.id);
     return { ...toTransaction(t), meterValues: t.meterValues.map(toMeterValue) };
+  });
+
+  api.post('/transactions/:id/close', {
+    // The body is optional: none (no content-type) means {}.
+    preValidation: async (req) => {
+      req.body ??= {};
+    },
+    schema: {
+      tags,
+      summary: 'Close a stuck transaction (operator): mark it stopped now, without asking the charger',
+      description:
+        `For a transaction whose StopTransaction never came (charger gone, reset, lost message). It is stopped now, without a meter reading (meterStopWh null), with stopReason the given reason or "${CLOSED_BY_OPERATOR}", and published as transaction.stopped (events, webhooks). ` +
+        'No command goes to the charger: to end a session the charger is still running, use remote-stop. A StopTransaction the charger sends later still records its reading and reason. ' +
+        '404: no such transaction; 409 (transaction_already_stopped): it is already stopped or closed.',
+      params: NumericIdParam,
+      body: Type.Optional(
+        Type.Object(
+          { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: `why it is closed, shown as stopReason; default "${CLOSED_BY_OPERATOR}"` })) },
+          { additionalProperties: false },
+        ),
+      ),
+      response: { 200: TransactionBody, 409: Type.Ref('ErrorBody'), ...notFoundErrors },
+    },
+  }, async (req) => {
+    try {
+      return toTransaction(await tx().closeByOperator(req.params.id, req.body?.reason));
+    } catch (err) {
+      if (err instanceof TransactionAlreadyStoppedError) {
+        throw new HttpError(409, 'transaction_already_stopped', err.message, { stopTimestamp: err.stopTimestamp, stopReason: err.stopReason });
+      }
+      throw err;
+    }
   });
 
   api.get('/stations/:id/orphan-stops', {

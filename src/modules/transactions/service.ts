@@ -53,6 +53,23 @@ export const STATION_REBOOTED = 'station rebooted';
 /** stop_reason of a transaction Plugboard closed because its connector reported Available. */
 export const CLOSED_BY_AVAILABLE = 'closed: connector reported Available';
 
+/** stop_reason of a transaction an operator closed (POST /transactions/{id}/close) without giving a reason. */
+export const CLOSED_BY_OPERATOR = 'closed by operator';
+
+/** An operator's close of a transaction that is already stopped (or closed). */
+export class TransactionAlreadyStoppedError extends Error {
+  readonly transactionId: number;
+  readonly stopTimestamp: string;
+  readonly stopReason: string | null;
+  constructor(tx: Pick<Transaction, 'id' | 'stop_timestamp' | 'stop_reason'>) {
+    super(`transaction ${tx.id} is already stopped (at ${tx.stop_timestamp}${tx.stop_reason ? `, reason: ${tx.stop_reason}` : ''}); nothing to close`);
+    this.name = 'TransactionAlreadyStoppedError';
+    this.transactionId = Number(tx.id);
+    this.stopTimestamp = tx.stop_timestamp!;
+    this.stopReason = tx.stop_reason;
+  }
+}
+
 export class TransactionNotFoundError extends Error {
   constructor(transactionId: number) {
     super(`transaction ${transactionId} does not exist`);
@@ -344,6 +361,30 @@ export function createTransactionsService(ctx: AppContext) {
       // A profile sent with the start becomes installed once its transaction starts.
       ctx.services.smartCharging.noteRemoteStart(stationId, req, answer);
       return answer;
+    },
+
+    /**
+     * An operator closes a stuck transaction (its StopTransaction never came, the charger is
+     * gone): stopped now, without a meter reading, with the operator's reason (else
+     * CLOSED_BY_OPERATOR). Nothing is sent to the charger (remoteStop is for that). Published as
+     * transaction.stopped like every other stop; a StopTransaction the charger sends later still
+     * records its reading and reason (see stop()).
+     */
+    async closeByOperator(transactionId: number, reason?: string) {
+      const at = iso();
+      const stopReason = reason?.trim() || CLOSED_BY_OPERATOR;
+      const outcome = await db.write(async (trx) => {
+        const tx = await store.getTransaction(trx, transactionId);
+        if (!tx || tx.stop_timestamp !== null) return { tx, closed: false };
+        const closed = (await store.closeTransaction(trx, transactionId, { at, reason: stopReason, receivedAt: at })) > 0;
+        return { tx: closed ? await store.getTransaction(trx, transactionId) : tx, closed };
+      });
+      if (!outcome.tx) throw new TransactionNotFoundError(transactionId);
+      if (!outcome.closed) throw new TransactionAlreadyStoppedError(outcome.tx);
+      const tx = outcome.tx;
+      ctx.log.info({ stationId: tx.station_id, transactionId, reason: stopReason }, 'transaction closed by an operator');
+      ctx.bus.publish({ type: 'transaction.stopped', stationId: tx.station_id, at, transactionId, meterStop: null, reason: stopReason });
+      return { ...tx, ...measure(tx, null) };
     },
 
     /** RemoteStopTransaction for a transaction Plugboard knows, finished or not (the charger decides): the station is looked up from it. */

@@ -153,6 +153,20 @@ export async function closeOpenTransactions(
   return rows.map((r) => Number(r.id));
 }
 
+/**
+ * Closes one open transaction without a meter reading (an operator's close): returns 1, or 0
+ * when it is not open (any more).
+ */
+export async function closeTransaction(db: Exec, id: number, c: { at: string; reason: string; receivedAt: string }): Promise<number> {
+  const res = await db
+    .updateTable('transactions')
+    .set({ stop_timestamp: c.at, stop_reason: c.reason, received_stop_at: c.receivedAt })
+    .where('id', '=', id)
+    .where('stop_timestamp', 'is', null)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
 export function findOrphanStop(db: Exec, o: { stationId: string; reportedId: number; timestamp: string; meterStop: number }) {
   return db
     .selectFrom('orphan_stops')
