@@ -123,7 +123,7 @@ const LocalListView = Type.Object({
       deletions: Type.Integer(),
       status: SendStatus,
       error: Nullable(Type.String()),
-      cause: Type.String({ description: 'api, tokens, settings, reconnect or boot' }),
+      cause: Type.String({ description: 'api, tokens, settings, reconnect or boot; command: sent through the generic /ocpp/SendLocalList endpoint or bulk' }),
       sentAt: DateTime(),
       answeredAt: Nullable(DateTime()),
     }),

@@ -9,7 +9,7 @@ import type { CentralAction, CentralToCharger } from '../../protocol/ocpp16.ts';
 import { OcppError, RpcCallError, RpcClosedError, RpcTimeoutError } from '../../protocol/index.ts';
 import { StationOfflineError } from '../../bus/local.ts';
 import { ChargerNotConnectedError } from '../../gateway/index.ts';
-import { CommandRefusedError, StationNotFoundError } from '../stations/service.ts';
+import { CommandRefusedError, StationNotFoundError, type ObservedCommand, type StationsService } from '../stations/service.ts';
 import * as store from './store.ts';
 import * as list from './list.ts';
 import { AutoSync, type AutoSyncCause } from './auto-sync.ts';
@@ -234,9 +234,9 @@ export function createLocalAuthService(ctx: AppContext) {
       this.result = { stationId: row.station_id, outcome: 'in_sync', reportedVersions: [], updates: [], acknowledgedVersion: row.acknowledged_version, notes: [] };
     }
 
-    async send<A extends CentralAction>(action: A, payload: CentralToCharger[A]['req']): Promise<CentralToCharger[A]['res']> {
+    async send<A extends CentralAction>(action: A, payload: CentralToCharger[A]['req'], origin?: SyncCause): Promise<CentralToCharger[A]['res']> {
       try {
-        const res = await ctx.services.stations.sendCommand(this.stationId, action, payload);
+        const res = await ctx.services.stations.sendCommand(this.stationId, action, payload, { origin });
         this.anySent = true;
         return res;
       } catch (err) {
@@ -246,27 +246,22 @@ export function createLocalAuthService(ctx: AppContext) {
       }
     }
 
+    /** The row as the observers left it. */
+    async reload(): Promise<void> {
+      this.row = (await store.getStation(db.kysely, this.stationId)) ?? this.row;
+    }
+
     async patch(p: Partial<store.LocalListStation>): Promise<void> {
       const full = { ...p, updated_at: iso() };
       await db.write((trx) => store.updateStation(trx, this.stationId, full));
       this.row = { ...this.row, ...full };
     }
 
-    /**
-     * GetLocalListVersion (§5.10): -1 means the charger does not support local lists, 0 an
-     * empty list. A version other than the one it acknowledged means its list is not the one
-     * recorded here (lost, or set by someone else): the next update must be Full.
-     */
+    /** GetLocalListVersion; the answer is recorded by the observer (onGetLocalListVersion). */
     async askVersion(): Promise<number> {
       const { listVersion } = await this.send('GetLocalListVersion', {});
       this.result.reportedVersions.push(listVersion);
-      const p: Partial<store.LocalListStation> = { reported_version: listVersion, reported_at: iso() };
-      if (listVersion === -1) p.supported = 0;
-      else {
-        p.supported = 1;
-        p.needs_full = listVersion === this.row.acknowledged_version ? 0 : 1;
-      }
-      await this.patch(p);
+      await this.reload();
       return listVersion;
     }
 
@@ -299,65 +294,95 @@ export function createLocalAuthService(ctx: AppContext) {
       return knownLimits(this.row);
     }
 
-    /** Sends one SendLocalList and records the answer; the entries held change only on Accepted. */
+    /** Sends one SendLocalList; the observer (onSendLocalList) records the answer. The entries held change only on Accepted. */
     async sendUpdate(u: list.PlannedUpdate, held: list.ListEntry[], cause: SyncCause): Promise<{ sent: SentUpdate; held: list.ListEntry[] }> {
       const r = this.row;
       const listVersion = list.nextListVersion(r.last_sent_version, r.acknowledged_version, r.reported_version);
       const payload = { listVersion, updateType: u.updateType, localAuthorizationList: u.localAuthorizationList };
-      const sentAt = iso();
       let status: SendLocalListStatus | null = null;
       let error: SentUpdate['error'] = null;
-      let failure: unknown = null;
       try {
-        status = (await this.send('SendLocalList', payload)).status;
+        status = (await this.send('SendLocalList', payload, cause)).status;
       } catch (err) {
         if (!this.anySent && nothingSent(err)) throw err;
-        failure = err;
         error = describe(err);
       }
-      const at = iso();
-      const p: Partial<store.LocalListStation> = { last_sent_version: Math.max(r.last_sent_version, listVersion), last_sync_at: at, last_status: status ?? error!.code, last_error: error?.message ?? null, updated_at: at };
-      let nextHeld = held;
-      if (status === 'Accepted') {
-        nextHeld = list.applyUpdate(held, u);
-        Object.assign(p, { acknowledged_version: listVersion, acknowledged_at: at, supported: 1, ...(u.updateType === 'Full' ? { needs_full: 0 } : {}) });
-      } else if (status === 'Failed' || status === 'VersionMismatch') {
-        p.needs_full = 1;
-      } else if (status === 'NotSupported' || unsupportedCall(failure)) {
-        p.supported = 0;
-      } else if (uncertain(failure)) {
-        p.needs_full = 1;
-      }
-      const stationId = this.stationId;
-      await db.write(async (trx) => {
-        await store.updateStation(trx, stationId, p);
-        if (status === 'Accepted') {
-          if (u.updateType === 'Full') await store.replaceEntries(trx, stationId, nextHeld);
-          else {
-            const upserts = u.localAuthorizationList.map(list.fromAuthorizationData).filter((e) => e !== null);
-            await store.applyEntries(trx, stationId, upserts, u.localAuthorizationList.filter((d) => !d.idTagInfo).map((d) => d.idTag));
-          }
-        }
-        await store.recordUpdate(trx, {
-          station_id: stationId,
-          cause,
-          update_type: u.updateType,
-          list_version: listVersion,
-          entry_count: u.localAuthorizationList.length,
-          deletions: u.deletions,
-          status,
-          error: error ? `${error.code}: ${error.message}` : null,
-          sent_at: sentAt,
-          answered_at: status ? at : null,
-        });
-      });
-      this.row = { ...this.row, ...p };
+      await this.reload();
       this.result.acknowledgedVersion = this.row.acknowledged_version;
-      ctx.bus.publish({ type: 'local-list.updated', stationId, at, updateType: u.updateType, listVersion, status: status ?? error!.code, entryCount: u.localAuthorizationList.length });
       const sent: SentUpdate = { updateType: u.updateType, listVersion, localAuthorizationList: u.localAuthorizationList, deletions: u.deletions, status, error };
       this.result.updates.push(sent);
-      return { sent, held: nextHeld };
+      return { sent, held: status === 'Accepted' ? list.applyUpdate(held, u) : held };
     }
+  }
+
+  /**
+   * SendLocalList, from any route (a sync, the generic endpoint, bulk): records what the charger
+   * holds as of its answer. Accepted: the version is acknowledged and the entries applied (a
+   * Full replaces them). Failed or VersionMismatch, or no answer (it may or may not have applied
+   * it): the next update must be Full. NotSupported or a NotImplemented/NotSupported CALLERROR:
+   * the charger has no local list. Nothing recorded when the command was never sent.
+   */
+  async function onSendLocalList(c: ObservedCommand<'SendLocalList'>): Promise<void> {
+    if (!c.outcome.ok && nothingSent(c.outcome.error)) return;
+    const { stationId, request: req } = c;
+    const status = c.outcome.ok ? c.outcome.response.status : null;
+    const failure = c.outcome.ok ? null : c.outcome.error;
+    const error = failure === null ? null : describe(failure);
+    const entries = (req.localAuthorizationList ?? []) as list.AuthorizationData[];
+    const u: list.PlannedUpdate = { updateType: req.updateType, localAuthorizationList: entries, deletions: entries.filter((d) => !d.idTagInfo).length };
+    const r = await ensureRow(stationId, false);
+    const at = c.answeredAt;
+    const p: Partial<store.LocalListStation> = { last_sent_version: Math.max(r.last_sent_version, req.listVersion), last_sync_at: at, last_status: status ?? error!.code, last_error: error?.message ?? null, updated_at: at };
+    if (status === 'Accepted') {
+      Object.assign(p, { acknowledged_version: req.listVersion, acknowledged_at: at, supported: 1, ...(u.updateType === 'Full' ? { needs_full: 0 } : {}) });
+    } else if (status === 'Failed' || status === 'VersionMismatch') {
+      p.needs_full = 1;
+    } else if (status === 'NotSupported' || unsupportedCall(failure)) {
+      p.supported = 0;
+    } else if (uncertain(failure)) {
+      p.needs_full = 1;
+    }
+    await db.write(async (trx) => {
+      await store.updateStation(trx, stationId, p);
+      if (status === 'Accepted') {
+        if (u.updateType === 'Full') await store.replaceEntries(trx, stationId, list.applyUpdate([], u));
+        else {
+          const upserts = entries.map(list.fromAuthorizationData).filter((e) => e !== null);
+          await store.applyEntries(trx, stationId, upserts, entries.filter((d) => !d.idTagInfo).map((d) => d.idTag));
+        }
+      }
+      await store.recordUpdate(trx, {
+        station_id: stationId,
+        cause: c.origin ?? 'command',
+        update_type: u.updateType,
+        list_version: req.listVersion,
+        entry_count: entries.length,
+        deletions: u.deletions,
+        status,
+        error: error ? `${error.code}: ${error.message}` : null,
+        sent_at: c.sentAt,
+        answered_at: status ? at : null,
+      });
+    });
+    ctx.bus.publish({ type: 'local-list.updated', stationId, at, updateType: u.updateType, listVersion: req.listVersion, status: status ?? error!.code, entryCount: entries.length });
+  }
+
+  /**
+   * GetLocalListVersion (§5.10), from any route: -1 means the charger does not support local
+   * lists, 0 an empty list. A version other than the one it acknowledged means its list is not
+   * the one recorded here (lost, or set by someone else): the next update must be Full.
+   */
+  async function onGetLocalListVersion(c: ObservedCommand<'GetLocalListVersion'>): Promise<void> {
+    if (!c.outcome.ok) return;
+    const { listVersion } = c.outcome.response;
+    const r = await ensureRow(c.stationId, false);
+    const p: Partial<store.LocalListStation> = { reported_version: listVersion, reported_at: c.answeredAt, updated_at: c.answeredAt };
+    if (listVersion === -1) p.supported = 0;
+    else {
+      p.supported = 1;
+      p.needs_full = listVersion === r.acknowledged_version ? 0 : 1;
+    }
+    await db.write((trx) => store.updateStation(trx, c.stationId, p));
   }
 
   interface SyncOptions {
@@ -605,6 +630,12 @@ export function createLocalAuthService(ctx: AppContext) {
         }
         return runSync(current, { cause, verify: cause === 'boot' || cause === 'reconnect' });
       });
+    },
+
+    /** Registers the observers that record SendLocalList and GetLocalListVersion answers, whichever route sent them; returns their removal. */
+    observeCommands(s: StationsService): () => void {
+      const off = [s.observeCommand('SendLocalList', onSendLocalList), s.observeCommand('GetLocalListVersion', onGetLocalListVersion)];
+      return () => off.forEach((f) => f());
     },
 
     /** Waits for the automatic syncs requested so far (tests, shutdown). */

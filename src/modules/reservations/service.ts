@@ -12,8 +12,8 @@ import type { PlugboardEvent } from '../../bus/events.ts';
 import { StationOfflineError } from '../../bus/local.ts';
 import { RpcTimeoutError } from '../../protocol/index.ts';
 import type { CentralToCharger } from '../../protocol/ocpp16.ts';
-import { CommandRefusedError, InvalidCommandError, StationNotFoundError } from '../stations/service.ts';
-import { checkCommand } from '../commands/service.ts';
+import { CommandRefusedError, InvalidCommandError, StationNotFoundError, type ObservedCommand, type StationsService } from '../stations/service.ts';
+import { checkCommand, CommandPayloadError } from '../commands/service.ts';
 import type { SortKey } from '../../db/list-query.ts';
 import { ExpirySweep } from './expiry.ts';
 import * as store from './store.ts';
@@ -97,14 +97,53 @@ export function createReservationsService(ctx: AppContext) {
     onError: (err) => ctx.log.error({ err }, 'reservation expiry sweep failed'),
   });
 
-  /** Sets the outcome of a reservation still Requested; the row as it is afterwards. */
-  async function settle(id: number, status: ReservationStatus, note: string | null): Promise<Reservation> {
+  /** Sets the outcome of a reservation still Requested. */
+  async function settle(id: number, status: ReservationStatus, note: string | null): Promise<void> {
     const at = iso();
     const ended = status === 'Accepted' || status === 'Requested' ? null : at;
     const changed = await db.write((trx) => store.updateReservationIf(trx, id, ['Requested'], { status, note, updated_at: at, ended_at: ended }));
-    const row = (await store.getReservation(db.kysely, id))!;
-    if (changed && status !== 'Requested') ctx.bus.publish(event(row, status, at));
-    return row;
+    if (!changed || status === 'Requested') return;
+    const row = await store.getReservation(db.kysely, id);
+    if (row) ctx.bus.publish(event(row, status, at));
+  }
+
+  /**
+   * ReserveNow, from any route: the answer settles the reservation Plugboard holds under that
+   * reservationId for this station while it is Requested. No answer in time: it stays Requested
+   * (the charger may hold it until its expiry date); a CALLERROR, an invalid answer or a
+   * charger gone offline: Failed. A reservationId Plugboard did not hand out (sent through the
+   * generic endpoint) is not tracked: Plugboard allocates the ids.
+   */
+  async function onReserveNow(c: ObservedCommand<'ReserveNow'>): Promise<void> {
+    const id = c.request.reservationId;
+    const r = isOurId(id) ? await store.getReservation(db.kysely, id) : undefined;
+    if (!r || r.station_id !== c.stationId) {
+      if (c.outcome.ok && c.outcome.response.status === 'Accepted') ctx.log.warn({ stationId: c.stationId, reservationId: id }, 'ReserveNow with a reservationId Plugboard did not hand out to this station: the reservation is not tracked');
+      return;
+    }
+    if (c.outcome.ok) await settle(id, c.outcome.response.status, null);
+    else if (c.outcome.error instanceof RpcTimeoutError) await settle(id, 'Requested', 'the charger did not answer ReserveNow in time: it may hold the reservation until its expiry date');
+    else await settle(id, 'Failed', `ReserveNow failed: ${(c.outcome.error as Error).message}`);
+  }
+
+  /**
+   * CancelReservation, from any route: Accepted makes an active reservation of this station
+   * Cancelled. Rejected means the charger holds no reservation with that id (used, expired on
+   * its own clock, or never received): the stored status is left as it is and the refusal is
+   * noted. No answer: nothing changes.
+   */
+  async function onCancelReservation(c: ObservedCommand<'CancelReservation'>): Promise<void> {
+    if (!c.outcome.ok) return;
+    const id = c.request.reservationId;
+    const r = isOurId(id) ? await store.getReservation(db.kysely, id) : undefined;
+    if (!r || r.station_id !== c.stationId) return;
+    const at = c.answeredAt;
+    if (c.outcome.response.status === 'Accepted') {
+      const changed = await db.write((trx) => store.updateReservationIf(trx, id, ACTIVE_STATUSES, { status: 'Cancelled', updated_at: at, ended_at: at }));
+      if (changed) ctx.bus.publish(event(r, 'Cancelled', at));
+    } else {
+      await db.write((trx) => store.updateReservationIf(trx, id, ACTIVE_STATUSES, { note: `CancelReservation was Rejected by the charger at ${at}: it holds no reservation ${id}`, updated_at: at }));
+    }
   }
 
   const service = {
@@ -158,19 +197,16 @@ export function createReservationsService(ctx: AppContext) {
         ...(parentIdTag === null ? {} : { parentIdTag }),
         reservationId,
       };
-      let answer: CentralToCharger['ReserveNow']['res'];
       try {
         checkCommand('ReserveNow', payload);
-        answer = await ctx.services.stations.sendCommand(stationId, 'ReserveNow', payload, opts);
+        // The ReserveNow observer settles the reservation with the charger's answer.
+        await ctx.services.stations.sendCommand(stationId, 'ReserveNow', payload, opts);
       } catch (err) {
-        if (err instanceof RpcTimeoutError) {
-          await settle(reservationId, 'Requested', 'the charger did not answer ReserveNow in time: it may hold the reservation until its expiry date');
-        } else {
-          await settle(reservationId, 'Failed', `ReserveNow failed: ${(err as Error).message}`);
-        }
+        // Refused before it was sent (the station went away or changed status meanwhile): no observer saw it.
+        if (err instanceof StationNotFoundError || err instanceof CommandRefusedError || err instanceof CommandPayloadError) await settle(reservationId, 'Failed', `ReserveNow failed: ${err.message}`);
         throw err;
       }
-      return settle(reservationId, answer.status, null);
+      return (await store.getReservation(db.kysely, reservationId))!;
     },
 
     /**
@@ -184,15 +220,19 @@ export function createReservationsService(ctx: AppContext) {
       if (!r) throw new ReservationNotFoundError(reservationId);
       const now = iso();
       if (!isActive(r, now)) throw new ReservationNotActiveError(r, ACTIVE_STATUSES.includes(r.status) ? 'Expired' : r.status);
+      // The CancelReservation observer records the answer.
       const answer = await ctx.services.stations.sendCommand(r.station_id, 'CancelReservation', { reservationId }, opts);
-      const at = iso();
-      if (answer.status === 'Accepted') {
-        const changed = await db.write((trx) => store.updateReservationIf(trx, reservationId, ACTIVE_STATUSES, { status: 'Cancelled', updated_at: at, ended_at: at }));
-        if (changed) ctx.bus.publish(event(r, 'Cancelled', at));
-      } else {
-        await db.write((trx) => store.updateReservationIf(trx, reservationId, ACTIVE_STATUSES, { note: `CancelReservation was Rejected by the charger at ${at}: it holds no reservation ${reservationId}`, updated_at: at }));
-      }
       return { status: answer.status, reservation: (await store.getReservation(db.kysely, reservationId))! };
+    },
+
+    /**
+     * Registers the observers that keep reservations true to the charger's answers whichever
+     * route sent ReserveNow or CancelReservation (this module's, the generic endpoint, bulk);
+     * returns their removal.
+     */
+    observeCommands(s: StationsService): () => void {
+      const off = [s.observeCommand('ReserveNow', onReserveNow), s.observeCommand('CancelReservation', onCancelReservation)];
+      return () => off.forEach((f) => f());
     },
 
     /**

@@ -10,7 +10,13 @@ export const smartChargingModule: Module = {
   register(ctx) {
     const service = createSmartChargingService(ctx);
     ctx.services.smartCharging = service;
-    subscriptions.set(ctx, ctx.bus.subscribe((e) => service.handleEvent(e)));
+    const unsubscribe = ctx.bus.subscribe((e) => service.handleEvent(e));
+    // stations registers first (app.ts): its sendCommand is the one path commands take.
+    const unobserve = service.observeCommands(ctx.services.stations);
+    subscriptions.set(ctx, () => {
+      unsubscribe();
+      unobserve();
+    });
   },
   routes: registerRoutes,
   async stop(ctx) {

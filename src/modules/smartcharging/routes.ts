@@ -38,7 +38,8 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
       description:
         'Recorded when the station accepts a SetChargingProfile (or starts the transaction of a RemoteStartTransaction that carried ' +
         'a profile); removed by ClearChargingProfile, by a replacing profile (same id, or same purpose and stack level) and, for ' +
-        'TxProfiles, when their transaction stops. Commands sent through the generic /ocpp/{action} endpoint are not reflected.',
+        'TxProfiles, when their transaction stops. The same holds whichever route sent the command (these routes, the generic ' +
+        '/ocpp/{action} endpoint, bulk commands, remote start).',
       params: IdParam,
       querystring: Type.Object({ connectorId: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OCPP_INT })), purpose: Type.Optional(Purpose) }),
       response: { 200: Type.Object({ items: Type.Array(InstalledProfile) }), ...notFound, ...standardErrors },

@@ -7,7 +7,7 @@ import type { CentralToCharger } from '../../protocol/ocpp16.ts';
 import { OcppError, RpcCallError, RpcTimeoutError } from '../../protocol/index.ts';
 import { toIsoTimestamp } from '../../time.ts';
 import { checkCommand } from '../commands/service.ts';
-import { InvalidCommandError, StationNotFoundError } from '../stations/service.ts';
+import { InvalidCommandError, StationNotFoundError, type ObservedCommand, type StationsService } from '../stations/service.ts';
 import { computeCompositeSchedule, type CompositeSchedule } from './composite.ts';
 import { compareSchedules, type ScheduleComparison } from './compare.ts';
 import { clearMatches, replaces } from './installed.ts';
@@ -17,7 +17,6 @@ import * as store from './store.ts';
 import { UNKNOWN_LIMITS, type ChargingProfile, type ClearChargingProfileRequest, type InstalledProfile, type RateUnit, type StationChargingLimits } from './types.ts';
 
 type SetRequest = CentralToCharger['SetChargingProfile']['req'];
-type RemoteStartRequest = CentralToCharger['RemoteStartTransaction']['req'];
 
 export interface ProfileView {
   connectorId: number;
@@ -173,6 +172,48 @@ export function createSmartChargingService(ctx: AppContext) {
     });
   }
 
+  /**
+   * SetChargingProfile answered Accepted: the station holds the profile. Rejected, NotSupported,
+   * a CALLERROR or no answer: nothing changed as far as Plugboard can tell. A TxProfile sent
+   * without transactionId (possible on the generic endpoint) belongs to the transaction running
+   * on the connector (§5.16), whose id it gets.
+   */
+  async function onSetChargingProfile(c: ObservedCommand<'SetChargingProfile'>): Promise<void> {
+    if (!c.outcome.ok || c.outcome.response.status !== 'Accepted') return;
+    let profile = c.request.csChargingProfiles;
+    if (profile.chargingProfilePurpose === 'TxProfile' && profile.transactionId === undefined) {
+      const tx = await activeTransaction(c.stationId, c.request.connectorId);
+      if (tx) {
+        const { chargingProfileId, ...rest } = profile;
+        profile = { chargingProfileId, transactionId: tx.id, ...rest };
+      }
+    }
+    await install(c.stationId, { connectorId: c.request.connectorId, profile }, 'SetChargingProfile');
+  }
+
+  /** ClearChargingProfile answered Accepted, or Unknown (the station holds none that match): no matching profile is installed. */
+  async function onClearChargingProfile(c: ObservedCommand<'ClearChargingProfile'>): Promise<void> {
+    if (!c.outcome.ok) return;
+    const req = c.request;
+    await db.write(async (trx) => {
+      const matching = (await store.profilesOf(trx, c.stationId)).map(toInstalled).filter((p) => clearMatches(req, p));
+      return store.deleteProfiles(trx, c.stationId, matching.map((p) => p.profile.chargingProfileId));
+    });
+  }
+
+  /**
+   * An accepted RemoteStartTransaction with a chargingProfile: the station installs the profile
+   * when the transaction starts (§5.11), so it is recorded then (same idTag, and connector when
+   * one was given).
+   */
+  function onRemoteStart(c: ObservedCommand<'RemoteStartTransaction'>): void {
+    const req = c.request;
+    if (!c.outcome.ok || c.outcome.response.status !== 'Accepted' || !req.chargingProfile) return;
+    const list = pendingRemoteStarts.get(c.stationId) ?? [];
+    list.push({ connectorId: req.connectorId, idTag: req.idTag, profile: req.chargingProfile, expiresAt: ctx.now().getTime() + REMOTE_START_WAIT_MS });
+    pendingRemoteStarts.set(c.stationId, list);
+  }
+
   async function onTransactionStarted(e: Extract<PlugboardEvent, { type: 'transaction.started' }>): Promise<void> {
     const pending = pendingRemoteStarts.get(e.stationId);
     if (!pending) return;
@@ -233,8 +274,8 @@ export function createSmartChargingService(ctx: AppContext) {
         profile = { chargingProfileId, transactionId: tx.id, ...rest };
       }
       const request = { connectorId: req.connectorId, csChargingProfiles: profile };
+      // Recorded as installed by the SetChargingProfile observer, as on every other route.
       const res = await stations().sendCommand(stationId, 'SetChargingProfile', request);
-      if (res.status === 'Accepted') await install(stationId, { connectorId: req.connectorId, profile }, 'SetChargingProfile');
       return { status: res.status, request };
     },
 
@@ -246,12 +287,11 @@ export function createSmartChargingService(ctx: AppContext) {
     async clearChargingProfile(stationId: string, req: ClearChargingProfileRequest): Promise<{ status: CentralToCharger['ClearChargingProfile']['res']['status']; removed: number }> {
       checkCommand('ClearChargingProfile', req);
       await requireStation(stationId);
+      const matching = (await installedOf(stationId)).filter((p) => clearMatches(req, p)).map((p) => p.profile.chargingProfileId);
+      // The ClearChargingProfile observer removes them; `removed` counts those that went.
       const res = await stations().sendCommand(stationId, 'ClearChargingProfile', req);
-      const removed = await db.write(async (trx) => {
-        const matching = (await store.profilesOf(trx, stationId)).map(toInstalled).filter((p) => clearMatches(req, p));
-        return store.deleteProfiles(trx, stationId, matching.map((p) => p.profile.chargingProfileId));
-      });
-      return { status: res.status, removed };
+      const left = new Set((await installedOf(stationId)).map((p) => p.profile.chargingProfileId));
+      return { status: res.status, removed: matching.filter((id) => !left.has(id)).length };
     },
 
     /** The composite schedule Plugboard expects on the connector, from its view of the installed profiles. */
@@ -322,15 +362,17 @@ export function createSmartChargingService(ctx: AppContext) {
     },
 
     /**
-     * To be called by whoever sends RemoteStartTransaction, with the station's answer: an
-     * accepted request with a chargingProfile is recorded as installed when its transaction
-     * starts (same idTag, and connector when one was given).
+     * Registers the observers that keep Plugboard's view of the installed profiles true whichever
+     * route sent the command (this module's, the generic endpoint, bulk, remote start); returns
+     * their removal.
      */
-    noteRemoteStart(stationId: string, req: RemoteStartRequest, answer: CentralToCharger['RemoteStartTransaction']['res']): void {
-      if (answer.status !== 'Accepted' || !req.chargingProfile) return;
-      const list = pendingRemoteStarts.get(stationId) ?? [];
-      list.push({ connectorId: req.connectorId, idTag: req.idTag, profile: req.chargingProfile, expiresAt: ctx.now().getTime() + REMOTE_START_WAIT_MS });
-      pendingRemoteStarts.set(stationId, list);
+    observeCommands(s: StationsService): () => void {
+      const off = [
+        s.observeCommand('SetChargingProfile', onSetChargingProfile),
+        s.observeCommand('ClearChargingProfile', onClearChargingProfile),
+        s.observeCommand('RemoteStartTransaction', onRemoteStart),
+      ];
+      return () => off.forEach((f) => f());
     },
 
     /** Bus listener: TxProfiles end with their transaction, remote-start profiles begin with theirs. */

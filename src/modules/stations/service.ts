@@ -101,12 +101,42 @@ export class StationNotFoundError extends Error {
 // trigger messages) but must not start or stop transactions; we hold back every other command too.
 const ALLOWED_WHILE_PENDING = new Set<string>(['GetConfiguration', 'ChangeConfiguration', 'TriggerMessage', 'ExtendedTriggerMessage']);
 
+/** The charger's answer to a command: its CALLRESULT payload, or what went wrong (CALLERROR, timeout, offline, invalid answer). */
+export type CommandOutcome<A extends CentralAction> = { ok: true; response: CentralToCharger[A]['res'] } | { ok: false; error: unknown };
+
+/** A command that went to sendCommand's transport, with its outcome: what observers see. */
+export interface ObservedCommand<A extends CentralAction> {
+  stationId: string;
+  action: A;
+  request: CentralToCharger[A]['req'];
+  outcome: CommandOutcome<A>;
+  /** who sent it, when the sender says (e.g. a local-list sync's cause); absent: the generic or bulk endpoint */
+  origin?: string;
+  sentAt: string;
+  answeredAt: string;
+}
+
+/**
+ * Keeps a module's state true to what the charger was told, whichever route sent the command
+ * (the generic endpoint, bulk, or the module's own). Awaited before sendCommand returns; a
+ * throwing observer is logged and does not change the command's result.
+ */
+export type CommandObserver<A extends CentralAction> = (c: ObservedCommand<A>) => void | Promise<void>;
+
+export interface SendOptions {
+  timeoutMs?: number;
+  /** passed to the observers as `origin` */
+  origin?: string;
+}
+
 type VendorHandler = (req: { vendorId: string; messageId?: string; data?: string }, stationId: string) => Promise<{ status: 'Accepted' | 'Rejected' | 'UnknownMessageId' | 'UnknownVendorId'; data?: string }>;
 
 export function createStationsService(ctx: AppContext) {
   const db = ctx.db;
   const verified = new VerifiedCredentials();
   const vendorHandlers = new Map<string, VendorHandler>();
+  /** The command-observer registry: per action, the observers in registration order. */
+  const observers = new Map<CentralAction, Array<CommandObserver<CentralAction>>>();
   /**
    * Unknown identities refused at the door, for the operator (most recent attempt per identity).
    * They are stored in unknown_stations, but at most once per UNKNOWN_WRITE_MS per identity:
@@ -202,6 +232,16 @@ export function createStationsService(ctx: AppContext) {
     const seen = lastSeen.get(row.id);
     if (seen && (!row.last_seen_at || seen.at > row.last_seen_at)) row.last_seen_at = seen.at;
     return row;
+  }
+
+  async function notifyObservers<A extends CentralAction>(c: ObservedCommand<A>): Promise<void> {
+    for (const observer of observers.get(c.action) ?? []) {
+      try {
+        await (observer as unknown as CommandObserver<A>)(c);
+      } catch (err) {
+        ctx.log.error({ err, stationId: c.stationId, action: c.action }, 'updating state after a command failed');
+      }
+    }
   }
 
   const service = {
@@ -351,9 +391,11 @@ export function createStationsService(ctx: AppContext) {
 
     /**
      * Sends any central-system-to-charger action and returns the charger's answer. The payload is
-     * validated by the protocol layer before it leaves; the registration gate applies here.
+     * validated by the protocol layer before it leaves; the registration gate applies here. Every
+     * command that passes the gate is shown to the observers registered for its action (answer or
+     * error) before the caller gets the result, so state follows the charger on every route.
      */
-    async sendCommand<A extends CentralAction>(stationId: string, action: A, payload: CentralToCharger[A]['req'], opts: { timeoutMs?: number } = {}): Promise<CentralToCharger[A]['res']> {
+    async sendCommand<A extends CentralAction>(stationId: string, action: A, payload: CentralToCharger[A]['req'], opts: SendOptions = {}): Promise<CentralToCharger[A]['res']> {
       const station = await store.getStation(db.kysely, stationId);
       if (!station) throw new StationNotFoundError(stationId);
       if (station.registration_status === 'Rejected') throw new CommandRefusedError(stationId, `station ${stationId} is Rejected: no command is sent to it`);
@@ -363,16 +405,31 @@ export function createStationsService(ctx: AppContext) {
       const at = iso();
       ctx.bus.publish({ type: 'command.sent', stationId, at, action });
       const started = performance.now();
+      let outcome: CommandOutcome<A>;
       try {
         const res = (await ctx.bus.request(stationId, action, payload, opts.timeoutMs)) as CentralToCharger[A]['res'];
         ctx.bus.publish({ type: 'command.answered', stationId, at: iso(), action, ok: true });
-        return res;
+        outcome = { ok: true, response: res };
       } catch (err) {
         ctx.bus.publish({ type: 'command.answered', stationId, at: iso(), action, ok: false, error: (err as Error).message });
-        throw err;
+        outcome = { ok: false, error: err };
       } finally {
         ctx.metrics.commandLatency.observe({ action }, (performance.now() - started) / 1000);
       }
+      await notifyObservers({ stationId, action, request: payload, outcome, origin: opts.origin, sentAt: at, answeredAt: iso() });
+      if (!outcome.ok) throw outcome.error;
+      return outcome.response;
+    },
+
+    /** Registers an observer of every `action` command sendCommand sends; returns its removal. */
+    observeCommand<A extends CentralAction>(action: A, observer: CommandObserver<A>): () => void {
+      const list = observers.get(action) ?? [];
+      list.push(observer as unknown as CommandObserver<CentralAction>);
+      observers.set(action, list);
+      return () => {
+        const i = list.indexOf(observer as unknown as CommandObserver<CentralAction>);
+        if (i >= 0) list.splice(i, 1);
+      };
     },
 
     // The Core profile commands owned by this module (OCPP 1.6 §5).

@@ -357,10 +357,8 @@ export function createTransactionsService(ctx: AppContext) {
         if (req.chargingProfile.chargingProfilePurpose !== 'TxProfile') throw new InvalidCommandError('chargingProfile.chargingProfilePurpose must be TxProfile (OCPP 1.6 errata 3.41)');
         if (req.chargingProfile.transactionId !== undefined) throw new InvalidCommandError('chargingProfile must not carry a transactionId (OCPP 1.6 errata 3.42)');
       }
-      const answer = await ctx.services.stations.sendCommand(stationId, 'RemoteStartTransaction', req);
-      // A profile sent with the start becomes installed once its transaction starts.
-      ctx.services.smartCharging.noteRemoteStart(stationId, req, answer);
-      return answer;
+      // A profile sent with the start becomes installed once its transaction starts (smart charging's observer).
+      return ctx.services.stations.sendCommand(stationId, 'RemoteStartTransaction', req);
     },
 
     /**
