@@ -1,6 +1,7 @@
 // The database: one Kysely instance over SQLite (embedded, default) or PostgreSQL, plus the
 // two write paths every module uses: write() (awaited, group-committed) and appendLater()
 // (buffered, fire-and-forget). Conventions: ADR 0002.
+import { statSync } from 'node:fs';
 import { Kysely, sql } from 'kysely';
 import type { Insertable, Transaction, Updateable } from 'kysely';
 import type { Logger } from 'pino';
@@ -103,6 +104,11 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
     dialect = 'postgres';
   } else {
     const sqlite = new NodeSqliteDialect({ path: opts.sqlitePath });
+    const file = sqlite.database.filePath;
+    // A new file is created 0600 (sqlite-dialect.ts); one made by an older version or by hand may not be.
+    if (file && process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) {
+      log.warn({ path: file }, 'the database file is readable by other users (it holds password hashes and charger data): chmod 600 it and its -wal and -shm files');
+    }
     walSync = sqlite.database.walSync;
     if (sqlite.database.filePath) checkpointer = new Checkpointer({ path: sqlite.database.filePath, log });
     kysely = new Kysely<Database>({ dialect: sqlite });

@@ -1,6 +1,6 @@
 // Kysely over Node's built-in `node:sqlite` (ADR 0002). Kysely's SqliteDialect expects a
 // better-sqlite3-shaped database object; NodeSqliteDatabase is that shape over DatabaseSync.
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { StatementSync } from 'node:sqlite';
@@ -59,6 +59,21 @@ class NodeSqliteStatement implements SqliteStatement {
   }
 }
 
+/**
+ * Creates the database file, empty and readable by its owner only (like the secret key file),
+ * when it does not exist yet: SQLite would create it 0644 (less the umask), and it holds
+ * password hashes, tokens and every charger's history. SQLite creates the -wal and -shm files
+ * with the database file's permissions, so they are 0600 too. An existing file keeps the mode
+ * its operator gave it (openDb warns when others may read it).
+ */
+function createPrivate(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
 /** The better-sqlite3-like object Kysely's SqliteDriver drives, with a bounded statement cache. */
 export class NodeSqliteDatabase implements SqliteDatabase {
   readonly raw: DatabaseSync;
@@ -73,8 +88,11 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   readonly #cacheSize: number;
 
   constructor(opts: SqliteOptions) {
-    if (opts.path !== ':memory:' && !opts.path.startsWith('file:')) {
-      mkdirSync(dirname(opts.path), { recursive: true });
+    const inMemory = opts.path === ':memory:' || opts.path.includes('mode=memory');
+    this.filePath = inMemory ? null : opts.path.startsWith('file:') ? new URL(opts.path).pathname : opts.path;
+    if (this.filePath !== null) {
+      if (!opts.path.startsWith('file:')) mkdirSync(dirname(this.filePath), { recursive: true, mode: 0o700 });
+      createPrivate(this.filePath);
     }
     this.raw = new DatabaseSync(opts.path);
     this.#cacheSize = opts.statementCacheSize ?? 500;
@@ -92,8 +110,6 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     // Checkpoints run in a worker (checkpointer.ts); this higher threshold only lets the WAL
     // start over once the worker has copied nearly all of it (or checkpoints here without one).
     this.raw.exec('PRAGMA wal_autocheckpoint = 4000');
-    const inMemory = opts.path === ':memory:' || opts.path.includes('mode=memory');
-    this.filePath = inMemory ? null : opts.path.startsWith('file:') ? new URL(opts.path).pathname : opts.path;
     this.walSync = this.filePath === null ? null : new WalSync(this.filePath, opts.syncWal);
     this.raw.exec('PRAGMA foreign_keys = ON');
   }

@@ -1,7 +1,7 @@
 // The node:sqlite adapter itself; runs whatever DATABASE_URL says.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stat } from 'node:fs/promises';
+import { chmod, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import pino from 'pino';
@@ -74,4 +74,30 @@ test('sqlite: a write transaction takes the write lock at BEGIN (IMMEDIATE), not
   other.prepare('insert into t (v) values (3)').run([]);
   const rows = await sql<{ v: number }>`select v from t order by v`.execute(db.kysely);
   assert.deepEqual(rows.rows, [{ v: 2 }, { v: 3 }]);
+});
+
+test('sqlite: a new database file and its -wal and -shm files are readable by their owner only (0600, like secret.key)', { skip: process.platform === 'win32' }, async (t) => {
+  const dir = await tempDir(t, 'pb-sqlite-mode-');
+  const path = join(dir, 'data', 'plugboard.db');
+  const db = await openDb({ sqlitePath: path, databaseUrl: null, log: pino({ level: 'silent' }) });
+  t.after(() => db.close());
+  await db.write((trx) => sql`create table t (v integer)`.execute(trx));
+  const mode = async (p: string) => (await stat(p)).mode & 0o777;
+  assert.equal(await mode(path), 0o600, 'database file');
+  assert.equal(await mode(`${path}-wal`), 0o600, '-wal');
+  assert.equal(await mode(`${path}-shm`), 0o600, '-shm');
+  assert.equal(await mode(join(dir, 'data')), 0o700, 'the directory created for it');
+});
+
+test('sqlite: an existing database file others may read keeps its mode, with a warning', { skip: process.platform === 'win32' }, async (t) => {
+  const dir = await tempDir(t, 'pb-sqlite-mode-');
+  const path = join(dir, 'old.db');
+  await writeFile(path, '');
+  await chmod(path, 0o644);
+  const lines: string[] = [];
+  const log = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+  const db = await openDb({ sqlitePath: path, databaseUrl: null, log });
+  t.after(() => db.close());
+  assert.equal((await stat(path)).mode & 0o777, 0o644);
+  assert.ok(lines.some((l) => /readable by other users.*chmod 600/.test(l)), lines.join('\n'));
 });
