@@ -24,6 +24,11 @@ export const ConnectorStatus = Type.Object(
     vendorErrorCode: Nullable(Type.String()),
     timestamp: Nullable(DateTime('as reported by the charger')),
     updatedAt: DateTime('when Plugboard received it'),
+    effectiveStatus: Type.String({
+      description:
+        'what to believe now: `status` as reported; `Offline` while the station has no live connection; `Unknown` when `status` claims a session (Charging, SuspendedEV, SuspendedEVSE) but no transaction is open on the connector',
+    }),
+    effectiveStatusReason: Nullable(Type.String({ description: 'why effectiveStatus differs from status (e.g. "station disconnected since ..."); null when it does not' })),
   },
   { title: 'ConnectorStatus' },
 );
@@ -77,7 +82,7 @@ export const UnknownStation = Type.Object({
   attempts: Type.Integer(),
 });
 
-type ConnectorRow = Selectable<ConnectorStatusTable>;
+type ConnectorRow = Selectable<ConnectorStatusTable> & { effectiveStatus: string; effectiveStatusReason: string | null };
 
 export function toConnectorStatus(r: ConnectorRow): Static<typeof ConnectorStatus> {
   return {
@@ -89,6 +94,8 @@ export function toConnectorStatus(r: ConnectorRow): Static<typeof ConnectorStatu
     vendorErrorCode: r.vendor_error_code,
     timestamp: r.timestamp,
     updatedAt: r.updated_at,
+    effectiveStatus: r.effectiveStatus,
+    effectiveStatusReason: r.effectiveStatusReason,
   };
 }
 

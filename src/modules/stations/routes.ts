@@ -21,7 +21,7 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
   const tags = ['Stations'];
 
   async function present(rows: Station[]) {
-    const connectors = await stations().connectorStatusesOf(rows.map((r) => r.id));
+    const connectors = await stations().connectorViewsOf(rows);
     return rows.map((s) =>
       toStation(s, { connected: stations().isConnected(s.id), defaultSecurityProfile: ctx.config.ocpp.defaultSecurityProfile, connectors: connectors.get(s.id) ?? [] }),
     );
@@ -120,8 +120,9 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
   api.get('/stations/:id/connectors', {
     schema: { tags, summary: 'Current status of connector 0 and each connector', params: IdParam, response: { 200: Type.Object({ items: Type.Array(ConnectorStatus) }), ...notFoundErrors } },
   }, async (req) => {
-    if (!(await stations().get(req.params.id))) throw new StationNotFoundError(req.params.id);
-    const rows = (await stations().connectorStatusesOf([req.params.id])).get(req.params.id) ?? [];
+    const station = await stations().get(req.params.id);
+    if (!station) throw new StationNotFoundError(req.params.id);
+    const rows = (await stations().connectorViewsOf([station])).get(req.params.id) ?? [];
     return { items: rows.map(toConnectorStatus) };
   });
 

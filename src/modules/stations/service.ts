@@ -131,6 +131,29 @@ export interface SendOptions {
 
 type VendorHandler = (req: { vendorId: string; messageId?: string; data?: string }, stationId: string) => Promise<{ status: 'Accepted' | 'Rejected' | 'UnknownMessageId' | 'UnknownVendorId'; data?: string }>;
 
+/** Reported statuses that claim a session is running on the connector. */
+const SESSION_STATUSES = new Set(['Charging', 'SuspendedEV', 'SuspendedEVSE']);
+
+export type ConnectorView = Awaited<ReturnType<typeof store.connectorStatusesOf>>[number] & { effectiveStatus: string; effectiveStatusReason: string | null };
+
+/**
+ * What an operator should believe about a connector, from its last reported status: Offline
+ * while the station has no live connection (the report may be stale); Unknown when the report
+ * claims a session (Charging, SuspendedEV, SuspendedEVSE) on a connector with no open
+ * transaction; otherwise the reported status.
+ */
+export function effectiveStatus(
+  r: { connector_id: number; status: string },
+  offline: { since: string | null } | null,
+  openConnectors: ReadonlySet<number> | undefined,
+): { effectiveStatus: string; effectiveStatusReason: string | null } {
+  if (offline) return { effectiveStatus: 'Offline', effectiveStatusReason: offline.since ? `station disconnected since ${offline.since}` : 'station not connected' };
+  if (r.connector_id > 0 && SESSION_STATUSES.has(r.status) && !openConnectors?.has(r.connector_id)) {
+    return { effectiveStatus: 'Unknown', effectiveStatusReason: `reports ${r.status} but no session is open` };
+  }
+  return { effectiveStatus: r.status, effectiveStatusReason: null };
+}
+
 export function createStationsService(ctx: AppContext) {
   const db = ctx.db;
   const verified = new VerifiedCredentials();
@@ -160,6 +183,16 @@ export function createStationsService(ctx: AppContext) {
    */
   const lastSeen = new Map<string, { at: string; writtenAt: number }>();
   const LAST_SEEN_WRITE_MS = 60_000;
+  /** When each station this process saw disconnect did so (last_disconnected_at may not be written yet). */
+  const disconnectedAt = new Map<string, string>();
+
+  /** When a station not connected now went away: seen by this process, else the stored disconnect if it is later than the stored connect. */
+  function offlineSince(s: Station): string | null {
+    const seen = disconnectedAt.get(s.id);
+    if (seen) return seen;
+    if (s.last_disconnected_at && (!s.last_connected_at || s.last_disconnected_at >= s.last_connected_at)) return s.last_disconnected_at;
+    return null;
+  }
 
   function newStationRow(id: string, status: RegistrationStatus, passwordHash: string | null, securityProfile: number | null): Station {
     const now = iso();
@@ -290,6 +323,7 @@ export function createStationsService(ctx: AppContext) {
     // updates, which also keeps reconnect storms from deadlocking write batches on PostgreSQL.
     onConnected(stationId: string, protocol: string): void {
       const at = iso();
+      disconnectedAt.delete(stationId);
       db.updateLater('stations', 'id', stationId, { last_connected_at: at, ocpp_protocol: protocol, updated_at: at });
     },
 
@@ -297,6 +331,7 @@ export function createStationsService(ctx: AppContext) {
       const at = iso();
       const seen = lastSeen.get(stationId);
       lastSeen.delete(stationId);
+      disconnectedAt.set(stationId, at);
       db.updateLater('stations', 'id', stationId, { last_disconnected_at: at, updated_at: at, ...(seen ? { last_seen_at: seen.at } : {}) });
     },
 
@@ -503,6 +538,7 @@ export function createStationsService(ctx: AppContext) {
       if (n === 0) return false;
       statusCache.delete(stationId);
       lastSeen.delete(stationId);
+      disconnectedAt.delete(stationId);
       verified.forget(stationId);
       connections.get(stationId)?.close(1008, 'station deleted');
       return true;
@@ -539,6 +575,23 @@ export function createStationsService(ctx: AppContext) {
         grouped.set(row.station_id, list);
       }
       return grouped;
+    },
+
+    /**
+     * Current connector statuses of the given stations with their effective status, grouped by
+     * station id: two queries however many stations (statuses, and the open transactions).
+     */
+    async connectorViewsOf(stations: Station[]): Promise<Map<string, ConnectorView[]>> {
+      const ids = stations.map((s) => s.id);
+      const [grouped, open] = await Promise.all([service.connectorStatusesOf(ids), ctx.services.transactions.openConnectorsOf(ids)]);
+      const out = new Map<string, ConnectorView[]>();
+      for (const station of stations) {
+        const rows = grouped.get(station.id);
+        if (!rows) continue;
+        const live = service.isConnected(station.id) ? null : { since: offlineSince(station) };
+        out.set(station.id, rows.map((r) => ({ ...r, ...effectiveStatus(r, live, open.get(station.id)) })));
+      }
+      return out;
     },
 
     async statusHistoryPage(filter: store.HistoryFilter, sort: SortKey[], page: { limit: number; offset: number }) {

@@ -287,6 +287,17 @@ export function createTransactionsService(ctx: AppContext) {
       return store.countOpenForIdTag(opts.exec ?? db.kysely, idTag, opts.excludeTransactionId);
     },
 
+    /** The connectors with an open transaction, per station (one query however many stations). */
+    async openConnectorsOf(stationIds: string[]): Promise<Map<string, Set<number>>> {
+      const out = new Map<string, Set<number>>();
+      for (const r of await store.openConnectorsOf(db.kysely, stationIds)) {
+        const set = out.get(r.station_id) ?? new Set<number>();
+        set.add(Number(r.connector_id));
+        out.set(r.station_id, set);
+      }
+      return out;
+    },
+
     get(transactionId: number) {
       return store.getTransaction(db.kysely, transactionId);
     },

@@ -89,6 +89,12 @@ export function openTransactions(db: Exec, stationId: string, filter: { connecto
   return q.orderBy('start_timestamp', 'desc').orderBy('id', 'desc').execute();
 }
 
+/** (station, connector) of the open transactions of the given stations: one query for a page of stations. */
+export function openConnectorsOf(db: Exec, stationIds: string[]): Promise<Array<{ station_id: string; connector_id: number }>> {
+  if (stationIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('transactions').select(['station_id', 'connector_id']).distinct().where('station_id', 'in', stationIds).where('stop_timestamp', 'is', null).execute();
+}
+
 /**
  * The token's running transactions: open and Accepted at start. A start answered with another
  * status (ConcurrentTx, Invalid, Blocked, Expired) is one the charger must end (OCPP 1.6 §4.8);
