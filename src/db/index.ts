@@ -12,7 +12,7 @@ import { GroupCommitter } from './group-commit.ts';
 import { CoalescingUpdates } from './coalescing-updates.ts';
 import type { GroupCommitStats } from './group-commit.ts';
 import { migrateToLatest } from './migrations.ts';
-import { createPostgresDialect } from './postgres.ts';
+import { createPostgresDialect, warnIfCommitsNotDurable } from './postgres.ts';
 import type { Database } from './schema.ts';
 import { NodeSqliteDialect } from './sqlite-dialect.ts';
 import type { WalSync, WalSyncStats } from './wal-sync.ts';
@@ -118,6 +118,7 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
   try {
     // Fail at startup, not on the first charger's message.
     await sql`select 1`.execute(kysely);
+    if (dialect === 'postgres') await warnIfCommitsNotDurable(kysely, log);
   } catch (err) {
     await kysely.destroy().catch(() => {});
     throw err;

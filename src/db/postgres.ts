@@ -1,6 +1,6 @@
 // Kysely over `pg` (ADR 0002).
 import pg from 'pg';
-import { PostgresDialect } from 'kysely';
+import { PostgresDialect, sql } from 'kysely';
 import type { DatabaseIntrospector, Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { CurrentSchemaIntrospector } from './postgres-introspector.ts';
@@ -44,4 +44,23 @@ export function createPostgresDialect(opts: PostgresOptions): { dialect: Postgre
   // would take the whole process (and every charger's session) down with it.
   pool.on('error', (err) => opts.log.error({ err }, 'postgres: idle client error'));
   return { dialect: new PlugboardPostgresDialect({ pool }), pool };
+}
+
+/**
+ * ADR 0002: a CALLRESULT for StartTransaction, StopTransaction or MeterValues promises the data
+ * survives a crash. With synchronous_commit=off PostgreSQL reports a COMMIT before its WAL is
+ * flushed, so the last writes acknowledged to chargers can be lost when the server crashes.
+ * Plugboard still runs (the operator chose it, perhaps for a benchmark), but says so once, at
+ * start. (`local` and `remote_write` still flush the primary's WAL, so a crash of this server
+ * loses nothing acknowledged; they only weaken what a standby holds.)
+ */
+export async function warnIfCommitsNotDurable(db: Kysely<any>, log: Logger): Promise<void> {
+  const { rows } = await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(db);
+  const setting = rows[0]?.synchronous_commit;
+  if (setting !== 'off') return;
+  log.warn(
+    { synchronousCommit: setting },
+    'PostgreSQL synchronous_commit is off for this connection: writes acknowledged to chargers (transactions, meter values) can be lost if the database server crashes. ' +
+      'Set synchronous_commit = on (ALTER ROLE <user> SET synchronous_commit = on, or in postgresql.conf; and remove any -c synchronous_commit=off from the connection URL\'s options).',
+  );
 }

@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
+import pino from 'pino';
+import { openDb } from '../../src/db/index.ts';
 import { dbLabel, openTestDb } from '../helpers/db.ts';
 
-const skip = dbLabel() === 'postgres' ? false : 'set DATABASE_URL to run the PostgreSQL tests';
+const skip = dbLabel() === 'postgres' ? false : 'PostgreSQL tests: skipped, DATABASE_URL is not set (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)';
 
 test('postgres: BIGINT and BIGSERIAL come back as numbers, NUMERIC as exact strings', { skip }, async (t) => {
   const { db } = await openTestDb(t);
@@ -41,4 +43,25 @@ test('postgres: introspection (and so the Migrator) sees the current schema only
   const txId = (await mine.db.kysely.introspection.getTables()).find((tb) => tb.name === 'transactions')!.columns.find((c) => c.name === 'id')!;
   assert.equal(txId.isAutoIncrementing, true);
   assert.equal(txId.dataType, 'int4', 'transactionId is SERIAL (int4) on PostgreSQL');
+});
+
+test('postgres: a connection with synchronous_commit=off gets one warning at start, saying acknowledged writes can be lost and how to fix it', { skip }, async (t) => {
+  const open = async (options: string | null) => {
+    const url = new URL(process.env.DATABASE_URL!);
+    if (options) url.searchParams.set('options', options);
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const db = await openDb({ databaseUrl: url.toString(), sqlitePath: '', log, poolSize: 1 });
+    t.after(() => db.close());
+    return lines.map((l) => JSON.parse(l) as { level: number; msg: string; synchronousCommit?: string }).filter((l) => /synchronous_commit/.test(l.msg));
+  };
+  // Per connection (the URL's options), so the shared server's settings are left alone.
+  const off = await open('-c synchronous_commit=off');
+  assert.equal(off.length, 1, 'one warning');
+  assert.equal(off[0].level, 40, 'warn');
+  assert.equal(off[0].synchronousCommit, 'off');
+  assert.match(off[0].msg, /can be lost if the database server crashes/);
+  assert.match(off[0].msg, /synchronous_commit = on/);
+  assert.deepEqual(await open(null), [], 'no warning with the default (on)');
+  assert.deepEqual(await open('-c synchronous_commit=local'), [], 'local still flushes this server\'s WAL');
 });
