@@ -39,6 +39,10 @@ export interface Config {
     heartbeatIntervalSeconds: number;
     /** BootNotification interval for Pending/Rejected chargers: the minimum wait before the next boot */
     retryIntervalSeconds: number;
+    /** unknown identities kept in the unknown-stations list; past it the least recently seen are pruned */
+    unknownStationsMaxRows: number;
+    /** an unknown identity not seen for this long leaves the list */
+    unknownStationsRetentionDays: number;
   };
   authorization: {
     /** free-charging mode: unknown idTags are Accepted instead of Invalid */
@@ -90,7 +94,7 @@ export const defaultConfig: Config = {
   http: { host: '127.0.0.1', port: 8080 },
   database: { url: null, sqlitePath: './data/plugboard.db', poolSize: 10 },
   log: { level: 'info' },
-  registration: { unknownStations: 'accept', heartbeatIntervalSeconds: 300, retryIntervalSeconds: 60 },
+  registration: { unknownStations: 'accept', heartbeatIntervalSeconds: 300, retryIntervalSeconds: 60, unknownStationsMaxRows: 1000, unknownStationsRetentionDays: 30 },
   authorization: { acceptUnknownIdTags: false, allowConcurrentTx: false },
   messageLog: { enabled: true, retentionDays: 30, maxRowsPerStation: 100_000 },
   api: { adminKey: null, maxAuthFailuresPerMinute: 20 },
@@ -124,6 +128,8 @@ export const ENV_VARS: Record<string, string> = {
   PLUGBOARD_UNKNOWN_STATIONS: 'registration.unknownStations',
   PLUGBOARD_HEARTBEAT_INTERVAL_SECONDS: 'registration.heartbeatIntervalSeconds',
   PLUGBOARD_RETRY_INTERVAL_SECONDS: 'registration.retryIntervalSeconds',
+  PLUGBOARD_UNKNOWN_STATIONS_MAX_ROWS: 'registration.unknownStationsMaxRows',
+  PLUGBOARD_UNKNOWN_STATIONS_RETENTION_DAYS: 'registration.unknownStationsRetentionDays',
   PLUGBOARD_ACCEPT_UNKNOWN_ID_TAGS: 'authorization.acceptUnknownIdTags',
   PLUGBOARD_ALLOW_CONCURRENT_TX: 'authorization.allowConcurrentTx',
   PLUGBOARD_MESSAGE_LOG_ENABLED: 'messageLog.enabled',
@@ -203,6 +209,8 @@ const schema = {
         unknownStations: { enum: ['accept', 'pending', 'reject'] },
         heartbeatIntervalSeconds: seconds,
         retryIntervalSeconds: seconds,
+        unknownStationsMaxRows: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        unknownStationsRetentionDays: { type: 'integer', minimum: 1, maximum: 3650 },
       },
     },
     authorization: {

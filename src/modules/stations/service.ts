@@ -168,6 +168,20 @@ export function createStationsService(ctx: AppContext) {
    */
   const unknownAttempts = new Map<string, { firstAt: string; at: string; remoteAddress: string; count: number; unwritten: number; writtenAt: number }>();
   const UNKNOWN_WRITE_MS = 60_000;
+  /**
+   * unknown_stations is bounded: at most unknownStationsMaxRows rows (the least recently seen
+   * go) and none unseen for unknownStationsRetentionDays. Pruning runs after every tenth of
+   * the cap in writes, every UNKNOWN_PRUNE_MS while there are unknown knocks, and before
+   * listing, never per knock: a knock costs no count or delete query.
+   */
+  const { unknownStationsMaxRows, unknownStationsRetentionDays } = ctx.config.registration;
+  const UNKNOWN_PRUNE_AFTER_WRITES = Math.max(1, Math.ceil(unknownStationsMaxRows / 10));
+  const UNKNOWN_PRUNE_MS = 10 * 60_000;
+  let unknownWritesSincePrune = 0;
+  let unknownPruning: Promise<number> | null = null;
+  /** the knocks' writes not settled yet (nobody awaits them; a prune must run after them) */
+  const unknownInflight = new Set<Promise<unknown>>();
+  let unknownPruneTimer: NodeJS.Timeout | null = null;
   let connections: Connections = { get: () => undefined };
   /**
    * Registration status of the stations seen by this process, so the per-message gate costs no
@@ -248,7 +262,51 @@ export function createStationsService(ctx: AppContext) {
     if (now.getTime() - a.writtenAt < UNKNOWN_WRITE_MS) return;
     a.writtenAt = now.getTime();
     const row = takeUnwritten(identity)!;
-    db.write((trx) => store.recordUnknownStation(trx, row)).catch((err) => ctx.log.error({ err, stationId: identity }, 'recording an unknown charger failed'));
+    const written = db
+      .write((trx) => store.recordUnknownStation(trx, row))
+      .catch((err) => ctx.log.error({ err, stationId: identity }, 'recording an unknown charger failed'))
+      .finally(() => unknownInflight.delete(written));
+    unknownInflight.add(written);
+    unknownWritten(1);
+  }
+
+  /** Counts rows written (or being written: a prune waits for those first). */
+  function unknownWritten(rows: number): void {
+    unknownWritesSincePrune += rows;
+    if (unknownPruneTimer === null) {
+      unknownPruneTimer = setInterval(() => void pruneUnknownStations(), UNKNOWN_PRUNE_MS);
+      unknownPruneTimer.unref();
+    }
+    if (unknownWritesSincePrune >= UNKNOWN_PRUNE_AFTER_WRITES) void pruneUnknownStations();
+  }
+
+  /**
+   * Applies the unknown-stations cap and age limit, after the knocks' writes in flight; one
+   * run at a time (a call meanwhile gets the running one, which reruns if enough writes came
+   * in during it). Never rejects.
+   */
+  function pruneUnknownStations(): Promise<number> {
+    if (unknownPruning !== null) return unknownPruning;
+    const run = async (): Promise<number> => {
+      let removed = 0;
+      do {
+        unknownWritesSincePrune = 0;
+        await Promise.all([...unknownInflight]);
+        const cutoff = new Date(ctx.now().getTime() - unknownStationsRetentionDays * 86_400_000).toISOString();
+        try {
+          removed += await db.write(async (trx) => (await store.deleteUnknownStationsSeenBefore(trx, cutoff)) + (await store.deleteUnknownStationsBeyond(trx, unknownStationsMaxRows)));
+        } catch (err) {
+          ctx.log.error({ err }, 'pruning unknown stations failed');
+          break;
+        }
+      } while (unknownWritesSincePrune >= UNKNOWN_PRUNE_AFTER_WRITES);
+      if (removed > 0) ctx.log.info({ removed, maxRows: unknownStationsMaxRows, retentionDays: unknownStationsRetentionDays }, 'unknown stations pruned');
+      return removed;
+    };
+    unknownPruning = run().finally(() => {
+      unknownPruning = null;
+    });
+    return unknownPruning;
   }
 
   /** Writes the attempts counted since each identity's last write (before listing, and at shutdown). */
@@ -258,6 +316,7 @@ export function createStationsService(ctx: AppContext) {
     await db.write(async (trx) => {
       for (const row of rows) await store.recordUnknownStation(trx, row);
     });
+    unknownWritesSincePrune += rows.length;
   }
 
   /** The freshest sign of life: the in-memory one may not be written yet. */
@@ -602,12 +661,18 @@ export function createStationsService(ctx: AppContext) {
     /** Identities that tried to connect while unknown, as stored (pending counts written first). */
     async unknownStationsPage(sort: SortKey[], page: { limit: number; offset: number }) {
       await flushUnknownAttempts();
+      // The list shows the bounded set: writes since the last prune are pruned first.
+      if (unknownPruning !== null) await unknownPruning;
+      if (unknownWritesSincePrune > 0) await pruneUnknownStations();
       const [items, total] = await Promise.all([store.unknownStationsPage(db.kysely, sort, page), store.countUnknownStations(db.kysely)]);
       return { items, total };
     },
 
     /** Stores what is still only counted in memory; called before the database closes. */
-    stop(): Promise<void> {
+    async stop(): Promise<void> {
+      if (unknownPruneTimer !== null) clearInterval(unknownPruneTimer);
+      unknownPruneTimer = null;
+      await unknownPruning;
       return flushUnknownAttempts();
     },
 

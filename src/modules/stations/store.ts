@@ -286,6 +286,21 @@ export async function deleteUnknownStation(db: Exec, id: string): Promise<void> 
   await db.deleteFrom('unknown_stations').where('id', '=', id).execute();
 }
 
+/** Removes unknown identities last seen before `cutoff`. */
+export async function deleteUnknownStationsSeenBefore(db: Exec, cutoff: string): Promise<number> {
+  const res = await db.deleteFrom('unknown_stations').where('last_seen_at', '<', cutoff).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
+
+/** Keeps the `keep` most recently seen unknown identities and removes the rest. */
+export async function deleteUnknownStationsBeyond(db: Exec, keep: number): Promise<number> {
+  const res = await db
+    .deleteFrom('unknown_stations')
+    .where('id', 'not in', (eb) => eb.selectFrom('unknown_stations').select('id').orderBy('last_seen_at', 'desc').orderBy('id', 'desc').limit(keep))
+    .executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
+
 export function unknownStationsPage(db: Exec, sort: SortKey[], page: { limit: number; offset: number }) {
   return applySort(db.selectFrom('unknown_stations').selectAll(), sort, 'id').limit(page.limit).offset(page.offset).execute();
 }
