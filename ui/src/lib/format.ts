@@ -7,6 +7,7 @@ const dateTime = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 's
 const dateOnly = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 const timeOnly = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const shortTime = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dayMonth = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
 const number1 = new Intl.NumberFormat(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const number2 = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const integer = new Intl.NumberFormat();
@@ -31,6 +32,28 @@ export function fmtWhen(iso: string | null | undefined): string {
 
 export function fmtClock(ms: number): string {
   return shortTime.format(new Date(ms));
+}
+
+/** A time with its seconds (a chart's readout, where minutes are too coarse for short sessions). */
+export function fmtClockSeconds(ms: number): string {
+  return timeOnly.format(new Date(ms));
+}
+
+/**
+ * A chart's time ticks, as fine as their step needs: seconds below a minute, the day from a day up.
+ * When the ticks span more than one day, the first tick, each one on a new day and each whose
+ * time recurs also carry their date (drawn under the time), so that no two labels read the same.
+ */
+export function fmtTicks(ticks: number[], unit: 'second' | 'minute' | 'day'): Array<{ time: string; date: string | null }> {
+  const days = ticks.map((t) => new Date(t).toDateString());
+  const multiDay = new Set(days).size > 1;
+  if (unit === 'day') return ticks.map((t) => ({ time: dayMonth.format(new Date(t)), date: null }));
+  const times = ticks.map((t) => (unit === 'second' ? timeOnly : shortTime).format(new Date(t)));
+  const repeated = (i: number) => times.indexOf(times[i]) !== times.lastIndexOf(times[i]);
+  return ticks.map((t, i) => ({
+    time: times[i],
+    date: multiDay && (i === 0 || days[i] !== days[i - 1] || repeated(i)) ? dayMonth.format(new Date(t)) : null,
+  }));
 }
 
 export function fmtAgo(iso: string | null | undefined, now = Date.now()): string {
@@ -69,6 +92,12 @@ export function fmtDuration(seconds: number | null | undefined): string {
   if (h) return `${h} h ${String(m).padStart(2, '0')} min`;
   if (m) return `${m} min`;
   return `${Math.max(0, Math.round(seconds))} s`;
+}
+
+/** A short span to the millisecond ("23 ms", "0.8 s"), for what fmtDuration would call "0 s". */
+export function fmtSpan(ms: number): string {
+  const v = Math.max(0, Math.round(ms));
+  return v < 1000 ? `${v} ms` : `${number1.format(v / 1000)} s`;
 }
 
 /** A date input's value (local calendar day) as the instant its day starts, in ISO. */

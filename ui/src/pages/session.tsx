@@ -3,7 +3,7 @@ import { api, ApiError } from '../api/client.ts';
 import { useTransaction } from '../api/queries.ts';
 import { AdminOnly } from '../lib/auth.tsx';
 import { useCommand } from '../lib/command.ts';
-import { fmtDateTime, fmtDuration, fmtKWh } from '../lib/format.ts';
+import { fmtDateTime, fmtDuration, fmtKWh, fmtSpan } from '../lib/format.ts';
 import { chartSeries } from '../lib/meter.ts';
 import { Link, stationPath } from '../lib/router.tsx';
 import { Answer, Badge, Card, Disclosure, Empty, ErrorBox, KeyValues, Loading } from '../components/ui.tsx';
@@ -24,7 +24,7 @@ export function SessionPage({ id }: { id: number }) {
     return q.isError ? <ErrorBox error={q.error} retry={() => void q.refetch()} /> : <Loading rows={8} />;
   }
   const t = q.data;
-  const { energy, power, powerDerived } = chartSeries(t);
+  const series = chartSeries(t);
   return (
     <>
       <div className="page-head">
@@ -55,12 +55,18 @@ export function SessionPage({ id }: { id: number }) {
         </div>
         <div className="stat">
           <div className="stat-label">Duration</div>
-          <div className="stat-value">{fmtDuration(t.durationSeconds)}</div>
+          <div className="stat-value">{series.tooShort ? fmtSpan(series.t1 - series.t0) : fmtDuration(t.durationSeconds)}</div>
           <div className="stat-hint">{'\u00a0'}</div>
         </div>
       </div>
       <Card title="Energy and power">
-        {energy.length < 2 ? <Empty>No meter value yet: the chart appears with the charger's first MeterValues.</Empty> : <EnergyChart energy={energy} power={power} powerLabel={powerDerived ? 'Power (kW, from energy)' : 'Power (kW)'} />}
+        {series.tooShort ? (
+          <Empty>The session is too short to chart ({fmtSpan(series.t1 - series.t0)}).</Empty>
+        ) : series.energy.length < 2 ? (
+          <Empty>No meter value yet: the chart appears with the charger's first MeterValues.</Empty>
+        ) : (
+          <EnergyChart series={series} powerLabel={series.powerDerived ? 'Power (kW, from energy)' : 'Power (kW)'} />
+        )}
       </Card>
       <Card title="Details">
         <KeyValues

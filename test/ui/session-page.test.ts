@@ -1,0 +1,105 @@
+// The session page in Chromium against a real Plugboard: sessions a simulated charger ran with
+// chosen timestamps and meter values, and what the chart makes of them.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { ADMIN_KEY, startOpenApp, type TestApp } from '../helpers/app.ts';
+import type { SimulatedCharger } from '../../src/simulator/charger.ts';
+import { jsErrors, launchBrowser, newPage, screenshot, signIn, skipReason, type TestBrowser } from './browser.ts';
+
+const skip = skipReason ?? false;
+let app: TestApp;
+let b: TestBrowser;
+let page: Page;
+let cp: SimulatedCharger;
+
+const E = 'Energy.Active.Import.Register';
+const iso = (ms: number) => new Date(ms).toISOString();
+type Sample = { value: string; measurand: string; unit: string; context?: string };
+
+async function meterValues(transactionId: number, at: number, sampledValue: Sample[]) {
+  await cp.call('MeterValues', { connectorId: 1, transactionId, meterValue: [{ timestamp: iso(at), sampledValue }] });
+}
+
+before(async () => {
+  if (skip) return;
+  app = await startOpenApp();
+  assert.equal((await app.request('POST', '/api/v1/tokens', { body: { idTag: 'CHART-1' } })).status, 201);
+  cp = app.charger('CP-CHART-1');
+  await cp.connect();
+  await cp.boot({ chargePointVendor: 'Acme', chargePointModel: 'Volt 50' });
+  await cp.status(1, 'Available');
+  b = await launchBrowser();
+  ({ page } = await newPage(b, app.httpUrl()));
+  await signIn(page, ADMIN_KEY);
+});
+
+after(async () => {
+  if (skip) return;
+  await b?.close();
+  await app?.cleanup();
+});
+
+/** The numbers of one axis's labels, and a check that they climb by one nice step. */
+async function axisValues(selector: string): Promise<number[]> {
+  const values = (await page.locator(selector).allTextContents()).map(Number);
+  assert.ok(values.length >= 3, `${selector}: ${values.join(', ')}`);
+  const step = values[1] - values[0];
+  const mantissa = Number((step / 10 ** Math.floor(Math.log10(step))).toFixed(6));
+  assert.ok([1, 2, 2.5, 5].includes(mantissa), `${selector}: a nice step, not ${step} (${values.join(', ')})`);
+  values.forEach((v, i) => assert.ok(Math.abs(v - i * step) < 1e-9, `${selector}: ${values.join(', ')} climb by ${step}`));
+  return values;
+}
+
+test('a three-minute session: distinct time ticks with seconds, nice axis steps, nothing drawn past the stop', { skip }, async () => {
+  const start = Date.now() - 10 * 60_000;
+  const stop = start + 180_000;
+  // 44 kW for three minutes, a reading every 20 s, energy only (power is derived from it).
+  const { transactionId } = await cp.startTransaction(1, 'CHART-1', 500_000, iso(start));
+  for (let s = 20; s <= 180; s += 20) await meterValues(transactionId, start + s * 1000, [{ value: String(500_000 + Math.round((44_000 * s) / 3600)), measurand: E, unit: 'Wh' }]);
+  // A reading stamped two minutes after the stop (a late or skewed sample): not part of the session.
+  await meterValues(transactionId, stop + 120_000, [{ value: '503300', measurand: E, unit: 'Wh' }]);
+  await cp.stopTransaction(transactionId, 502_200, { timestamp: iso(stop) });
+
+  await page.goto(`/sessions/${transactionId}`);
+  const chart = page.locator('.chart svg').first();
+  await chart.locator('path.energy-line').waitFor();
+  await chart.locator('path.power-line').waitFor();
+  await screenshot(page, 'session-three-minutes');
+
+  // The time labels: the axis texts that are neither energy nor power.
+  const times = await chart.locator('text.axis:not(.energy):not(.power)').allTextContents();
+  assert.ok(times.length >= 3, `time ticks: ${times.join(' | ')}`);
+  assert.equal(new Set(times).size, times.length, `distinct time ticks: ${times.join(' | ')}`);
+  for (const t of times) assert.match(t, /\d:\d\d:\d\d/, `a few-minute span shows seconds: ${t}`);
+
+  const energy = await axisValues('.chart svg >> nth=0 >> text.axis.energy:not(.unit)');
+  assert.ok(energy.at(-1)! >= 2.2 && energy.at(-1)! < 3, `energy axis to ${energy.at(-1)} kWh`);
+  const power = await axisValues('.chart svg >> nth=0 >> text.axis.power:not(.unit)');
+  assert.ok(power.at(-1)! >= 44 && power.at(-1)! <= 60, `power axis to ${power.at(-1)} kW, the derived 44 kW`);
+
+  // The right edge of the plot is the stop: the energy there is the meter stop, not the later reading.
+  const box = (await chart.boundingBox())!;
+  await page.mouse.move(box.x + box.width - 53, box.y + box.height / 2);
+  const readout = page.locator('.chart-readout');
+  await readout.filter({ hasText: 'kWh' }).waitFor();
+  assert.match((await readout.textContent())!, / 2\.20 kWh · 4[34]\.\d kW/);
+  assert.doesNotMatch((await readout.textContent())!, /3\.30/);
+});
+
+test('a 23 ms session is not drawn: it says it is too short to chart', { skip }, async () => {
+  const start = Date.now() - 5 * 60_000;
+  const { transactionId } = await cp.startTransaction(1, 'CHART-1', 600_000, iso(start));
+  await cp.stopTransaction(transactionId, 600_001, {
+    timestamp: iso(start + 23),
+    transactionData: [{ timestamp: iso(start + 23), sampledValue: [{ value: '600001', measurand: E, unit: 'Wh', context: 'Transaction.End' }] }],
+  });
+  await page.goto(`/sessions/${transactionId}`);
+  await page.getByText('too short to chart').waitFor();
+  assert.equal(await page.locator('.chart').count(), 0);
+  await screenshot(page, 'session-23ms');
+});
+
+test('no JavaScript error on the session pages', { skip }, () => {
+  assert.deepEqual(jsErrors(page), []);
+});
