@@ -78,11 +78,12 @@ test('series stop at the stop time: readings after it (or before the start) are 
     mv(START + 120_000, 'Power.Active.Import', 11000, 'W'),
     mv(stop + 60_000, E, 1900, 'Wh'),
     mv(stop + 60_000, 'Power.Active.Import', 7000, 'W'),
+    mv(stop + 60_000, 'SoC', 90, 'Percent'),
   ];
   const s = chartSeries(tx(START, stop, 1000, 1600, values));
   assert.equal(s.t0, START);
   assert.equal(s.t1, stop);
-  for (const series of [s.energy, s.power]) assert.ok(series.every((p) => p.t >= START && p.t <= stop), JSON.stringify(series));
+  for (const series of [s.energy, s.power, s.soc]) assert.ok(series.every((p) => p.t >= START && p.t <= stop), JSON.stringify(series));
   assert.deepEqual(s.energy.at(-1), { t: stop, v: 0.6 });
   // The last reported power holds to the stop, not beyond.
   assert.deepEqual(s.power.map((p) => p.t), [START + 120_000, stop]);
@@ -110,4 +111,11 @@ test('a 23 ms session is too short to chart, and tiny intervals never derive abs
   for (let i = 1; i < long.power.length - 1; i++) assert.ok(long.power[i].t - long.power[i - 1].t >= MIN_DERIVE_INTERVAL_MS);
   // A span shorter than one interval derives nothing rather than a guess.
   assert.deepEqual(derivePower([{ t: 0, v: 0 }, { t: 2000, v: 0.001 }]), []);
+});
+
+test('a state of charge reported by the charger becomes a 0–100 series', () => {
+  const values = [mv(START + 60_000, 'SoC', 41, 'Percent'), mv(START + 120_000, 'SoC', 44, 'Percent'), mv(START + 120_000, E, 1500, 'Wh')];
+  const s = chartSeries(tx(START, null, 1000, null, values));
+  assert.deepEqual(s.soc, [{ t: START + 60_000, v: 41 }, { t: START + 120_000, v: 44 }]);
+  assert.deepEqual(chartSeries(tx(START, null, 1000, null, values.slice(2))).soc, []);
 });

@@ -100,6 +100,35 @@ test('a 23 ms session is not drawn: it says it is too short to chart', { skip },
   await screenshot(page, 'session-23ms');
 });
 
+test('a state of charge the charger reports is charted on a 0–100 % axis', { skip }, async () => {
+  const start = Date.now() - 30 * 60_000;
+  const { transactionId } = await cp.startTransaction(1, 'CHART-1', 700_000, iso(start));
+  // 20 minutes at 22 kW, the car going from 35 % to 62 %.
+  for (let m = 2; m <= 20; m += 2) {
+    await meterValues(transactionId, start + m * 60_000, [
+      { value: String(700_000 + Math.round((22_000 * m) / 60)), measurand: E, unit: 'Wh' },
+      { value: '22000', measurand: 'Power.Active.Import', unit: 'W' },
+      { value: String(35 + Math.round((27 * m) / 20)), measurand: 'SoC', unit: 'Percent' },
+    ]);
+  }
+  await page.goto(`/sessions/${transactionId}`);
+  const soc = page.getByRole('img', { name: 'State of charge over the session' });
+  await soc.locator('path').first().waitFor();
+  await page.locator('.chart-legend', { hasText: 'State of charge (%)' }).waitFor();
+  const labels = (await soc.locator('text').allTextContents()).filter((t) => /^\d+$/.test(t)).map(Number);
+  assert.deepEqual(labels, [0, 25, 50, 75, 100]);
+  // Hovering at the right edge reads the latest SoC.
+  const box = (await soc.boundingBox())!;
+  await page.mouse.move(box.x + box.width - 53, box.y + box.height / 2);
+  await page.locator('.chart-readout', { hasText: '62 %' }).waitFor();
+  await screenshot(page, 'session-soc');
+
+  // A session whose charger reports no SoC has no SoC chart.
+  await page.goto('/sessions/1');
+  await page.locator('.chart path.energy-line').waitFor();
+  assert.equal(await page.getByRole('img', { name: 'State of charge over the session' }).count(), 0);
+});
+
 test('no JavaScript error on the session pages', { skip }, () => {
   assert.deepEqual(jsErrors(page), []);
 });

@@ -1,12 +1,16 @@
-// Energy (area, left axis, kWh) and power (line, right axis, kW) over the session, drawn as inline
-// SVG: a charting library would cost more than the whole dashboard for two lines. The axis arithmetic is in
+// Energy (area, left axis, kWh) and power (line, right axis, kW) over the session, and below it the
+// vehicle's state of charge (%) when the charger reports it, drawn as inline SVG: a charting
+// library would cost more than the whole dashboard for three lines. The axis arithmetic is in
 // lib/scale.ts, the series (clipped to the session) in lib/meter.ts.
 import { useId, useLayoutEffect, useRef, useState, type PointerEvent, type RefObject } from 'react';
 import type { ChartSeries, Point } from '../lib/meter.ts';
 import { alignAxes, axisTicks, localOffsetMinutes, stepDecimals, timeTicks, valueAxis, type ValueAxis } from '../lib/scale.ts';
 import { fmtClockSeconds, fmtTicks } from '../lib/format.ts';
 
+// The SoC series is styled here rather than in styles.css: it is this component's alone.
+const SOC_COLOR = 'var(--ok)';
 const H = 280;
+const SOC_H = 150;
 const PAD = { l: 52, r: 52, t: 28, b: 32 };
 /** Room for one time label ("05:02:30 PM" at 11 px) and a gap. */
 const TICK_SPACING = 110;
@@ -33,7 +37,7 @@ const nearest = (pts: Point[], t: number) => pts.reduce<Point | null>((best, p) 
 const held = (pts: Point[], t: number) => pts.reduce<Point | null>((best, p) => (p.t <= t ? p : best), null);
 
 export function EnergyChart({ series, powerLabel }: { series: ChartSeries; powerLabel: string }) {
-  const { energy, power, t0, t1 } = series;
+  const { energy, power, soc, t0, t1 } = series;
   const box = useRef<HTMLElement>(null);
   // A useId value may hold characters that a url(#...) reference does not take.
   const clip = `chart${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`;
@@ -45,6 +49,8 @@ export function EnergyChart({ series, powerLabel }: { series: ChartSeries; power
   const yOf = (axis: ValueAxis, h: number) => (v: number) => h - PAD.b - (v / axis.max) * (h - PAD.t - PAD.b);
   const yE = yOf(eAxis, H);
   const yP = yOf(pAxis, H);
+  const socAxis: ValueAxis = { max: 100, step: 25, steps: 4 };
+  const yS = yOf(socAxis, SOC_H);
   const line = (pts: Point[], y: (v: number) => number) => pts.map((p, i) => `${i ? 'L' : 'M'}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join('');
   // Each power reading holds until the next one (sample and hold): a step, not a slope.
   const steps = power.map((p, i) => `${i ? `L${x(p.t).toFixed(1)},${yP(power[i - 1].v).toFixed(1)}L` : 'M'}${x(p.t).toFixed(1)},${yP(p.v).toFixed(1)}`).join('');
@@ -57,6 +63,7 @@ export function EnergyChart({ series, powerLabel }: { series: ChartSeries; power
   };
   const he = hover === null ? null : nearest(energy, hover);
   const hp = hover === null ? null : held(power, hover);
+  const hs = hover === null ? null : nearest(soc, hover);
   const timeLabels = fmtTicks(time.ticks, time.unit);
   const timeAxis = (h: number) =>
     time.ticks.map((t, i) => (
@@ -112,11 +119,48 @@ export function EnergyChart({ series, powerLabel }: { series: ChartSeries; power
           </g>
         )}
       </svg>
+      {soc.length > 0 && (
+        <svg className="soc-chart" width={W} height={SOC_H} viewBox={`0 0 ${W} ${SOC_H}`} role="img" aria-label="State of charge over the session" onPointerMove={onMove} onPointerLeave={() => setHover(null)}>
+          <defs>
+            <clipPath id={`${clip}-soc`}>
+              <rect x={PAD.l} y={PAD.t - 2} width={plotW} height={SOC_H - PAD.t - PAD.b + 4} />
+            </clipPath>
+          </defs>
+          {axisTicks(socAxis).map((v) => (
+            <g key={v}>
+              <line className="grid" x1={PAD.l} x2={W - PAD.r} y1={yS(v)} y2={yS(v)} />
+              <text className="axis soc" x={PAD.l - 6} y={yS(v) + 4} textAnchor="end">
+                {v}
+              </text>
+            </g>
+          ))}
+          {timeAxis(SOC_H)}
+          <text className="axis soc unit" x={PAD.l - 6} y={PAD.t - 12} textAnchor="end" style={{ fill: SOC_COLOR }}>
+            SoC %
+          </text>
+          <g clipPath={`url(#${clip}-soc)`}>
+            <path className="soc-line" d={line(soc, yS)} style={{ fill: 'none', stroke: SOC_COLOR, strokeWidth: 2, strokeLinejoin: 'round' }} />
+            {soc.length === 1 && <circle className="soc-dot" cx={x(soc[0].t)} cy={yS(soc[0].v)} r={3} style={{ fill: SOC_COLOR }} />}
+          </g>
+          {hover !== null && (
+            <g className="hover">
+              {cursor(SOC_H)}
+              {hs && <circle cx={x(hs.t)} cy={yS(hs.v)} r={4} className="soc-dot" style={{ fill: SOC_COLOR }} />}
+            </g>
+          )}
+        </svg>
+      )}
       <figcaption className="chart-legend">
         <span className="key energy">Energy (kWh)</span>
         <span className="key power">{powerLabel}</span>
+        {soc.length > 0 && (
+          <span className="soc-key">
+            <span aria-hidden="true" style={{ display: 'inline-block', width: 14, height: 3, marginRight: '0.35rem', verticalAlign: 'middle', background: SOC_COLOR }} />
+            State of charge (%)
+          </span>
+        )}
         <span className="chart-readout">
-          {hover !== null ? `${fmtClockSeconds(hover)}${he ? ` · ${readout(he.v)} kWh` : ''}${hp ? ` · ${readout(hp.v)} kW` : ''}` : '\u00a0'}
+          {hover !== null ? `${fmtClockSeconds(hover)}${he ? ` · ${readout(he.v)} kWh` : ''}${hp ? ` · ${readout(hp.v)} kW` : ''}${hs ? ` · ${Math.round(hs.v)} %` : ''}` : '\u00a0'}
         </span>
       </figcaption>
     </figure>

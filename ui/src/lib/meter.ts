@@ -1,6 +1,7 @@
 // Turns a session's meter values into the series the chart draws: energy delivered (kWh since
-// the start) and power (kW) reported by the charger or else derived from the energy steps.
-// Both are clipped to the session: from its start to its stop (or, while it runs, to its latest reading).
+// the start), power (kW) reported by the charger or else derived from the energy steps, and the
+// vehicle's state of charge (%) when the charger reports it. Everything is clipped to the
+// session: from its start to its stop (or, while it runs, to its latest reading).
 import type { MeterValue, TransactionDetail } from '../api/types.ts';
 
 export interface Point {
@@ -12,6 +13,7 @@ export interface ChartSeries {
   energy: Point[];
   power: Point[];
   powerDerived: boolean;
+  soc: Point[];
   /** the time axis: the session's start to its stop (or latest reading) */
   t0: number;
   t1: number;
@@ -21,6 +23,7 @@ export interface ChartSeries {
 
 const ENERGY = 'Energy.Active.Import.Register';
 const POWER = 'Power.Active.Import';
+const SOC = 'SoC';
 
 /** Below this span a chart says nothing (a 23 ms session is one vertical line). */
 export const MIN_CHART_SPAN_MS = 1000;
@@ -110,5 +113,9 @@ export function chartSeries(tx: TransactionDetail): ChartSeries {
     power.push({ t: stop, v: power[power.length - 1].v });
   }
 
-  return { energy, power, powerDerived, t0: start, t1, tooShort };
+  const soc = series(tx.meterValues, SOC, (v) => v)
+    .filter(within)
+    .map((p) => ({ t: p.t, v: Math.min(100, Math.max(0, p.v)) }));
+
+  return { energy, power, powerDerived, soc, t0: start, t1, tooShort };
 }

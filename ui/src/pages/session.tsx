@@ -59,7 +59,7 @@ export function SessionPage({ id }: { id: number }) {
           <div className="stat-hint">{'\u00a0'}</div>
         </div>
       </div>
-      <Card title="Energy and power">
+      <Card title={series.soc.length ? 'Energy, power and state of charge' : 'Energy and power'}>
         {series.tooShort ? (
           <Empty>The session is too short to chart ({fmtSpan(series.t1 - series.t0)}).</Empty>
         ) : series.energy.length < 2 ? (
