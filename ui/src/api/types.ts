@@ -1,5 +1,26 @@
-// Shapes of the API's answers the dashboard reads (see /api/v1/openapi.json).
+// Shapes of the API's answers the dashboard reads. They are aliases of ./openapi.d.ts, which is
+// generated from the server's OpenAPI document (npm run gen:api-types), so a change of a route's
+// schema shows up here as a type error instead of a silent mismatch. Only shapes the document
+// does not describe (the SSE stream's events, a charger's own payload) are written by hand.
+import type { paths } from './openapi.d.ts';
 
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+/** The API's paths without the /api/v1 prefix, as api() takes them. */
+type ApiPaths = { [K in keyof paths as K extends `/api/v1${infer P}` ? P : never]: paths[K] };
+export type ApiPath = keyof ApiPaths;
+type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
+/** The methods `path` has (a wrong one is a type error, not a silent never). */
+type MethodOf<P extends ApiPath> = { [M in Method]-?: [NonNullable<ApiPaths[P][M]>] extends [never] ? never : M }[Method];
+type Responses<P extends ApiPath, M extends MethodOf<P>> = NonNullable<ApiPaths[P][M]> extends { responses: infer R } ? R : never;
+
+/** The JSON body of the `status` answer to `method path`. */
+export type ApiResponse<P extends ApiPath, M extends MethodOf<P> = MethodOf<P> & 'get', S extends keyof Responses<P, M> = 200 & keyof Responses<P, M>> = Json<Responses<P, M>[S]>;
+/** The JSON body `method path` accepts. */
+export type ApiRequestBody<P extends ApiPath, M extends MethodOf<P>> = NonNullable<ApiPaths[P][M]> extends { requestBody?: infer B } ? Json<NonNullable<B>> : never;
+/** One element of a list answer ({ items: [...] }). */
+type ItemOf<T> = T extends { items: Array<infer I> } ? I : never;
+
+/** A paged list answer (src/http/schemas.ts Page). */
 export interface Page<T> {
   items: T[];
   total: number;
@@ -7,324 +28,61 @@ export interface Page<T> {
   offset: number;
 }
 
-export type Role = 'admin' | 'read';
-export interface Me {
-  keyId: number;
-  name: string;
-  role: Role;
-}
+export type Me = ApiResponse<'/me'>;
+export type Role = Me['role'];
 
-export type RegistrationStatus = 'Accepted' | 'Pending' | 'Rejected';
+export type Station = ApiResponse<'/stations/{id}'>;
+export type RegistrationStatus = Station['registrationStatus'];
+export type ConnectorStatus = Station['connectors'][number];
+export type UnknownStation = ItemOf<ApiResponse<'/unknown-stations'>>;
+export type StatusHistoryEntry = ItemOf<ApiResponse<'/stations/{id}/connectors/{connectorId}/history'>>;
 
-export interface ConnectorStatus {
-  connectorId: number;
-  status: string;
-  errorCode: string;
-  info: string | null;
-  vendorId: string | null;
-  vendorErrorCode: string | null;
-  timestamp: string | null;
-  updatedAt: string;
-}
+export type Transaction = ItemOf<ApiResponse<'/transactions'>>;
+export type TransactionDetail = ApiResponse<'/transactions/{id}'>;
+export type MeterValue = TransactionDetail['meterValues'][number];
+export type ReportRow = ApiResponse<'/reports/transactions.json'>[number];
 
-export interface Station {
-  id: string;
-  registrationStatus: RegistrationStatus;
-  securityProfile: number | null;
-  effectiveSecurityProfile: number;
-  hasPassword: boolean;
-  connected: boolean;
-  vendor: string | null;
-  model: string | null;
-  chargePointSerialNumber: string | null;
-  chargeBoxSerialNumber: string | null;
-  firmwareVersion: string | null;
-  iccid: string | null;
-  imsi: string | null;
-  meterType: string | null;
-  meterSerialNumber: string | null;
-  ocppProtocol: string | null;
-  lastBootAt: string | null;
-  lastSeenAt: string | null;
-  lastConnectedAt: string | null;
-  lastDisconnectedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  connectors: ConnectorStatus[];
-}
+export type Token = ApiResponse<'/tokens/{idTag}'>;
+export type TokenStatus = Token['status'];
+export type UnknownToken = ItemOf<ApiResponse<'/unknown-tokens'>>;
+export type ImportResult = ApiResponse<'/tokens/import', 'post'>;
 
-export interface UnknownStation {
-  id: string;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  lastRemoteAddress: string | null;
-  attempts: number;
-}
-
-export interface StatusHistoryEntry {
-  id: number;
-  connectorId: number;
-  status: string;
-  errorCode: string;
-  info: string | null;
-  vendorId: string | null;
-  vendorErrorCode: string | null;
-  timestamp: string | null;
-  receivedAt: string;
-}
-
-export interface Transaction {
-  id: number;
-  stationId: string;
-  connectorId: number;
-  idTag: string;
-  startIdTagStatus: string;
-  reservationId: number | null;
-  meterStartWh: number;
-  startTimestamp: string;
-  meterStopWh: number | null;
-  stopTimestamp: string | null;
-  stopReason: string | null;
-  stopIdTag: string | null;
-  active: boolean;
-  energyWh: number | null;
-  meterAnomaly: boolean;
-  durationSeconds: number;
-}
-
-export interface MeterValue {
-  id: number;
-  connectorId: number;
-  timestamp: string;
-  value: string;
-  measurand: string;
-  phase: string | null;
-  unit: string;
-  context: string;
-  location: string;
-  format: string;
-  source: string;
-  receivedAt: string;
-}
-
-export interface TransactionDetail extends Transaction {
-  meterValues: MeterValue[];
-}
-
-export interface ReportRow {
-  transactionId: number;
-  stationId: string;
-  connectorId: number;
-  idTag: string;
-  startTimestamp: string;
-  stopTimestamp: string | null;
-  energyKWh: string | null;
-  durationSeconds: number | null;
-  stopReason: string | null;
-}
-
-export type TokenStatus = 'Accepted' | 'Blocked' | 'Expired' | 'Invalid';
-export interface Token {
-  idTag: string;
-  parentIdTag: string | null;
-  status: TokenStatus;
-  expiryDate: string | null;
-  allowConcurrent: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface UnknownToken {
-  idTag: string;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  lastStationId: string;
-  count: number;
-}
-
-export interface ImportResult {
-  rows: number;
-  created: number;
-  updated: number;
-  failed: number;
-  errors: Array<{ line: number; idTag: string | null; message: string }>;
-}
-
-export interface LoggedMessage {
-  id: number;
-  direction: 'in' | 'out';
-  messageType: number;
-  messageTypeName: string;
-  messageId: string | null;
-  action: string | null;
-  createdAt: string;
-  frame: unknown;
-  raw?: string;
-}
-
+export type LoggedMessage = ItemOf<ApiResponse<'/stations/{id}/messages'>>;
+/** GET /stations/{id}/configuration: the charger's own GetConfiguration.conf payload (OCPP 1.6), which the document leaves open. */
 export interface ConfigurationAnswer {
   configurationKey?: Array<{ key: string; readonly: boolean; value?: string }>;
   unknownKey?: string[];
 }
 
-export type ReservationStatus = 'Requested' | 'Accepted' | 'Faulted' | 'Occupied' | 'Rejected' | 'Unavailable' | 'Failed' | 'Used' | 'Expired' | 'Cancelled';
-export interface Reservation {
-  id: number;
-  stationId: string;
-  connectorId: number;
-  idTag: string;
-  parentIdTag: string | null;
-  expiryDate: string;
-  status: ReservationStatus;
-  active: boolean;
-  transactionId: number | null;
-  note: string | null;
-  createdAt: string;
-  updatedAt: string;
-  endedAt: string | null;
-}
+export type Reservation = ApiResponse<'/reservations/{id}'>;
+export type ReservationStatus = Reservation['status'];
 
-export interface FirmwareFile {
-  id: number;
-  name: string;
-  version: string | null;
-  filename: string;
-  sizeBytes: number;
-  sha256: string;
-  downloadUrl: string;
-  createdAt: string;
-}
+export type FirmwareFile = ApiResponse<'/firmware/{id}'>;
+export type FirmwareStatus = ApiResponse<'/stations/{id}/firmware-status'>;
+export type FirmwareUpdate = FirmwareStatus['updates'][number];
+export type StatusTimelineEntry = FirmwareStatus['timeline'][number];
+export type DiagnosticsStatus = ApiResponse<'/stations/{id}/diagnostics-status'>;
+export type DiagnosticsRequest = DiagnosticsStatus['requests'][number];
+export type DiagnosticsFile = ApiResponse<'/diagnostics/{id}'>;
+export type FirmwareCampaign = ApiResponse<'/firmware-campaigns/{id}'>;
 
-export interface FirmwareUpdate {
-  id: number;
-  stationId: string;
-  firmwareId: number | null;
-  campaignId: number | null;
-  location: string;
-  retrieveDate: string;
-  commandStatus: 'sending' | 'accepted' | 'error';
-  error: string | null;
-  firmwareStatus: string | null;
-  firmwareStatusAt: string | null;
-  firmwareVersionBefore: string | null;
-  firmwareVersionAfter: string | null;
-  requestedAt: string;
-}
+export type LocalListState = ApiResponse<'/stations/{id}/local-list'>;
+export type LocalListSettings = ApiResponse<'/stations/{id}/local-list/settings'>;
+export type LocalListScope = LocalListSettings['scope'];
 
-export interface StatusTimelineEntry {
-  id: number;
-  status: string;
-  receivedAt: string;
-}
+export type InstalledProfile = ItemOf<ApiResponse<'/stations/{id}/charging-profiles'>>;
+export type CsChargingProfile = InstalledProfile['profile'];
+export type ChargingProfilePurpose = CsChargingProfile['chargingProfilePurpose'];
+export type ChargingSchedulePeriod = CsChargingProfile['chargingSchedule']['chargingSchedulePeriod'][number];
+export type ExpectedSchedule = ApiResponse<'/stations/{id}/expected-schedule'>;
 
-export interface FirmwareStatus {
-  stationId: string;
-  firmwareVersion: string | null;
-  latestUpdate: FirmwareUpdate | null;
-  updates: FirmwareUpdate[];
-  timeline: StatusTimelineEntry[];
-}
+export type ApiKey = ItemOf<ApiResponse<'/api-keys'>>;
+export type CreatedApiKey = ApiResponse<'/api-keys', 'post', 201>;
+export type Webhook = ApiResponse<'/webhooks/{id}'>;
+export type CreatedWebhook = ApiResponse<'/webhooks', 'post', 201>;
+export type WebhookDelivery = ApiResponse<'/webhooks/{id}/test', 'post'>;
 
-export interface DiagnosticsRequest {
-  id: number;
-  stationId: string;
-  location: string;
-  ownReceiver: boolean;
-  commandStatus: 'sending' | 'accepted' | 'error';
-  error: string | null;
-  fileName: string | null;
-  diagnosticsStatus: string | null;
-  diagnosticsStatusAt: string | null;
-  requestedAt: string;
-}
-
-export interface DiagnosticsStatus {
-  stationId: string;
-  latestRequest: DiagnosticsRequest | null;
-  requests: DiagnosticsRequest[];
-  timeline: StatusTimelineEntry[];
-}
-
-export interface DiagnosticsFile {
-  id: number;
-  stationId: string;
-  requestId: number;
-  filename: string;
-  sizeBytes: number;
-  uploadedAt: string;
-}
-
-export interface FirmwareCampaign {
-  id: number;
-  firmwareId: number;
-  status: 'running' | 'completed' | 'stopped' | 'cancelled';
-  waveSize: number;
-  currentWave: number;
-  stopReason: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-  counts: { total: number; pending: number; updating: number; installed: number; failed: number; timed_out: number; skipped: number; cancelled: number };
-}
-
-export type LocalListScope = { kind: 'all' } | { kind: 'parents'; parentIdTags: string[] } | { kind: 'idTags'; idTags: string[] } | { kind: 'none' };
-export interface LocalListSettings {
-  scope: LocalListScope;
-  autoSync: boolean;
-  omitDeletionsInDifferential: boolean;
-  localAuthListMaxLength: number | null;
-  sendLocalListMaxLength: number | null;
-}
-export interface LocalListState {
-  stationId: string;
-  managed: boolean;
-  syncState: 'never_synced' | 'in_sync' | 'out_of_sync' | 'failed' | 'not_supported';
-  syncing: boolean;
-  settings: LocalListSettings;
-  supported: boolean | null;
-  desired: { count: number; truncated: number; entries: Array<{ idTag: string; idTagInfo?: { status: string; expiryDate?: string; parentIdTag?: string } }> };
-  station: { acknowledgedVersion: number; acknowledgedAt: string | null; entryCount: number };
-}
-
-export type ChargingProfilePurpose = 'ChargePointMaxProfile' | 'TxDefaultProfile' | 'TxProfile';
-export interface ChargingSchedulePeriod {
-  startPeriod: number;
-  limit: number;
-  numberPhases?: number;
-}
-export interface CsChargingProfile {
-  chargingProfileId: number;
-  transactionId?: number;
-  stackLevel: number;
-  chargingProfilePurpose: ChargingProfilePurpose;
-  chargingProfileKind: 'Absolute' | 'Recurring' | 'Relative';
-  recurrencyKind?: 'Daily' | 'Weekly';
-  validFrom?: string;
-  validTo?: string;
-  chargingSchedule: { duration?: number; startSchedule?: string; chargingRateUnit: 'A' | 'W'; chargingSchedulePeriod: ChargingSchedulePeriod[]; minChargingRate?: number };
-}
-export interface InstalledProfile {
-  connectorId: number;
-  chargingProfileId: number;
-  chargingProfilePurpose: ChargingProfilePurpose;
-  stackLevel: number;
-  chargingProfileKind: string;
-  transactionId: number | null;
-  validFrom: string | null;
-  validTo: string | null;
-  source: string;
-  installedAt: string;
-  profile: CsChargingProfile;
-}
-export interface ExpectedSchedule {
-  connectorId: number;
-  scheduleStart: string;
-  duration: number;
-  chargingRateUnit: 'A' | 'W';
-  chargingSchedulePeriod: Array<{ startPeriod: number; limit: number | null; chargingProfileId?: number; chargingProfilePurpose?: ChargingProfilePurpose }>;
-  notes: string[];
-}
-
-/** An event of GET /events. */
+/** An event of GET /events (Server-Sent Events; the document does not describe them). */
 export interface LiveEvent {
   type: string;
   stationId: string;
