@@ -13,6 +13,7 @@ import { migration as localAuth } from './migration-0003-localauth.ts';
 import { migration as reservations } from './migration-0003-reservations.ts';
 import { migration as smartCharging } from './migration-0003-smartcharging.ts';
 import { migration as transactionsHotPaths } from './migration-0004-transactions.ts';
+import { migration as meterValuesUnique } from './migration-0005-meter-values-unique.ts';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -271,6 +272,8 @@ export const migrations: Record<string, Migration> = {
   '0003_smartcharging': smartCharging,
   // Issue #4 (performance): the meter-value indexes of the MeterValues hot path.
   '0004_transactions': transactionsHotPaths,
+  // Issue 10 (durability): a resent MeterValues is stored once.
+  '0005_meter_values_unique': meterValuesUnique,
 };
 
 const provider: MigrationProvider = {

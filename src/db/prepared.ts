@@ -86,18 +86,27 @@ const insertCaches = new Map<string, WeakMap<object, Compiled>>();
 /**
  * INSERT of many rows in as few statements as the parameter limits allow, each statement text
  * compiled once per (table, columns, row count). Every row must have the same keys, in the same
- * order, with nothing undefined (use null).
+ * order, with nothing undefined (use null). `ignoreDuplicates`: INSERT ... ON CONFLICT DO
+ * NOTHING, a row a unique index already holds is skipped. Returns the rows inserted.
  */
-export async function insertRows<T extends keyof Database & string>(exec: Exec, table: T, rows: ReadonlyArray<Insertable<Database[T]>>): Promise<void> {
-  if (rows.length === 0) return;
+export async function insertRows<T extends keyof Database & string>(
+  exec: Exec,
+  table: T,
+  rows: ReadonlyArray<Insertable<Database[T]>>,
+  opts: { ignoreDuplicates?: boolean } = {},
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  let inserted = 0;
   const columns = Object.keys(rows[0] as object);
   const perStatement = Math.max(1, Math.floor(MAX_PARAMS / Math.max(1, columns.length)));
   for (let at = 0; at < rows.length; at += perStatement) {
     const chunk = rows.slice(at, at + perStatement) as ReadonlyArray<Record<string, unknown>>;
-    const cache = cacheOf(insertCaches, `${table}|${columns.join(',')}|${chunk.length}`);
-    const entry = compiledFor(cache, exec, () =>
-      exec.insertInto(table).values(chunk.map(() => Object.fromEntries(columns.map((c) => [c, new Slot(c)]))) as never),
-    );
+    const cache = cacheOf(insertCaches, `${table}|${columns.join(',')}|${chunk.length}|${opts.ignoreDuplicates ? 'ignore' : ''}`);
+    const entry = compiledFor(cache, exec, () => {
+      const insert = exec.insertInto(table).values(chunk.map(() => Object.fromEntries(columns.map((c) => [c, new Slot(c)]))) as never);
+      // No conflict target: any unique index of the table (partial and expression ones included) decides.
+      return opts.ignoreDuplicates ? insert.onConflict((oc) => oc.doNothing()) : insert;
+    });
     // Kysely binds the values row after row, columns in the first row's order: filled by
     // position, without a lookup per value (this runs for every MeterValues and log flush).
     const parameters: unknown[] = new Array(chunk.length * columns.length);
@@ -109,8 +118,9 @@ export async function insertRows<T extends keyof Database & string>(exec: Exec, 
         parameters[p++] = v;
       }
     }
-    await run(exec, entry, parameters);
+    inserted += Number((await run(exec, entry, parameters)).numAffectedRows ?? 0);
   }
+  return inserted;
 }
 
 const updateCaches = new Map<string, WeakMap<object, Compiled>>();

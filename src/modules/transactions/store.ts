@@ -192,9 +192,13 @@ export function listOrphanStops(db: Exec, stationId: string) {
   return db.selectFrom('orphan_stops').selectAll().where('station_id', '=', stationId).orderBy('id').execute();
 }
 
-/** Rows as meterValueRows() makes them (same columns, same order); the statement text is compiled once per row count. */
-export function insertMeterValues(db: Exec, rows: NewMeterValue[]): Promise<void> {
-  return insertRows(db, 'meter_values', rows);
+/**
+ * Rows as meterValueRows() makes them (same columns, same order); the statement text is compiled
+ * once per row count. A sample already stored (a resent MeterValues, or transactionData repeating
+ * a MeterValues: migration 0005_meter_values_unique) is skipped. Returns the rows inserted.
+ */
+export function insertMeterValues(db: Exec, rows: NewMeterValue[]): Promise<number> {
+  return insertRows(db, 'meter_values', rows, { ignoreDuplicates: true });
 }
 
 export function meterValuesOf(db: Exec, transactionId: number) {
