@@ -163,11 +163,51 @@ test('list: filters by station, token, connector, start date range and active; s
 
   assertValidation(await app.request('GET', `${V1}/transactions?from=yesterday`), 'from');
   assertValidation(await app.request('GET', `${V1}/transactions?active=perhaps`), 'active');
-  assertValidation(await app.request('GET', `${V1}/transactions?sort=energyWh`), 'sort');
+  const badSort = await app.request('GET', `${V1}/transactions?sort=meterStart`);
+  assertValidation(badSort, 'sort');
+  assert.match(badSort.body.message, /energyWh/, 'the message lists the allowed fields');
+  assert.match(badSort.body.message, /durationSeconds/);
+  assertValidation(await app.request('GET', `${V1}/transactions?sort=energyWh,`), 'sort');
   assertValidation(await app.request('GET', `${V1}/transactions?connectorId=-1`), 'connectorId');
   const reversed = await app.request('GET', `${V1}/transactions?from=${encodeURIComponent(at(HOUR))}&to=${encodeURIComponent(at(0))}`);
   assert.equal(reversed.status, 400);
   assert.match(reversed.body.message, /from must be before to/);
+});
+
+test('list: sort by energyWh and durationSeconds (computed in SQL as the API computes them; unknown energy last)', async () => {
+  const q = async (query: string) => (await app.request('GET', `${V1}/transactions?${query}`)).body;
+  const order = async (sort: string) => (await q(`sort=${sort}`)).items.map((t: any) => t.id);
+  // done 2500 Wh / 5400 s, running 735 Wh (latest reading, kWh) / ~8 h, fresh no reading / ~7 h, other 10000 Wh / 3600 s
+  assert.deepEqual(await order('energyWh'), [ids.running, ids.done, ids.other, ids.fresh]);
+  assert.deepEqual(await order('-energyWh'), [ids.other, ids.done, ids.running, ids.fresh], 'unknown energy sorts last in both directions');
+  assert.deepEqual(await order('durationSeconds'), [ids.other, ids.done, ids.fresh, ids.running], 'an active transaction runs up to now');
+  assert.deepEqual(await order('-durationSeconds'), [ids.running, ids.fresh, ids.done, ids.other]);
+  assert.deepEqual(await order('-energyWh,id'), [ids.other, ids.done, ids.running, ids.fresh]);
+  const paged = await q('sort=-durationSeconds&limit=2&offset=1');
+  assert.equal(paged.total, 4);
+  assert.deepEqual(paged.items.map((t: any) => t.id), [ids.fresh, ids.done]);
+  assert.deepEqual((await q('sort=energyWh&active=true')).items.map((t: any) => t.id), [ids.running, ids.fresh], 'with filters');
+  const item = (await q('sort=energyWh&limit=1')).items[0];
+  assert.deepEqual(Object.keys(item).sort(), Object.keys((await q('limit=1')).items[0]).sort(), 'the same Transaction shape, no sort columns leak');
+  assert.equal(item.energyWh, 735);
+
+  // the edge cases: a register that went backwards counts 0, a transaction closed without a
+  // reading and a running one whose latest reading is not a number have unknown energy
+  const sortCp = await charger('TX-SORT');
+  const anomaly = (await sortCp.startTransaction(1, 'TAG-A', 5000, at(7 * HOUR))).transactionId;
+  await sortCp.stopTransaction(anomaly, 4000, { timestamp: at(7 * HOUR + 60_000) });
+  const small = (await sortCp.startTransaction(1, 'TAG-A', 0, at(7 * HOUR + 120_000))).transactionId;
+  await sortCp.stopTransaction(small, 1, { timestamp: at(7 * HOUR + 180_000) });
+  const closed = (await sortCp.startTransaction(2, 'TAG-A', 0, at(7 * HOUR))).transactionId;
+  assert.equal((await app.request('POST', `${V1}/transactions/${closed}/close`)).status, 200);
+  const garbled = (await sortCp.startTransaction(3, 'TAG-A', 0, at(7 * HOUR))).transactionId;
+  await sortCp.call('MeterValues', { connectorId: 3, transactionId: garbled, meterValue: [reading(at(7 * HOUR + 60_000), [{ value: '900' }]), reading(at(7 * HOUR + 120_000), [{ value: 'n/a' }])] });
+  const mine = async (sort: string) => (await q(`stationId=TX-SORT&sort=${sort}`)).items.map((t: any) => [t.id, t.energyWh]);
+  assert.deepEqual(await mine('energyWh'), [[anomaly, 0], [small, 1], [closed, null], [garbled, null]]);
+  assert.deepEqual(await mine('-energyWh'), [[small, 1], [anomaly, 0], [garbled, null], [closed, null]], 'ties and unknowns in id order, descending with the sort');
+  const durations = (await q('stationId=TX-SORT&sort=durationSeconds')).items.map((t: any) => t.durationSeconds);
+  assert.deepEqual(durations.slice(0, 2), [60, 60]);
+  assert.ok(durations.every((d: number, i: number) => i === 0 || d >= durations[i - 1]), `non-decreasing: ${durations}`);
 });
 
 test('orphan stops: a stop for an unknown transaction is listed for its station, with its meter values', async () => {

@@ -9,9 +9,21 @@ import { IdParam, NumericIdParam, Page, PageQuery, standardErrors } from '../../
 import { DateTime, Nullable, parseSort, SortQuery, TimeRangeQuery, timeRange } from '../../http/list-query.ts';
 import { StationNotFoundError } from '../stations/service.ts';
 import { HttpError } from '../../http/errors.ts';
+import { DURATION_SORT_COLUMN, ENERGY_SORT_COLUMN } from './store.ts';
 import { CLOSED_BY_OPERATOR, TransactionAlreadyStoppedError, TransactionNotFoundError } from './service.ts';
 
-const TX_SORT = { id: 'id', startTimestamp: 'start_timestamp', stopTimestamp: 'stop_timestamp', stationId: 'station_id', idTag: 'id_tag', connectorId: 'connector_id' } as const;
+// energyWh and durationSeconds are computed in SQL as the API computes them (store.ts
+// withComputedSortColumns); an unknown energy sorts last in both directions.
+const TX_SORT = {
+  id: 'id',
+  startTimestamp: 'start_timestamp',
+  stopTimestamp: 'stop_timestamp',
+  stationId: 'station_id',
+  idTag: 'id_tag',
+  connectorId: 'connector_id',
+  energyWh: ENERGY_SORT_COLUMN,
+  durationSeconds: DURATION_SORT_COLUMN,
+} as const;
 const ORPHAN_SORT = { receivedAt: 'id', timestamp: 'timestamp' } as const;
 
 const TransactionBody = Type.Object(
@@ -138,6 +150,10 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
     schema: {
       tags,
       summary: 'List transactions with energy and duration',
+      description:
+        'sort=energyWh / durationSeconds order by the values shown: energy from meterStop (while active: the latest total register reading), 0 when the register went backwards; ' +
+        'a transaction whose energy is unknown (no reading yet, or closed without one) sorts last in both directions; duration runs up to now while active. ' +
+        'These two sorts compute the values for every matching transaction, so narrow the list with filters on large databases.',
       querystring: Type.Object({
         ...PageQuery.properties,
         stationId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),

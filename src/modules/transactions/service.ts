@@ -315,7 +315,7 @@ export function createTransactionsService(ctx: AppContext) {
 
     /** A page of transactions, each with energyWh and durationSeconds as in details(). */
     async listPage(filter: store.TransactionFilter, sort: SortKey[], page: { limit: number; offset: number }) {
-      const [rows, total] = await Promise.all([store.listTransactionsPage(db.kysely, filter, sort, page), store.countTransactions(db.kysely, filter)]);
+      const [rows, total] = await Promise.all([store.listTransactionsPage(db.kysely, filter, sort, page, { dialect: db.dialect, now: iso() }), store.countTransactions(db.kysely, filter)]);
       const readings = await store.latestEnergyReadings(db.kysely, rows.filter((t) => t.stop_timestamp === null).map((t) => t.id));
       const items = rows.map((t) => {
         const r = readings.get(t.id);

@@ -1,9 +1,10 @@
 // Queries of the transactions, orphan_stops and meter_values tables. Nothing else.
-import type { Insertable, Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, NewMeterValue, OrphanStopsTable, Transaction, TransactionsTable } from '../../db/schema.ts';
 import { applySort, type SortKey } from '../../db/list-query.ts';
 import { insertRows, prepared } from '../../db/prepared.ts';
 import { ENERGY_REGISTER } from './energy.ts';
+import type { DialectName } from '../../db/ddl.ts';
 
 type Exec = Kysely<Database>;
 
@@ -258,8 +259,71 @@ function filteredTransactions(db: Exec, f: TransactionFilter) {
   return q;
 }
 
-export function listTransactionsPage(db: Exec, f: TransactionFilter, sort: SortKey[], page: { limit: number; offset: number }): Promise<Transaction[]> {
-  return applySort(filteredTransactions(db, f).selectAll(), sort, 'id').limit(page.limit).offset(page.offset).execute();
+/** Sort columns computed in SQL (listTransactionsPage), as the API computes energyWh and durationSeconds. */
+export const ENERGY_SORT_COLUMN = 'energy_wh';
+export const DURATION_SORT_COLUMN = 'duration_seconds';
+const COMPUTED_SORT_COLUMNS: ReadonlySet<string> = new Set([ENERGY_SORT_COLUMN, DURATION_SORT_COLUMN]);
+
+/** A meter value's decimal text as a number, or NULL when it is not a plain decimal (PostgreSQL would refuse the cast). */
+function decimalValue(dialect: DialectName, value: RawBuilder<unknown>): RawBuilder<number | null> {
+  return dialect === 'postgres'
+    ? sql<number | null>`case when ${value} ~ '^\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*$' then cast(trim(${value}) as numeric) end`
+    : sql<number | null>`case when trim(${value}) glob '*[0-9]*' and trim(${value}) not glob '*[^0-9.+-]*' then cast(trim(${value}) as real) end`;
+}
+
+/**
+ * Transactions with energy_wh and duration_seconds computed in SQL, to sort by:
+ * - duration_seconds: stop (or `now` while active) minus start, from the ISO text timestamps
+ *   (SQLite julianday(), PostgreSQL epoch of timestamptz), never below 0;
+ * - energy_wh: meterStop - meterStart; while active the latest total register reading (as
+ *   energy.ts isTotalEnergyReading, kWh converted) - meterStart; 0 when the register went
+ *   backwards; NULL while unknown (no reading yet, or closed by Plugboard without one), and
+ *   applySort puts NULLs last in both directions.
+ */
+function withComputedSortColumns(db: Exec, f: TransactionFilter, opts: { dialect: DialectName; now: string }) {
+  const v = sql.ref('m.value');
+  const toWh = sql`${decimalValue(opts.dialect, v)} * (case when m.unit = 'kWh' then 1000 else 1 end)`;
+  const latestReading = sql<number | null>`(select ${toWh} from meter_values m
+    where m.transaction_id = transactions.id and m.measurand = ${ENERGY_REGISTER} and m.phase is null and m.format = 'Raw' and m.unit in ('Wh', 'kWh')
+    order by m.timestamp desc, m.id desc limit 1)`;
+  const withReading = filteredTransactions(db, f)
+    .selectAll('transactions')
+    .select(sql<number | null>`case when transactions.stop_timestamp is null then ${latestReading} end`.as('latest_wh'));
+  const end = sql`coalesce(r.stop_timestamp, ${opts.now})`;
+  const seconds =
+    opts.dialect === 'postgres'
+      ? sql<number>`extract(epoch from (cast(${end} as timestamptz) - cast(r.start_timestamp as timestamptz)))`
+      : sql<number>`(julianday(${end}) - julianday(r.start_timestamp)) * 86400.0`;
+  const used = sql<number | null>`case when r.meter_stop is not null then r.meter_stop - r.meter_start when r.stop_timestamp is null then r.latest_wh - r.meter_start end`;
+  const measured = db
+    .selectFrom(withReading.as('r'))
+    .selectAll('r')
+    .select([sql<number>`case when ${seconds} < 0 then 0 else ${seconds} end`.as(DURATION_SORT_COLUMN), sql<number | null>`${used}`.as('used_wh')]);
+  const withEnergy = db
+    .selectFrom(measured.as('s'))
+    .selectAll('s')
+    .select(sql<number | null>`case when s.used_wh < 0 then 0 else s.used_wh end`.as(ENERGY_SORT_COLUMN));
+  // One more level: PostgreSQL's ORDER BY cannot use an output column inside an expression (applySort's `is null`).
+  return db.selectFrom(withEnergy.as('e')).selectAll('e');
+}
+
+/**
+ * A page of transactions. Sorting by energy_wh or duration_seconds computes them for every
+ * matching transaction (a scan, with one indexed meter-value lookup per active one); the other
+ * sorts read the table as it is.
+ */
+export async function listTransactionsPage(
+  db: Exec,
+  f: TransactionFilter,
+  sort: SortKey[],
+  page: { limit: number; offset: number },
+  opts: { dialect: DialectName; now: string },
+): Promise<Transaction[]> {
+  if (!sort.some((k) => COMPUTED_SORT_COLUMNS.has(k.column))) {
+    return applySort(filteredTransactions(db, f).selectAll(), sort, 'id').limit(page.limit).offset(page.offset).execute();
+  }
+  const rows = await applySort(withComputedSortColumns(db, f, opts), sort, 'id').limit(page.limit).offset(page.offset).execute();
+  return rows.map(({ latest_wh: _l, used_wh: _u, energy_wh: _e, duration_seconds: _d, ...t }) => t as Transaction);
 }
 
 export async function countTransactions(db: Exec, f: TransactionFilter): Promise<number> {

@@ -8786,7 +8786,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List transactions with energy and duration */
+        /**
+         * List transactions with energy and duration
+         * @description sort=energyWh / durationSeconds order by the values shown: energy from meterStop (while active: the latest total register reading), 0 when the register went backwards; a transaction whose energy is unknown (no reading yet, or closed without one) sorts last in both directions; duration runs up to now while active. These two sorts compute the values for every matching transaction, so narrow the list with filters on large databases.
+         */
         get: {
             parameters: {
                 query?: {
@@ -8800,7 +8803,7 @@ export interface paths {
                     limit?: number;
                     /** @description rows to skip */
                     offset?: number;
-                    /** @description comma-separated fields, prefix '-' for descending; one of id, startTimestamp, stopTimestamp, stationId, idTag, connectorId. Default: -startTimestamp */
+                    /** @description comma-separated fields, prefix '-' for descending; one of id, startTimestamp, stopTimestamp, stationId, idTag, connectorId, energyWh, durationSeconds. Default: -startTimestamp */
                     sort?: string;
                     stationId?: string;
                     /** @description exclusive upper bound (ISO-8601) */
