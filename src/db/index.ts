@@ -1,7 +1,7 @@
 // The database: one Kysely instance over SQLite (embedded, default) or PostgreSQL, plus the
 // two write paths every module uses: write() (awaited, group-committed) and appendLater()
 // (buffered, fire-and-forget). Conventions: ADR 0002.
-import { statSync } from 'node:fs';
+import { existsSync, fdatasync, statSync } from 'node:fs';
 import { Kysely, sql } from 'kysely';
 import type { Insertable, Transaction, Updateable } from 'kysely';
 import type { Logger } from 'pino';
@@ -90,6 +90,29 @@ export interface OpenDbOptions {
   };
 }
 
+/**
+ * TEST ONLY. PLUGBOARD_TEST_FAIL_FSYNC_IF_EXISTS=<path>: while a file exists at <path>, every WAL
+ * fdatasync fails with EIO, so that a test can make a real `plugboard serve` child meet a failing
+ * disk (test/robustness/storage-failure.test.ts) when it chooses, by creating the file. Unset
+ * (always, outside tests) the sync threads of wal-sync.ts run as usual; when set, the syncs run
+ * in libuv's pool instead. Announced with a warning at start.
+ */
+export const TEST_FAIL_FSYNC_ENV = 'PLUGBOARD_TEST_FAIL_FSYNC_IF_EXISTS';
+
+function testFsyncFailure(log: Logger): ((fd: number) => Promise<void>) | undefined {
+  const trigger = process.env[TEST_FAIL_FSYNC_ENV];
+  if (!trigger) return undefined;
+  log.warn({ [TEST_FAIL_FSYNC_ENV]: trigger }, `test-only hook active: WAL fdatasync fails while ${trigger} exists; never set this outside tests`);
+  return (fd) =>
+    new Promise<void>((resolve, reject) => {
+      if (existsSync(trigger)) {
+        reject(Object.assign(new Error(`EIO: i/o error, fdatasync (${TEST_FAIL_FSYNC_ENV})`), { code: 'EIO' }));
+        return;
+      }
+      fdatasync(fd, (err) => (err ? reject(err) : resolve()));
+    });
+}
+
 export async function openDb(opts: OpenDbOptions): Promise<Db> {
   const log = opts.log.child({ component: 'db' });
   let kysely: Kysely<Database>;
@@ -103,7 +126,7 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
     });
     dialect = 'postgres';
   } else {
-    const sqlite = new NodeSqliteDialect({ path: opts.sqlitePath });
+    const sqlite = new NodeSqliteDialect({ path: opts.sqlitePath, syncWal: testFsyncFailure(log) });
     const file = sqlite.database.filePath;
     // A new file is created 0600 (sqlite-dialect.ts); one made by an older version or by hand may not be.
     if (file && process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) {
