@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { ADMIN_KEY, startOpenApp, type TestApp } from '../helpers/app.ts';
 import type { SimulatedCharger } from '../../src/simulator/charger.ts';
-import { jsErrors, launchBrowser, newPage, screenshot, signIn, skipReason, type TestBrowser } from './browser.ts';
+import { jsErrors, launchBrowser, newPage, screenshot, signIn, skipReason, TIME_ZONE, type TestBrowser } from './browser.ts';
 
 const skip = skipReason ?? false;
 let app: TestApp;
@@ -127,6 +127,35 @@ test('a state of charge the charger reports is charted on a 0–100 % axis', { s
   await page.goto('/sessions/1');
   await page.locator('.chart path.energy-line').waitFor();
   assert.equal(await page.getByRole('img', { name: 'State of charge over the session' }).count(), 0);
+});
+
+test('session lists show the day of each time, not only the time of day', { skip }, async () => {
+  // One session three days ago and one a minute ago (besides those of the tests above).
+  const old = Date.now() - 3 * 86_400_000;
+  const { transactionId } = await cp.startTransaction(1, 'CHART-1', 800_000, iso(old));
+  await cp.stopTransaction(transactionId, 812_000, { timestamp: iso(old + 90 * 60_000) });
+  const recent = await cp.startTransaction(1, 'CHART-1', 812_000, iso(Date.now() - 60_000));
+  await cp.stopTransaction(recent.transactionId, 812_500);
+  const dayOf = (ms: number) => new Intl.DateTimeFormat('en-US', { timeZone: TIME_ZONE, year: 'numeric', month: 'short', day: 'numeric' }).format(new Date(ms));
+  const sessions = (await app.request('GET', '/api/v1/transactions?limit=50')).body.items as Array<{ id: number; startTimestamp: string }>;
+  const check = async () => {
+    for (const t of sessions) {
+      const started = new Date(t.startTimestamp).getTime();
+      const cell = page.locator(`tr[data-session="${t.id}"] td`, { hasText: /\d:\d\d/ }).first();
+      const text = (await cell.textContent())!;
+      // "today" when the operator's day is today (New York), else the date with its year.
+      if (dayOf(started) === dayOf(Date.now())) assert.match(text, /^today, \d\d:\d\d [AP]M$/, `session ${t.id}: ${text}`);
+      else assert.ok(text.startsWith(dayOf(started)) || /^yesterday, /.test(text), `session ${t.id}: ${text} shows ${dayOf(started)}`);
+    }
+  };
+  await page.goto('/sessions');
+  await page.locator(`tr[data-session="${transactionId}"]`).waitFor();
+  await check();
+  await screenshot(page, 'sessions-dates');
+  await page.goto('/stations/CP-CHART-1?tab=sessions');
+  await page.locator(`tr[data-session="${transactionId}"]`).waitFor();
+  await check();
+  assert.match((await page.locator(`tr[data-session="${transactionId}"]`).textContent())!, new RegExp(dayOf(old)));
 });
 
 test('no JavaScript error on the session pages', { skip }, () => {

@@ -1,5 +1,5 @@
 import type { Transaction } from '../api/types.ts';
-import { fmtDuration, fmtKWh, fmtWhen } from '../lib/format.ts';
+import { fmtDateTime, fmtDayTime, fmtDuration, fmtKWh } from '../lib/format.ts';
 import { Link, sessionPath, stationPath } from '../lib/router.tsx';
 import { Badge } from './ui.tsx';
 
@@ -35,8 +35,12 @@ export function SessionsTable({ items, showStation = true }: { items: Transactio
               )}
               <td>{t.connectorId}</td>
               <td className="mono">{t.idTag}</td>
-              <td className="nowrap">{fmtWhen(t.startTimestamp)}</td>
-              <td className="nowrap">{t.stopTimestamp ? fmtWhen(t.stopTimestamp) : '—'}</td>
+              <td className="nowrap" data-col="started" title={fmtDateTime(t.startTimestamp)}>
+                {fmtDayTime(t.startTimestamp)}
+              </td>
+              <td className="nowrap" data-col="stopped" title={t.stopTimestamp ? fmtDateTime(t.stopTimestamp) : undefined}>
+                {t.stopTimestamp ? fmtDayTime(t.stopTimestamp) : '—'}
+              </td>
               <td className="num">{fmtKWh(t.energyWh)}</td>
               <td className="num">{fmtDuration(t.durationSeconds)}</td>
             </tr>

@@ -5,6 +5,7 @@ export const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 const dateTime = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const dateOnly = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+const dateMinute = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 const timeOnly = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const shortTime = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const dayMonth = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
@@ -28,6 +29,20 @@ export function fmtWhen(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
   return d.toDateString() === new Date().toDateString() ? timeOnly.format(d) : dateTime.format(d);
+}
+
+/**
+ * When something happened, for lists of sessions: always with its day, to the minute. Today and
+ * yesterday by name ("today, 02:02 PM"), any other day with its date and year ("Dec 3, 2026,
+ * 02:02 PM"). The list shows fmtDateTime (with seconds) as the cell's title.
+ */
+export function fmtDayTime(iso: string | null | undefined, now: Date = new Date()): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const day = (x: Date) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
+  const days = Math.round((day(d) - day(now)) / 86_400_000);
+  return days === 0 || days === -1 ? `${relative.format(days, 'day')}, ${shortTime.format(d)}` : dateMinute.format(d);
 }
 
 export function fmtClock(ms: number): string {
