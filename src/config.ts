@@ -76,6 +76,15 @@ export interface Config {
     /** how long a diagnostics upload URL stays valid after GetDiagnostics (plus the charger's retries) */
     diagnosticsUploadTtlSeconds: number;
   };
+  /** converting charging limits between A and W (expected composite schedules): W = A × V × phases */
+  smartCharging: {
+    /** supply voltage per phase (V) */
+    nominalVoltage: number;
+    /** phases of a schedule period without numberPhases (OCPP 1.6 §7.14 assumes 3) */
+    defaultNumberPhases: 1 | 2 | 3;
+    /** per station id, what differs from the two above (e.g. a 120 V or single-phase site) */
+    stations: Record<string, { nominalVoltage?: number; defaultNumberPhases?: 1 | 2 | 3 }>;
+  };
 }
 
 export const defaultConfig: Config = {
@@ -101,6 +110,7 @@ export const defaultConfig: Config = {
   webhooks: { maxAttempts: 8, timeoutSeconds: 10 },
   secretKeyFile: './data/secret.key',
   files: { directory: './data/files', publicBaseUrl: null, maxFirmwareBytes: 512 * 1024 * 1024, maxDiagnosticsBytes: 100 * 1024 * 1024, diagnosticsUploadTtlSeconds: 86400 },
+  smartCharging: { nominalVoltage: 230, defaultNumberPhases: 3, stations: {} },
 };
 
 /** Environment variable -> config path. Documented in README.md. */
@@ -145,15 +155,19 @@ export const ENV_VARS: Record<string, string> = {
   PLUGBOARD_FILES_MAX_FIRMWARE_BYTES: 'files.maxFirmwareBytes',
   PLUGBOARD_FILES_MAX_DIAGNOSTICS_BYTES: 'files.maxDiagnosticsBytes',
   PLUGBOARD_FILES_DIAGNOSTICS_UPLOAD_TTL_SECONDS: 'files.diagnosticsUploadTtlSeconds',
+  PLUGBOARD_SMART_CHARGING_NOMINAL_VOLTAGE: 'smartCharging.nominalVoltage',
+  PLUGBOARD_SMART_CHARGING_DEFAULT_NUMBER_PHASES: 'smartCharging.defaultNumberPhases',
 };
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 };
+const voltage = { type: 'number', minimum: 1, maximum: 1000 };
+const phases = { enum: [1, 2, 3] };
 const seconds = { type: 'integer', minimum: 1, maximum: 86400 };
 const host = { type: 'string', minLength: 1 };
 const schema = {
   type: 'object',
   additionalProperties: false,
-  required: ['ocpp', 'http', 'database', 'log', 'registration', 'authorization', 'messageLog', 'api', 'webhooks', 'secretKeyFile', 'files'],
+  required: ['ocpp', 'http', 'database', 'log', 'registration', 'authorization', 'messageLog', 'api', 'webhooks', 'secretKeyFile', 'files', 'smartCharging'],
   properties: {
     ocpp: {
       type: 'object',
@@ -253,6 +267,15 @@ const schema = {
         maxFirmwareBytes: { type: 'integer', minimum: 1024 },
         maxDiagnosticsBytes: { type: 'integer', minimum: 1024 },
         diagnosticsUploadTtlSeconds: { type: 'integer', minimum: 60, maximum: 30 * 86400 },
+      },
+    },
+    smartCharging: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        nominalVoltage: voltage,
+        defaultNumberPhases: phases,
+        stations: { type: 'object', additionalProperties: { type: 'object', additionalProperties: false, properties: { nominalVoltage: voltage, defaultNumberPhases: phases } } },
       },
     },
   },

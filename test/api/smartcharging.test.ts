@@ -17,7 +17,8 @@ const clients: RPCClient[] = [];
 const failures: unknown[] = [];
 
 before(async () => {
-  app = await startTestApp();
+  // SC-US: a 120 V single-phase site (a per-station override of smartCharging's defaults, 230 V and 3 phases).
+  app = await startTestApp({ config: { smartCharging: { stations: { 'SC-US': { nominalVoltage: 120, defaultNumberPhases: 1 } } } } });
   await app.ctx.services.authorization.upsertToken({ idTag: TAG });
   await app.ctx.services.authorization.upsertToken({ idTag: 'SC-TAG-2' });
 });
@@ -404,4 +405,39 @@ test('unknown, offline and Pending stations: 404, 409, 409, nothing sent', async
   const pending = await api('POST', '/stations/SC-PENDING/charging-profiles', body);
   assert.equal(pending.status, 409);
   assert.equal(pending.body.error, 'station_not_accepted');
+});
+
+test('expected schedules in A or W: profiles in the other unit are converted with the configured voltage and phases, not left out', async () => {
+  for (const id of ['SC-UNITS', 'SC-US']) {
+    await station(id, { GetConfiguration: configuration({ ChargeProfileMaxStackLevel: '5' }), SetChargingProfile: accept });
+    // ChargePointMaxProfile 11,000 W; TxDefaultProfile 10 A for every connector, no numberPhases.
+    const cap = { ...txDefault(1, 0), chargingProfilePurpose: 'ChargePointMaxProfile', chargingSchedule: { startSchedule: '2025-01-01T00:00:00Z', chargingRateUnit: 'W', chargingSchedulePeriod: [{ startPeriod: 0, limit: 11000 }] } };
+    const tenAmps = txDefault(2, 0, { chargingSchedule: { startSchedule: '2025-01-01T00:00:00Z', chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 10 }] } });
+    assert.equal((await api('POST', `/stations/${id}/charging-profiles`, { connectorId: 0, csChargingProfiles: cap })).status, 200);
+    assert.equal((await api('POST', `/stations/${id}/charging-profiles`, { connectorId: 0, csChargingProfiles: tenAmps })).status, 200);
+  }
+  const expected = async (id: string, query: string) => {
+    const res = await api('GET', `/stations/${id}/expected-schedule?connectorId=1&duration=60&${query}`);
+    assert.equal(res.status, 200, res.text);
+    return res.body;
+  };
+  // In W: 10 A × 230 V × 3 phases = 6,900 W, below the 11,000 W cap.
+  const inW = await expected('SC-UNITS', 'chargingRateUnit=W');
+  assert.equal(inW.chargingRateUnit, 'W');
+  assert.deepEqual(inW.chargingSchedulePeriod, [{ startPeriod: 0, limit: 6900, numberPhases: 3, chargingProfileId: 2, chargingProfilePurpose: 'TxDefaultProfile' }]);
+  assert.deepEqual(inW.conversion, { voltage: 230, defaultNumberPhases: 3 });
+  // In A: 11,000 W / 690 V = 15.9 A, above 10 A.
+  const inA = await expected('SC-UNITS', 'chargingRateUnit=A');
+  assert.deepEqual([inA.chargingRateUnit, inA.chargingSchedulePeriod.map((p: any) => [p.limit, p.chargingProfileId])], ['A', [[10, 2]]]);
+  // A voltage asked for wins: 10 A × 400 V × 3 = 12,000 W, so the 11,000 W cap limits.
+  const at400 = await expected('SC-UNITS', 'chargingRateUnit=W&voltage=400');
+  assert.deepEqual([at400.chargingSchedulePeriod.map((p: any) => [p.limit, p.chargingProfileId]), at400.conversion], [[[11000, 1]], { voltage: 400, defaultNumberPhases: 3 }]);
+  // The station's own unit when none is asked for: it allows W only.
+  const limits = await api('PUT', '/stations/SC-UNITS/charging-limits', { maxStackLevel: null, maxPeriods: null, allowedRateUnits: ['W'], maxProfilesInstalled: null });
+  assert.equal(limits.status, 200, limits.text);
+  assert.deepEqual((await expected('SC-UNITS', '')).chargingSchedulePeriod.map((p: any) => [p.limit, p.chargingProfileId]), [[6900, 2]]);
+  // SC-US: 10 A × 120 V × 1 phase = 1,200 W.
+  const us = await expected('SC-US', 'chargingRateUnit=W');
+  assert.deepEqual([us.chargingSchedulePeriod.map((p: any) => [p.limit, p.numberPhases, p.chargingProfileId]), us.conversion], [[[1200, 1, 2]], { voltage: 120, defaultNumberPhases: 1 }]);
+  assert.equal((await api('GET', '/stations/SC-UNITS/expected-schedule?connectorId=1&duration=60&chargingRateUnit=kW')).status, 400);
 });

@@ -11,6 +11,7 @@ const expected: CompositeSchedule = {
   chargingRateUnit: 'A',
   // 0-600 s no limit, 600-1800 s 16 A, 1800-3600 s 10 A
   chargingSchedulePeriod: [{ startPeriod: 0, limit: null }, { startPeriod: 600, limit: 16, numberPhases: 3 }, { startPeriod: 1800, limit: 10, numberPhases: 3 }],
+  conversion: null,
   notes: [],
 };
 

@@ -247,6 +247,44 @@ test('A and W convert with a supply voltage (P = I × U × phases), to one decim
   assert.equal(inW.schedule.chargingRateUnit, 'W');
 });
 
+test('conversions are exact on the decimals as written, rounded half up to 0.1', () => {
+  // 0.3 A × 230.5 V × 1 = 69.15 W -> 69.2 (in binary floating point 0.3 × 230.5 is 69.1499..., which rounds to 69.1).
+  assert.equal(convertLimit(0.3, 'A', 'W', 1, 230.5), 69.2);
+  // 2.3 A × 230.5 V × 3 = 1,590.45 W -> 1,590.5.
+  assert.equal(convertLimit(2.3, 'A', 'W', 3, 230.5), 1590.5);
+  // 0.1 A × 230 V × 3 = 69 W exactly (not 69.00000000000001).
+  assert.equal(convertLimit(0.1, 'A', 'W', 3, 230), 69);
+  // Back: 69.15 W / 230.5 V = 0.3 A; 207 W / (230 V × 3) = 0.3 A, printed as 0.3.
+  assert.equal(convertLimit(69.15, 'W', 'A', 1, 230.5), 0.3);
+  assert.equal(JSON.stringify(convertLimit(207, 'W', 'A', 3, 230)), '0.3');
+  // 7.4 kW on one phase at 230 V: 32.17 A -> 32.2; the same unit is never rounded.
+  assert.equal(convertLimit(7400, 'W', 'A', 1, 230), 32.2);
+  assert.equal(convertLimit(16.25, 'A', 'A', 3, 230), 16.25);
+});
+
+test('a profile in the other unit is converted with the voltage and, for periods without numberPhases, the default phases', () => {
+  // TxDefaultProfile 10 A without numberPhases, ChargePointMaxProfile 11,000 W.
+  const profiles = [
+    profile(0, { id: 1, purpose: 'ChargePointMaxProfile', unit: 'W', startSchedule: '2025-03-03T00:00:00Z', periods: [[0, 11000]] }),
+    profile(0, { id: 2, startSchedule: '2025-03-03T00:00:00Z', periods: [[0, 10]] }),
+  ];
+  const window = { profiles, connectorId: 1, start: at('2025-03-03T09:00:00Z'), duration: 60, voltage: 230 };
+  // In W, 3 phases (§7.14): 10 A × 230 V × 3 = 6,900 W < 11,000 W, so the TxDefaultProfile limits.
+  const three = computeCompositeSchedule({ ...window, chargingRateUnit: 'W' });
+  assert.deepEqual(three.chargingSchedulePeriod, [{ startPeriod: 0, limit: 6900, numberPhases: 3, chargingProfileId: 2, chargingProfilePurpose: 'TxDefaultProfile' }]);
+  assert.deepEqual(three.conversion, { voltage: 230, defaultNumberPhases: 3 });
+  assert.deepEqual(three.notes, ['profile 2 is in A: converted to W with 230 V per phase and 3 phases (the period gives no numberPhases)']);
+  // A single-phase default: 10 A × 230 V = 2,300 W.
+  const one = computeCompositeSchedule({ ...window, chargingRateUnit: 'W', defaultNumberPhases: 1 });
+  assert.deepEqual(one.chargingSchedulePeriod.map((p) => [p.limit, p.numberPhases, p.chargingProfileId]), [[2300, 1, 2]]);
+  // In A: 11,000 W / (230 V × 3) = 15.94 A -> 15.9 > 10 A; the cap's own numberPhases would count where given.
+  const inA = computeCompositeSchedule({ ...window, chargingRateUnit: 'A' });
+  assert.deepEqual(inA.chargingSchedulePeriod.map((p) => [p.limit, p.chargingProfileId]), [[10, 2]]);
+  assert.deepEqual(inA.notes, ['profile 1 is in W: converted to A with 230 V per phase and 3 phases (the period gives no numberPhases)']);
+  // Nothing to convert: no conversion reported.
+  assert.equal(computeCompositeSchedule({ ...window, profiles: [profiles[1]], chargingRateUnit: 'A' }).conversion, null);
+});
+
 test('without a voltage the requested unit is kept, and a profile in the other unit is left out with a note', () => {
   const profiles = [
     profile(0, { id: 1, purpose: 'ChargePointMaxProfile', unit: 'W', startSchedule: '2025-03-03T00:00:00Z', periods: [[0, 11000]] }),

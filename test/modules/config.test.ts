@@ -43,3 +43,12 @@ test('bad values fail fast with the setting named', () => {
   writeFileSync(join(dir, 'bad.json'), '{ nope');
   assert.throws(() => loadConfig({ file: join(dir, 'bad.json'), env: {} }), /config file .*bad\.json/);
 });
+
+test('smart charging: 230 V and 3 phases by default, from the environment, per station from the file; bad values named', () => {
+  assert.deepEqual(loadConfig({ env: {} }).smartCharging, { nominalVoltage: 230, defaultNumberPhases: 3, stations: {} });
+  const env = { PLUGBOARD_SMART_CHARGING_NOMINAL_VOLTAGE: '230.5', PLUGBOARD_SMART_CHARGING_DEFAULT_NUMBER_PHASES: '1' };
+  const c = loadConfig({ env, overrides: { smartCharging: { stations: { 'CP-US': { nominalVoltage: 120 } } } } });
+  assert.deepEqual(c.smartCharging, { nominalVoltage: 230.5, defaultNumberPhases: 1, stations: { 'CP-US': { nominalVoltage: 120 } } });
+  assert.throws(() => loadConfig({ env: { PLUGBOARD_SMART_CHARGING_DEFAULT_NUMBER_PHASES: '4' } }), /smartCharging\.defaultNumberPhases must be equal to one of the allowed values/);
+  assert.throws(() => loadConfig({ env: {}, overrides: { smartCharging: { stations: { X: { nominalVoltage: 0 } } } } }), /smartCharging\.stations\.X\.nominalVoltage must be >= 1/);
+});

@@ -11,7 +11,9 @@
 // TxDefaultProfiles of connector 0 apply to every connector, except at a stack level the
 // connector has its own TxDefaultProfile for (errata 3.53: "replaced only for that connector").
 // Connector 0 is the grid connection: its composite is the ChargePointMaxProfile schedule.
-import { anchoredAtTransactionStart, profileSegments, type Segment } from './profile-segments.ts';
+// Profiles in the other unit are converted (W = A × V × phases) with the supply voltage given,
+// phases from the period (or the default when it has none), to 0.1 in decimal arithmetic.
+import { anchoredAtTransactionStart, DEFAULT_NUMBER_PHASES, profileSegments, type Segment } from './profile-segments.ts';
 import type { ChargingProfile, ChargingProfilePurpose, InstalledProfile, RateUnit } from './types.ts';
 
 export interface CompositeRequest {
@@ -25,8 +27,10 @@ export interface CompositeRequest {
   transaction?: { transactionId: number; startedAt: Date } | null;
   /** the unit of the result; absent: the unit of the first limit in the window */
   chargingRateUnit?: RateUnit;
-  /** supply voltage per phase (V); needed to convert between A and W */
+  /** supply voltage per phase (V); needed to convert between A and W (absent: a limit in the other unit is left out) */
   voltage?: number;
+  /** phases of a period without numberPhases (default 3, OCPP 1.6 §7.14) */
+  defaultNumberPhases?: number;
 }
 
 export interface CompositePeriod {
@@ -46,6 +50,8 @@ export interface CompositeSchedule {
   duration: number;
   chargingRateUnit: RateUnit;
   chargingSchedulePeriod: CompositePeriod[];
+  /** the values used to convert limits from the other unit; null when no limit needed converting */
+  conversion: { voltage: number; defaultNumberPhases: number } | null;
   /** what the computation assumed or could not do, for the operator */
   notes: string[];
 }
@@ -67,13 +73,31 @@ function topAt(stack: Stack, t: number): Segment | null {
   return best;
 }
 
-const round1 = (x: number) => Math.round(x * 10) / 10;
+/** A non-negative decimal as an integer and a power of ten: 230.5 -> 2305n / 10^1, exactly as written. */
+function decimal(x: number): { n: bigint; scale: number } {
+  let text = String(x);
+  if (!/^\d+(\.\d+)?$/.test(text)) text = x.toFixed(9).replace(/\.?0+$/, ''); // 1e-7 and the like
+  const [int, frac = ''] = text.split('.');
+  return { n: BigInt(int + frac), scale: frac.length };
+}
 
-/** A limit in another unit: P = I × U × phases (per-phase voltage); null without a voltage. */
+/** num / den rounded half up to 0.1 (num, den > 0), as the nearest number: 69.15 -> 69.2, never 69.1 or 69.15000000000001. */
+function tenths(num: bigint, den: bigint): number {
+  return Number((num * 20n + den) / (2n * den)) / 10;
+}
+
+/**
+ * A limit in the other unit: W = A × V × phases, A = W / (V × phases), V the per-phase supply
+ * voltage; rounded half up to 0.1 (OCPP 1.6 limits have one decimal), computed on the decimals
+ * as written so that 0.3 A × 230.5 V is 69.2 W. null without a voltage.
+ */
 export function convertLimit(limit: number, from: RateUnit, to: RateUnit, numberPhases: number, voltage?: number): number | null {
   if (from === to) return limit;
-  if (!voltage || voltage <= 0) return null;
-  return round1(from === 'A' ? limit * voltage * numberPhases : limit / (voltage * numberPhases));
+  if (!voltage || voltage <= 0 || !(numberPhases > 0)) return null;
+  const l = decimal(limit);
+  const v = decimal(voltage);
+  const phases = BigInt(Math.round(numberPhases));
+  return from === 'A' ? tenths(l.n * v.n * phases, 10n ** BigInt(l.scale + v.scale)) : tenths(l.n * 10n ** BigInt(v.scale), 10n ** BigInt(l.scale) * v.n * phases);
 }
 
 export function computeCompositeSchedule(req: CompositeRequest): CompositeSchedule {
@@ -115,6 +139,8 @@ export function computeCompositeSchedule(req: CompositeRequest): CompositeSchedu
   const times = [...cuts].filter((t) => t >= from && t <= to).sort((a, b) => a - b);
 
   let unit: RateUnit | undefined = req.chargingRateUnit;
+  const defaultPhases = req.defaultNumberPhases ?? DEFAULT_NUMBER_PHASES;
+  let converted = false;
   const periods: CompositePeriod[] = [];
   for (let i = 0; i + 1 < times.length; i++) {
     const t = times[i];
@@ -124,18 +150,24 @@ export function computeCompositeSchedule(req: CompositeRequest): CompositeSchedu
     const defTop = topAt(stacks.def, t);
     const base = txTop ?? defTop;
     unit ??= (base ?? cap)?.unit;
-    let best: { seg: Segment; limit: number } | null = null;
+    let best: { seg: Segment; limit: number; phases: number } | null = null;
     for (const seg of [base, cap]) {
       if (!seg) continue;
-      const limit = convertLimit(seg.limit, seg.unit, unit!, seg.numberPhases, req.voltage);
+      const phases = seg.numberPhases ?? defaultPhases;
+      const limit = convertLimit(seg.limit, seg.unit, unit!, phases, req.voltage);
       if (limit === null) {
         notes.add(`profile ${seg.profile.chargingProfileId} is in ${seg.unit}: without a supply voltage it cannot be expressed in ${unit}, so it is left out`);
         continue;
       }
-      if (!best || limit < best.limit) best = { seg, limit };
+      if (seg.unit !== unit) {
+        converted = true;
+        const how = `${phases} phase${phases === 1 ? '' : 's'}${seg.numberPhases === undefined ? ' (the period gives no numberPhases)' : ''}`;
+        notes.add(`profile ${seg.profile.chargingProfileId} is in ${seg.unit}: converted to ${unit} with ${req.voltage} V per phase and ${how}`);
+      }
+      if (!best || limit < best.limit) best = { seg, limit, phases };
     }
     const period: CompositePeriod = best
-      ? { startPeriod: t - from, limit: best.limit, numberPhases: best.seg.numberPhases, chargingProfileId: best.seg.profile.chargingProfileId, chargingProfilePurpose: best.seg.profile.chargingProfilePurpose }
+      ? { startPeriod: t - from, limit: best.limit, numberPhases: best.phases, chargingProfileId: best.seg.profile.chargingProfileId, chargingProfilePurpose: best.seg.profile.chargingProfilePurpose }
       : { startPeriod: t - from, limit: null };
     const prev = periods[periods.length - 1];
     const same = prev && prev.limit === period.limit && prev.numberPhases === period.numberPhases && prev.chargingProfileId === period.chargingProfileId && prev.chargingProfilePurpose === period.chargingProfilePurpose;
@@ -148,6 +180,7 @@ export function computeCompositeSchedule(req: CompositeRequest): CompositeSchedu
     duration: to - from,
     chargingRateUnit: unit ?? 'A',
     chargingSchedulePeriod: periods,
+    conversion: converted ? { voltage: req.voltage!, defaultNumberPhases: defaultPhases } : null,
     notes: [...notes],
   };
 }

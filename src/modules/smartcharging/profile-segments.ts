@@ -12,7 +12,8 @@ export interface Segment {
   from: number;
   to: number;
   limit: number;
-  numberPhases: number;
+  /** as the period gives it; absent: the caller's default (3 unless configured, §7.14) */
+  numberPhases?: number;
   unit: RateUnit;
   profile: ChargingProfile;
 }
@@ -73,7 +74,7 @@ export function profileSegments(profile: ChargingProfile, window: { from: number
       const next = periods[i + 1];
       const from = Math.max(occ.start + p.startPeriod, lo);
       const to = Math.min(next ? occ.start + next.startPeriod : occ.end, occ.end, hi);
-      if (from < to) out.push({ from, to, limit: p.limit, numberPhases: p.numberPhases ?? DEFAULT_NUMBER_PHASES, unit, profile });
+      if (from < to) out.push({ from, to, limit: p.limit, ...(p.numberPhases === undefined ? {} : { numberPhases: p.numberPhases }), unit, profile });
     });
   }
   return out;

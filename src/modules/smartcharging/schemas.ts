@@ -79,17 +79,30 @@ export const CompositeSchedule = Type.Object(
     connectorId: Type.Integer(),
     scheduleStart: DateTime(),
     duration: Type.Integer({ description: 'seconds' }),
-    chargingRateUnit: RateUnit,
+    chargingRateUnit: Type.Union([Type.Literal('A'), Type.Literal('W')], {
+      description:
+        'the unit of every limit: the one asked for (chargingRateUnit); else the station\'s (the unit of its GetCompositeSchedule answer, ' +
+        'or its ChargingScheduleAllowedChargingRateUnit when that allows one unit only); else the unit of the first limit',
+    }),
     chargingSchedulePeriod: Type.Array(
       Type.Object({
         startPeriod: Type.Integer({ description: 'seconds from scheduleStart' }),
         limit: Nullable(Type.Number({ description: 'null: no profile limits this period; the station\'s own maximum applies' })),
-        numberPhases: Type.Optional(Type.Integer()),
+        numberPhases: Type.Optional(Type.Integer({ description: 'the phases of the limiting period (the configured default when it gives none)' })),
         chargingProfileId: Type.Optional(Type.Integer({ description: 'the profile that sets the limit' })),
         chargingProfilePurpose: Type.Optional(Purpose),
       }),
     ),
-    notes: Type.Array(Type.String(), { description: 'what the computation assumed or left out' }),
+    conversion: Nullable(
+      Type.Object(
+        {
+          voltage: Type.Number({ description: 'supply voltage per phase (V): the voltage asked for, else smartCharging.stations.{id}.nominalVoltage, else smartCharging.nominalVoltage (230)' }),
+          defaultNumberPhases: Type.Integer({ description: 'phases of a period without numberPhases (smartCharging.defaultNumberPhases, 3)' }),
+        },
+        { description: 'W = A × V × phases, A = W / (V × phases), rounded half up to 0.1' },
+      ),
+    ),
+    notes: Type.Array(Type.String(), { description: 'what the computation assumed, converted or left out' }),
   },
   { title: 'ExpectedCompositeSchedule' },
 );
@@ -111,7 +124,9 @@ export const ScheduleQuery = Type.Object({
   connectorId: Type.Integer({ minimum: 0, maximum: MAX_OCPP_INT, description: '0 = the whole charge point (its ChargePointMaxProfile)' }),
   duration: Type.Integer({ minimum: 1, maximum: 31 * 86_400, description: 'seconds' }),
   chargingRateUnit: Type.Optional(RateUnit),
-  voltage: Type.Optional(Type.Number({ minimum: 1, maximum: 1000, description: 'supply voltage per phase (V): lets Plugboard convert between A and W (P = I × U × phases)' })),
+  voltage: Type.Optional(
+    Type.Number({ minimum: 1, maximum: 1000, description: 'supply voltage per phase (V) for converting between A and W (W = A × V × phases); default: the configured one (smartCharging.nominalVoltage, 230, or the station\'s own)' }),
+  ),
 });
 
 const LimitValue = (key: string) => Nullable(Type.Integer({ minimum: 0, description: `${key}; null = unknown, not enforced` }));

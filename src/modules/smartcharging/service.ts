@@ -44,7 +44,7 @@ export interface ScheduleQuery {
   /** seconds */
   duration: number;
   chargingRateUnit?: RateUnit;
-  /** supply voltage per phase, for converting between A and W */
+  /** supply voltage per phase, for converting between A and W; default: the configured one (smartCharging) */
   voltage?: number;
 }
 
@@ -294,18 +294,29 @@ export function createSmartChargingService(ctx: AppContext) {
       return { status: res.status, removed: matching.filter((id) => !left.has(id)).length };
     },
 
-    /** The composite schedule Plugboard expects on the connector, from its view of the installed profiles. */
+    /**
+     * The composite schedule Plugboard expects on the connector, from its view of the installed
+     * profiles. In the unit asked for; else the station's, when its
+     * ChargingScheduleAllowedChargingRateUnit allows only one; else the first limit's. Limits in
+     * the other unit are converted with the voltage asked for, else the station's configured
+     * one (smartCharging.stations, else smartCharging.nominalVoltage), and the configured
+     * phases for periods without numberPhases.
+     */
     async expectedSchedule(stationId: string, q: ScheduleQuery & { start?: Date }): Promise<CompositeSchedule> {
       await requireStation(stationId);
-      const [profiles, tx] = await Promise.all([installedOf(stationId), activeTransaction(stationId, q.connectorId)]);
+      const [profiles, tx, limits] = await Promise.all([installedOf(stationId), activeTransaction(stationId, q.connectorId), store.limitsOf(db.kysely, stationId)]);
+      const units = limits ? limitsOfRow(limits).allowedRateUnits : null;
+      const config = ctx.config.smartCharging;
+      const own = config.stations[stationId] ?? {};
       return computeCompositeSchedule({
         profiles,
         connectorId: q.connectorId,
         start: q.start ?? ctx.now(),
         duration: q.duration,
         transaction: tx ? { transactionId: tx.id, startedAt: new Date(tx.start_timestamp) } : null,
-        chargingRateUnit: q.chargingRateUnit,
-        voltage: q.voltage,
+        chargingRateUnit: q.chargingRateUnit ?? (units?.length === 1 ? units[0] : undefined),
+        voltage: q.voltage ?? own.nominalVoltage ?? config.nominalVoltage,
+        defaultNumberPhases: own.defaultNumberPhases ?? config.defaultNumberPhases,
       });
     },
 

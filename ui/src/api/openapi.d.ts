@@ -4438,7 +4438,7 @@ export interface paths {
                     connectorId: number;
                     /** @description seconds */
                     duration: number;
-                    /** @description supply voltage per phase (V): lets Plugboard convert between A and W (P = I × U × phases) */
+                    /** @description supply voltage per phase (V) for converting between A and W (W = A × V × phases); default: the configured one (smartCharging.nominalVoltage, 230, or the station's own) */
                     voltage?: number;
                 };
                 header?: never;
@@ -4474,7 +4474,7 @@ export interface paths {
                             };
                             /** ExpectedCompositeSchedule */
                             expected: {
-                                /** @description A (amperes per phase) or W (watts) */
+                                /** @description the unit of every limit: the one asked for (chargingRateUnit); else the station's (the unit of its GetCompositeSchedule answer, or its ChargingScheduleAllowedChargingRateUnit when that allows one unit only); else the unit of the first limit */
                                 chargingRateUnit: "A" | "W";
                                 chargingSchedulePeriod: {
                                     /** @description the profile that sets the limit */
@@ -4482,14 +4482,22 @@ export interface paths {
                                     chargingProfilePurpose?: "ChargePointMaxProfile" | "TxDefaultProfile" | "TxProfile";
                                     /** @description null: no profile limits this period; the station's own maximum applies */
                                     limit: number | null;
+                                    /** @description the phases of the limiting period (the configured default when it gives none) */
                                     numberPhases?: number;
                                     /** @description seconds from scheduleStart */
                                     startPeriod: number;
                                 }[];
                                 connectorId: number;
+                                /** @description W = A × V × phases, A = W / (V × phases), rounded half up to 0.1 */
+                                conversion: {
+                                    /** @description phases of a period without numberPhases (smartCharging.defaultNumberPhases, 3) */
+                                    defaultNumberPhases: number;
+                                    /** @description supply voltage per phase (V): the voltage asked for, else smartCharging.stations.{id}.nominalVoltage, else smartCharging.nominalVoltage (230) */
+                                    voltage: number;
+                                } | null;
                                 /** @description seconds */
                                 duration: number;
-                                /** @description what the computation assumed or left out */
+                                /** @description what the computation assumed, converted or left out */
                                 notes: string[];
                                 /** Format: date-time */
                                 scheduleStart: string;
@@ -5715,7 +5723,7 @@ export interface paths {
                     duration: number;
                     /** @description default: now */
                     start?: string;
-                    /** @description supply voltage per phase (V): lets Plugboard convert between A and W (P = I × U × phases) */
+                    /** @description supply voltage per phase (V) for converting between A and W (W = A × V × phases); default: the configured one (smartCharging.nominalVoltage, 230, or the station's own) */
                     voltage?: number;
                 };
                 header?: never;
@@ -5733,7 +5741,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description A (amperes per phase) or W (watts) */
+                            /** @description the unit of every limit: the one asked for (chargingRateUnit); else the station's (the unit of its GetCompositeSchedule answer, or its ChargingScheduleAllowedChargingRateUnit when that allows one unit only); else the unit of the first limit */
                             chargingRateUnit: "A" | "W";
                             chargingSchedulePeriod: {
                                 /** @description the profile that sets the limit */
@@ -5741,14 +5749,22 @@ export interface paths {
                                 chargingProfilePurpose?: "ChargePointMaxProfile" | "TxDefaultProfile" | "TxProfile";
                                 /** @description null: no profile limits this period; the station's own maximum applies */
                                 limit: number | null;
+                                /** @description the phases of the limiting period (the configured default when it gives none) */
                                 numberPhases?: number;
                                 /** @description seconds from scheduleStart */
                                 startPeriod: number;
                             }[];
                             connectorId: number;
+                            /** @description W = A × V × phases, A = W / (V × phases), rounded half up to 0.1 */
+                            conversion: {
+                                /** @description phases of a period without numberPhases (smartCharging.defaultNumberPhases, 3) */
+                                defaultNumberPhases: number;
+                                /** @description supply voltage per phase (V): the voltage asked for, else smartCharging.stations.{id}.nominalVoltage, else smartCharging.nominalVoltage (230) */
+                                voltage: number;
+                            } | null;
                             /** @description seconds */
                             duration: number;
-                            /** @description what the computation assumed or left out */
+                            /** @description what the computation assumed, converted or left out */
                             notes: string[];
                             /** Format: date-time */
                             scheduleStart: string;
