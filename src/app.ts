@@ -65,13 +65,21 @@ function urlHost(host: string): string {
 }
 
 /** The database, bus and modules without any listener: what CLI commands need. */
-export async function createCore(config: Config, opts: { log?: Logger; onStorageFailure?: (err: Error) => void } = {}): Promise<{ ctx: AppContext; close(): Promise<void> }> {
+export interface CoreOptions {
+  log?: Logger;
+  onStorageFailure?: (err: Error) => void;
+  /** Tests only: replaces the SQLite WAL fdatasync (OpenDbOptions.syncWal). */
+  syncWal?: (fd: number) => Promise<void>;
+}
+
+export async function createCore(config: Config, opts: CoreOptions = {}): Promise<{ ctx: AppContext; close(): Promise<void> }> {
   const log = opts.log ?? createLogger(config.log.level);
   const db = await openAndMigrate({
     databaseUrl: config.database.url,
     sqlitePath: config.database.sqlitePath,
     log,
     poolSize: config.database.poolSize,
+    syncWal: opts.syncWal,
     // Fail-stop: nothing more can be acknowledged safely; the next start recovers the database.
     onStorageFailure: opts.onStorageFailure ?? ((err) => {
       log.fatal({ err }, 'storage failed: Plugboard stops so that nothing is acknowledged that may be lost; restart it to recover the database');
@@ -101,7 +109,7 @@ export async function createCore(config: Config, opts: { log?: Logger; onStorage
 const KNOWN_ACTIONS = new Set<string>([...CHARGER_TO_CENTRAL_ACTIONS, ...CENTRAL_TO_CHARGER_ACTIONS, 'unknown']);
 const metricAction = (action: string) => (KNOWN_ACTIONS.has(action) ? action : 'other');
 
-export async function createApp(config: Config, opts: { log?: Logger } = {}): Promise<App> {
+export async function createApp(config: Config, opts: Pick<CoreOptions, 'log' | 'syncWal'> = {}): Promise<App> {
   const core = await createCore(config, opts);
   const { ctx } = core;
   const { log, bus, metrics } = ctx;

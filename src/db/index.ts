@@ -80,6 +80,8 @@ export interface OpenDbOptions {
    * on every write is refused (fail-stop, see group-commit.ts). The server logs and exits.
    */
   onStorageFailure?: (err: Error) => void;
+  /** Tests only: replaces the WAL fdatasync (SQLite file databases), e.g. a disk held until the test releases it. */
+  syncWal?: (fd: number) => Promise<void>;
   appendLater?: {
     /** default 200 */
     flushMs?: number;
@@ -126,7 +128,7 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
     });
     dialect = 'postgres';
   } else {
-    const sqlite = new NodeSqliteDialect({ path: opts.sqlitePath, syncWal: testFsyncFailure(log) });
+    const sqlite = new NodeSqliteDialect({ path: opts.sqlitePath, syncWal: opts.syncWal ?? testFsyncFailure(log) });
     const file = sqlite.database.filePath;
     // A new file is created 0600 (sqlite-dialect.ts); one made by an older version or by hand may not be.
     if (file && process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) {

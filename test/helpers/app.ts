@@ -53,6 +53,8 @@ export interface TestAppOptions {
   /** reuse the data of an earlier app (same file / schema); the caller cleans up */
   reuse?: { databaseUrl: string | null; sqlitePath: string };
   logLevel?: string;
+  /** SQLite: replaces the WAL fdatasync (a disk the test holds; see test/robustness/ack-after-sync.test.ts) */
+  syncWal?: (fd: number) => Promise<void>;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -85,7 +87,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ) as DeepPartial<Config>,
   });
   const log = pino({ level: opts.logLevel ?? process.env.PLUGBOARD_TEST_LOG_LEVEL ?? 'silent' });
-  const app = await createApp(config, { log });
+  const app = await createApp(config, { log, syncWal: opts.syncWal });
   await app.start();
   const chargers: SimulatedCharger[] = [];
   let cleaned = false;
