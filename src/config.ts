@@ -56,6 +56,8 @@ export interface Config {
     adminKey: string | null;
     /** failed authentications per client address and minute before 429 */
     maxAuthFailuresPerMinute: number;
+    /** open event streams (GET /events) per API key; one more is answered 429 */
+    maxEventStreamsPerKey: number;
   };
   webhooks: {
     /** attempts per delivery before it is marked failed */
@@ -106,7 +108,7 @@ export const defaultConfig: Config = {
   registration: { unknownStations: 'accept', heartbeatIntervalSeconds: 300, retryIntervalSeconds: 60, unknownStationsMaxRows: 1000, unknownStationsRetentionDays: 30 },
   authorization: { acceptUnknownIdTags: false, allowConcurrentTx: false },
   messageLog: { enabled: true, retentionDays: 30, maxRowsPerStation: 100_000 },
-  api: { adminKey: null, maxAuthFailuresPerMinute: 20 },
+  api: { adminKey: null, maxAuthFailuresPerMinute: 20, maxEventStreamsPerKey: 10 },
   webhooks: { maxAttempts: 8, timeoutSeconds: 10 },
   secretKeyFile: './data/secret.key',
   files: { directory: './data/files', publicBaseUrl: null, maxFirmwareBytes: 512 * 1024 * 1024, maxDiagnosticsBytes: 100 * 1024 * 1024, diagnosticsUploadTtlSeconds: 86400 },
@@ -147,6 +149,7 @@ export const ENV_VARS: Record<string, string> = {
   PLUGBOARD_MESSAGE_LOG_MAX_ROWS_PER_STATION: 'messageLog.maxRowsPerStation',
   PLUGBOARD_ADMIN_API_KEY: 'api.adminKey',
   PLUGBOARD_MAX_AUTH_FAILURES_PER_MINUTE: 'api.maxAuthFailuresPerMinute',
+  PLUGBOARD_MAX_EVENT_STREAMS_PER_KEY: 'api.maxEventStreamsPerKey',
   PLUGBOARD_WEBHOOK_MAX_ATTEMPTS: 'webhooks.maxAttempts',
   PLUGBOARD_WEBHOOK_TIMEOUT_SECONDS: 'webhooks.timeoutSeconds',
   PLUGBOARD_SECRET_KEY_FILE: 'secretKeyFile',
@@ -247,6 +250,7 @@ const schema = {
       properties: {
         adminKey: { type: ['string', 'null'], minLength: 24 },
         maxAuthFailuresPerMinute: { type: 'integer', minimum: 1 },
+        maxEventStreamsPerKey: { type: 'integer', minimum: 1, maximum: 10_000 },
       },
     },
     webhooks: {

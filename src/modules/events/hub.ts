@@ -6,6 +6,8 @@ import type { PlugboardEvent } from '../../bus/events.ts';
 export interface SequencedEvent {
   seq: number;
   event: PlugboardEvent;
+  /** its Server-Sent Events frame, made once on first use and shared by every stream (sse.ts) */
+  frame: Buffer | null;
 }
 
 export class EventHub {
@@ -35,7 +37,7 @@ export class EventHub {
   }
 
   publish(event: PlugboardEvent): void {
-    const e = { seq: ++this.#seq, event };
+    const e: SequencedEvent = { seq: ++this.#seq, event, frame: null };
     this.#recent[e.seq % this.#recent.length] = e;
     for (const fn of this.#subscribers) {
       try {

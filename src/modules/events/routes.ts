@@ -27,6 +27,7 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
         'A text/event-stream of what happens, as it happens: `event: <type>`, `id: <sequence>`, `data: <the event as JSON>`. ' +
         `Types: ${EVENT_TYPES.join(', ')}. A comment line is sent every ${HEARTBEAT_MS / 1000} s. ` +
         `A client that reconnects with Last-Event-ID gets the events it missed, if they are among the last ${REPLAY_EVENTS} (numbering restarts when Plugboard restarts). ` +
+        'At most `api.maxEventStreamsPerKey` streams (default 10) may be open per API key; one more is answered 429 `too_many_event_streams` until one closes. ' +
         'Authentication is the API key header like every other route: browsers read the stream with fetch() and a stream reader, ' +
         'since EventSource cannot send headers; keys are deliberately not accepted in the URL, where they would end up in access logs, proxies and browser history.',
       querystring: Type.Object({
@@ -45,6 +46,14 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
     const stationIds = splitList(req.query.stationId);
     const last = req.headers['last-event-id'];
     const lastEventId = typeof last === 'string' && /^\d{1,15}$/.test(last) ? Number(last) : null;
+
+    // Streams per API key are capped: each one costs a write per event on the charger path.
+    const release = events().acquireSlot(req.principal?.keyId ?? 0);
+    if (release === null) {
+      const max = events().maxStreamsPerKey;
+      throw new HttpError(429, 'too_many_event_streams', `this API key already has ${max} event streams open, the most allowed (api.maxEventStreamsPerKey); close one before opening another`, { maxStreamsPerKey: max });
+    }
+    reply.raw.once('close', release);
 
     reply.hijack();
     const stream = openEventStream(reply.raw, {
