@@ -97,7 +97,8 @@ test('meterStop below meterStart: energy 0, never negative, and the reading flag
 
 test('a StatusNotification Available closes the transaction left open on that connector only, and a late StopTransaction still completes it', async () => {
   const cp = await acceptedCharger(app, 'LC_AVAILABLE', {}, 2);
-  const t0 = '2026-11-03T10:00:00.000Z';
+  // after the Available statuses acceptedCharger reported (timestamped now)
+  const t0 = new Date(Date.now() + 3_600_000).toISOString();
   const stopped: Array<{ transactionId: number; reason: string; meterStop: number | null }> = [];
   const off = app.ctx.bus.subscribe((e) => {
     if (e.type === 'transaction.stopped' && e.stationId === 'LC_AVAILABLE') stopped.push({ transactionId: e.transactionId, reason: e.reason, meterStop: e.meterStop });
@@ -111,11 +112,15 @@ test('a StatusNotification Available closes the transaction left open on that co
     // connector 0 Available is about the charge point, not a connector's session
     await cp.status(0, 'Available', 'NoError', { timestamp: at(t0, 10) });
     assert.equal((await row(lost)).stop_timestamp, null);
-    // the StopTransaction never comes; the connector reports Available
+    // an Available older than the connector's current status (Charging) does not close it either
+    await cp.status(1, 'Charging', 'NoError', { timestamp: at(t0, 30) });
     await cp.status(1, 'Available', 'NoError', { timestamp: at(t0, 20) });
+    assert.equal((await row(lost)).stop_timestamp, null, 'a superseded Available does not close it');
+    // the StopTransaction never comes; the connector reports Available
+    await cp.status(1, 'Available', 'NoError', { timestamp: at(t0, 40) });
     const closed = await row(lost);
     assert.equal(closed.stop_reason, 'closed: connector reported Available');
-    assert.equal(closed.stop_timestamp, at(t0, 20), "closed at the charger's status time");
+    assert.equal(closed.stop_timestamp, at(t0, 40), "closed at the charger's status time");
     assert.equal(closed.meter_stop, null, 'no meter reading was reported');
     assert.deepEqual((await openOn('LC_AVAILABLE')).map((t) => t.id), [other], 'connector 2 untouched');
     const api = await app.request('GET', `/api/v1/transactions/${lost}`);
@@ -123,15 +128,15 @@ test('a StatusNotification Available closes the transaction left open on that co
     assert.equal(api.body.stopReason, 'closed: connector reported Available');
     assert.deepEqual(stopped, [{ transactionId: lost, reason: 'closed: connector reported Available', meterStop: null }], 'published like a stop');
     // a second Available changes nothing
-    await cp.status(1, 'Available', 'NoError', { timestamp: at(t0, 25) });
-    assert.equal((await row(lost)).stop_timestamp, at(t0, 20));
+    await cp.status(1, 'Available', 'NoError', { timestamp: at(t0, 45) });
+    assert.equal((await row(lost)).stop_timestamp, at(t0, 40));
     // the charger's own StopTransaction, arriving late, is accepted and completes the record
-    const late = await cp.stopTransaction(lost, 800, { reason: 'EVDisconnected', timestamp: at(t0, 19) });
+    const late = await cp.stopTransaction(lost, 800, { reason: 'EVDisconnected', timestamp: at(t0, 39) });
     assert.deepEqual(late, {});
     const done = await row(lost);
     assert.equal(done.meter_stop, 800);
     assert.equal(done.stop_reason, 'EVDisconnected');
-    assert.equal(done.stop_timestamp, at(t0, 19));
+    assert.equal(done.stop_timestamp, at(t0, 39));
     assert.equal((await app.request('GET', `/api/v1/transactions/${lost}`)).body.energyWh, 700);
     // the token is free again
     assert.deepEqual(await cp.authorize('TAG-AV1'), { idTagInfo: { status: 'Accepted' } });

@@ -435,10 +435,11 @@ export function createStationsService(ctx: AppContext) {
       const at = iso();
       const timestamp = s.timestamp ? toIsoTimestamp(s.timestamp) : null;
       // Available: nothing is running on the connector, so what was left open there is closed
-      // in the same database transaction (at most one open transaction per connector).
+      // in the same database transaction (at most one open transaction per connector). Not by
+      // a late notification that a newer status (say Charging) already superseded.
       const closesOpen = s.status === 'Available' && s.connectorId > 0;
       const closed = await db.write(async (trx) => {
-        await store.recordConnectorStatus(trx, {
+        const current = await store.recordConnectorStatus(trx, {
           stationId,
           connectorId: s.connectorId,
           status: s.status,
@@ -449,7 +450,7 @@ export function createStationsService(ctx: AppContext) {
           timestamp,
           receivedAt: at,
         });
-        return closesOpen ? ctx.services.transactions.closeOpenOnAvailable(trx, stationId, s.connectorId, timestamp ?? at, at) : [];
+        return closesOpen && current ? ctx.services.transactions.closeOpenOnAvailable(trx, stationId, s.connectorId, timestamp ?? at, at) : [];
       });
       if (closed.length) ctx.services.transactions.afterCloseOnAvailable(stationId, closed, at);
       ctx.bus.publish({ type: 'connector.status', stationId, at, connectorId: s.connectorId, status: s.status, errorCode: s.errorCode });

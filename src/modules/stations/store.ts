@@ -147,7 +147,8 @@ function connectorStatusUpsert(db: Exec, v: ConnectorStatusValues, timestamp: st
     .onConflict((oc) => {
       const update = oc.columns(['station_id', 'connector_id']).doUpdateSet(current);
       return onlyIfNotOlder ? update.where((eb) => eb.or([eb('connector_status.timestamp', 'is', null), eb('connector_status.timestamp', '<=', timestamp)])) : update;
-    });
+    })
+    .returning('connector_id');
 }
 
 // Two shapes: a notification with a timestamp replaces the current row only if that is not
@@ -171,12 +172,13 @@ const insertHistory = prepared((db, v: ConnectorStatusInput) =>
 /**
  * Current status (one row per connector) and the history of changes, in the caller's
  * transaction. A notification older than the current one (queued while offline, delivered
- * late) goes to the history only: it must not replace a newer state.
+ * late) goes to the history only: it must not replace a newer state. Returns whether it became
+ * the current status.
  */
-export async function recordConnectorStatus(db: Exec, s: ConnectorStatusInput): Promise<void> {
-  if (s.timestamp === null) await upsertUntimed(db, s);
-  else await upsertTimed(db, s as ConnectorStatusInput & { timestamp: string });
+export async function recordConnectorStatus(db: Exec, s: ConnectorStatusInput): Promise<boolean> {
+  const res = s.timestamp === null ? await upsertUntimed(db, s) : await upsertTimed(db, s as ConnectorStatusInput & { timestamp: string });
   await insertHistory(db, s);
+  return res.rows.length > 0;
 }
 
 export function getConnectorStatuses(db: Exec, stationId: string) {
