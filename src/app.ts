@@ -136,6 +136,7 @@ export async function createApp(config: Config, opts: Pick<CoreOptions, 'log' | 
     pingIntervalMs: config.ocpp.pingIntervalSeconds * 1000,
     callTimeoutMs: config.ocpp.callTimeoutSeconds * 1000,
     maxBadMessagesPerMinute: config.ocpp.maxBadMessagesPerMinute,
+    drainTimeoutMs: config.ocpp.shutdownTimeoutSeconds * 1000,
     log,
     authenticate: (req) => ctx.services.stations.authenticate(req),
     onCall: (conn, action, payload) => ctx.ocpp16.dispatch({ stationId: conn.identity, log }, action, payload),

@@ -29,6 +29,8 @@ export interface Config {
     pingIntervalSeconds: number;
     callTimeoutSeconds: number;
     maxBadMessagesPerMinute: number;
+    /** on SIGTERM: how long to wait for the CALLs already received to be answered before closing the sockets */
+    shutdownTimeoutSeconds: number;
   };
   http: { host: string; port: number };
   database: { url: string | null; sqlitePath: string; poolSize: number };
@@ -101,6 +103,7 @@ export const defaultConfig: Config = {
     pingIntervalSeconds: 30,
     callTimeoutSeconds: 30,
     maxBadMessagesPerMinute: 30,
+    shutdownTimeoutSeconds: 10,
   },
   http: { host: '127.0.0.1', port: 8080 },
   database: { url: null, sqlitePath: './data/plugboard.db', poolSize: 10 },
@@ -126,6 +129,7 @@ export const ENV_VARS: Record<string, string> = {
   PLUGBOARD_OCPP_PING_INTERVAL_SECONDS: 'ocpp.pingIntervalSeconds',
   PLUGBOARD_OCPP_CALL_TIMEOUT_SECONDS: 'ocpp.callTimeoutSeconds',
   PLUGBOARD_OCPP_MAX_BAD_MESSAGES_PER_MINUTE: 'ocpp.maxBadMessagesPerMinute',
+  PLUGBOARD_OCPP_SHUTDOWN_TIMEOUT_SECONDS: 'ocpp.shutdownTimeoutSeconds',
   PLUGBOARD_OCPP_TLS_HOST: 'ocpp.tls.host',
   PLUGBOARD_OCPP_TLS_PORT: 'ocpp.tls.port',
   PLUGBOARD_OCPP_TLS_CERT_FILE: 'ocpp.tls.certFile',
@@ -202,6 +206,7 @@ const schema = {
         pingIntervalSeconds: { type: 'integer', minimum: 0, maximum: 3600 },
         callTimeoutSeconds: seconds,
         maxBadMessagesPerMinute: { type: 'integer', minimum: 1 },
+        shutdownTimeoutSeconds: { type: 'integer', minimum: 0, maximum: 3600 },
       },
     },
     http: { type: 'object', additionalProperties: false, properties: { host, port } },

@@ -90,6 +90,26 @@ export class ChargerConnection {
     return this.rpc.pendingCalls;
   }
 
+  /** The charger's CALLs received and not yet answered (graceful stop waits for them). */
+  get pendingInbound(): number {
+    return this.rpc.pendingInbound;
+  }
+
+  /**
+   * Graceful stop, step one: read nothing more from the charger. CALLs already read are still
+   * handled and answered; what it sends from now on stays unread, so it is neither stored nor
+   * answered, and the charger sends it again after reconnecting.
+   */
+  pauseReading(): void {
+    if (this.closedReason === null) this.socket.pause();
+  }
+
+  /** Graceful stop, last step: close with `code`, reading again only to see the charger's close frame. */
+  closeAfterDrain(code: number, reason: string): void {
+    this.close(code, reason);
+    this.socket.resume();
+  }
+
   get maxFrameBytes(): number {
     return this.host.options.maxFrameBytes;
   }

@@ -26,6 +26,9 @@ const SHUTDOWN_CODE = 1001;
 const SHUTDOWN_REASON = 'server shutting down';
 // How long stop() waits for chargers to answer our close frame before cutting them off.
 const SHUTDOWN_GRACE_MS = 2_000;
+/** How long stop() waits for the CALLs already read to be answered (GatewayOptions.drainTimeoutMs). */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+const DRAIN_POLL_MS = 10;
 
 interface BoundListener {
   options: ListenerOptions;
@@ -101,19 +104,49 @@ export class Gateway implements ConnectionHost {
     return this.stopped;
   }
 
+  /**
+   * Graceful stop, in order: no new connections (the listeners stop accepting; an upgrade under
+   * way is refused with 503); nothing more read from the chargers; every CALL already read is
+   * handled and answered (its data committed first, as always), for up to drainTimeoutMs; then
+   * each socket is closed with 1001 Going Away. A CALL a charger sent after we stopped reading
+   * is never read, so never stored: the charger resends it to the next server, as OCPP-J has
+   * it do for any CALL left unanswered.
+   */
   private async shutDown(): Promise<void> {
     this.state = 'stopping';
     if (this.keepaliveTimer !== null) clearInterval(this.keepaliveTimer);
     this.keepaliveTimer = null;
-    for (const conn of [...this.registry.values()]) conn.close(SHUTDOWN_CODE, SHUTDOWN_REASON);
+    const listenersClosed = this.listeners.map(({ server }) => stopAccepting(server));
+    for (const conn of this.registry.values()) conn.pauseReading();
+    await this.drainInbound();
+    for (const conn of [...this.registry.values()]) conn.closeAfterDrain(SHUTDOWN_CODE, SHUTDOWN_REASON);
     if (this.sockets.size > 0) {
       const drained = new Promise<void>((resolve) => (this.drained = resolve));
       const grace = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref());
       await Promise.race([drained, grace]);
       for (const socket of this.sockets) socket.terminate();
     }
-    await Promise.all(this.listeners.map(({ server }) => closeServer(server)));
+    for (const { server } of this.listeners) server.closeAllConnections();
+    await Promise.all(listenersClosed);
     this.state = 'stopped';
+  }
+
+  /** Until every connection has answered the CALLs it read, or drainTimeoutMs passed. */
+  private async drainInbound(): Promise<void> {
+    const busy = () => [...this.registry.values()].filter((c) => c.pendingInbound > 0);
+    if (busy().length === 0) return;
+    const timeoutMs = this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    // Polled, during a stop only: the RPC layer has no idle callback, and 10 ms is nothing here.
+    let waiting = busy();
+    while (waiting.length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+      waiting = busy();
+    }
+    if (waiting.length > 0) {
+      const calls = waiting.reduce((n, c) => n + c.pendingInbound, 0);
+      this.options.log.warn({ chargers: waiting.length, calls, timeoutMs }, 'stopping with charger CALLs still unanswered: the drain timeout passed');
+    }
   }
 
   get(identity: string): ChargerConnection | undefined {
@@ -339,10 +372,10 @@ function listen(server: Server, options: ListenerOptions): Promise<void> {
   });
 }
 
-function closeServer(server: Server): Promise<void> {
+/** Stops accepting connections; resolves once the ones it has are gone too. */
+function stopAccepting(server: Server): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
     server.close(() => resolve());
-    server.closeAllConnections();
   });
 }

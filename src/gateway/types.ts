@@ -58,6 +58,8 @@ export interface GatewayOptions {
   callTimeoutMs: number;
   /** Beyond this many bad messages within a minute the charger is disconnected with 1008. */
   maxBadMessagesPerMinute: number;
+  /** stop(): how long to wait for the CALLs already read to be answered before closing (default 10 s). */
+  drainTimeoutMs?: number;
   log: Logger;
   authenticate(req: AuthRequest): Promise<AuthResult>;
   onCall(conn: ChargerConnection, action: string, payload: unknown): Promise<unknown>;

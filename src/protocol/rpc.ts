@@ -183,6 +183,11 @@ export class RpcEndpoint {
     return (this.outstanding === null ? 0 : 1) + (this.outQueue?.length ?? 0);
   }
 
+  /** The peer's CALLs received and not yet answered: the one being handled plus those queued behind it. */
+  get pendingInbound(): number {
+    return (this.inCurrent === null ? 0 : 1) + (this.inQueue?.length ?? 0);
+  }
+
   /** Feed every inbound text frame. Never throws for anything the peer sends. */
   handleText(text: string): void {
     if (this.closedReason !== null) return;

@@ -110,6 +110,48 @@ test('stop() closes every charger with 1001 and frees the port', async () => {
   await assert.rejects(openClient(h.base + 'A'));
 });
 
+test('stop() drains: no new connections, the CALL being handled is answered before the 1001 close, a CALL sent after stop() is never read', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const handled: string[] = [];
+  const h = await startGateway({
+    onCall: async (_conn, action) => {
+      handled.push(action);
+      if (action === 'MeterValues') await gate;
+      return {};
+    },
+  });
+  const ws = await openClient(h.base + 'DRAIN');
+  const frames: unknown[] = [];
+  ws.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString('utf8'))));
+  const closing = closed(ws);
+  ws.send(JSON.stringify([2, 'm1', 'MeterValues', { connectorId: 1, meterValue: [{ timestamp: '2026-11-05T08:00:00Z', sampledValue: [{ value: '1' }] }] }]));
+  await waitFor(() => handled.length === 1, 3_000, 'the MeterValues handler running');
+  const stopped = h.gateway.stop();
+  await waitFor(() => h.gateway.addresses().length === 0, 3_000, 'the listener closed');
+  await assert.rejects(openClient(h.base + 'LATE'), 'no new connection while draining');
+  // Sent after stop() began: never read, so never handled nor answered.
+  ws.send(JSON.stringify([2, 'h1', 'Heartbeat', {}]));
+  assert.deepEqual(frames, [], 'no answer and no close while the handler runs');
+  release();
+  const { code } = await closing;
+  await stopped;
+  assert.equal(code, 1001);
+  assert.deepEqual(frames, [[3, 'm1', {}]], 'the CALL read before stop() was answered, before the close');
+  assert.deepEqual(handled, ['MeterValues'], 'the Heartbeat sent after stop() was not read');
+});
+
+test('stop() waits for a stuck handler only drainTimeoutMs, then closes anyway and says so', async () => {
+  const h = await startGateway({ drainTimeoutMs: 50, onCall: () => new Promise(() => {}) });
+  const ws = await openClient(h.base + 'STUCK');
+  const closing = closed(ws);
+  ws.send(JSON.stringify([2, 's1', 'Heartbeat', {}]));
+  await waitFor(() => h.connected[0]?.pendingInbound === 1, 3_000, 'the CALL received');
+  await h.gateway.stop();
+  assert.equal((await closing).code, 1001);
+  assert.ok(h.logs.some((l) => l.msg === 'stopping with charger CALLs still unanswered: the drain timeout passed' && l.calls === 1));
+});
+
 test('a handshake still authenticating when the client gives up leaves nothing behind', async (t) => {
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
