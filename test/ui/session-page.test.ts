@@ -158,6 +158,45 @@ test('session lists show the day of each time, not only the time of day', { skip
   assert.match((await page.locator(`tr[data-session="${transactionId}"]`).textContent())!, new RegExp(dayOf(old)));
 });
 
+test('an admin closes a stuck session from its page, with a reason; a read-only key has no such button', { skip }, async () => {
+  const { transactionId } = await cp.startTransaction(2, 'CHART-1', 900_000, iso(Date.now() - 5 * 60_000));
+  await page.goto(`/sessions/${transactionId}`);
+  await page.getByRole('heading', { name: new RegExp(`Session #${transactionId}`) }).locator('.badge', { hasText: 'active' }).waitFor();
+  // Asks first: the form says what happens, and Cancel leaves the session alone.
+  await page.getByRole('button', { name: 'Close session…' }).click();
+  const form = page.getByRole('form', { name: `Close session #${transactionId}` });
+  await form.getByText('without the charger').waitFor();
+  await form.getByRole('button', { name: 'Cancel' }).click();
+  await form.waitFor({ state: 'detached' });
+  assert.equal((await app.request('GET', `/api/v1/transactions/${transactionId}`)).body.active, true);
+
+  await page.getByRole('button', { name: 'Close session…' }).click();
+  await form.getByLabel('Reason (optional)').fill('charger replaced, no stop will come');
+  await screenshot(page, 'session-close');
+  await form.getByRole('button', { name: 'Close session', exact: true }).click();
+  await page.getByRole('heading', { name: new RegExp(`Session #${transactionId}`) }).locator('.badge', { hasText: 'completed' }).waitFor();
+  await page.locator('.kv dd', { hasText: '(charger replaced, no stop will come)' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: /Close session|Stop session/ }).count(), 0);
+  const closed = (await app.request('GET', `/api/v1/transactions/${transactionId}`)).body;
+  assert.equal(closed.active, false);
+  assert.equal(closed.stopReason, 'charger replaced, no stop will come');
+  // Nothing went to the charger.
+  assert.equal(cp.received.filter((r) => r.action === 'RemoteStopTransaction').length, 0);
+
+  const open = await cp.startTransaction(2, 'CHART-1', 900_100, iso(Date.now() - 60_000));
+  const created = await app.request('POST', '/api/v1/api-keys', { body: { name: 'viewer', role: 'read' } });
+  assert.equal(created.status, 201);
+  const { context, page: ro } = await newPage(b, app.httpUrl());
+  try {
+    await signIn(ro, created.body.key);
+    await ro.goto(`/sessions/${open.transactionId}`);
+    await ro.getByRole('heading', { name: new RegExp(`Session #${open.transactionId}`) }).locator('.badge', { hasText: 'active' }).waitFor();
+    assert.equal(await ro.getByRole('button', { name: /Close session/ }).count(), 0);
+  } finally {
+    await context.close();
+  }
+});
+
 test('no JavaScript error on the session pages', { skip }, () => {
   assert.deepEqual(jsErrors(page), []);
 });

@@ -1,4 +1,6 @@
 // One session: who, where, how much, and its energy and power over time from the meter values.
+// An admin can stop it at the charger, or close it here when the charger never reports the stop.
+import { useState } from 'react';
 import { api, ApiError } from '../api/client.ts';
 import { useTransaction } from '../api/queries.ts';
 import { AdminOnly } from '../lib/auth.tsx';
@@ -8,9 +10,11 @@ import { chartSeries } from '../lib/meter.ts';
 import { Link, stationPath } from '../lib/router.tsx';
 import { Answer, Badge, Card, Disclosure, Empty, ErrorBox, KeyValues, Loading } from '../components/ui.tsx';
 import { EnergyChart } from '../components/chart.tsx';
+import { CloseSessionForm } from '../components/close-session.tsx';
 
 export function SessionPage({ id }: { id: number }) {
   const q = useTransaction(id);
+  const [closing, setClosing] = useState(false);
   const stop = useCommand(() => api(`/transactions/${id}/remote-stop`, { method: 'POST' }), [['transaction', id]]);
   if (!q.data) {
     if (q.isError && q.error instanceof ApiError && q.error.status === 404) {
@@ -38,9 +42,15 @@ export function SessionPage({ id }: { id: number }) {
         </div>
         {t.active && (
           <AdminOnly>
-            <button type="button" className="danger" disabled={stop.pending} onClick={() => void stop.run(undefined)}>
-              Stop session
-            </button>
+            <div className="button-row">
+              <button type="button" className="danger" disabled={stop.pending} onClick={() => void stop.run(undefined)} title="Ask the charger to stop (RemoteStopTransaction)">
+                Stop session
+              </button>
+              <button type="button" aria-expanded={closing} onClick={() => setClosing(!closing)} title="Mark the session stopped without the charger (when its StopTransaction never comes)">
+                Close session…
+              </button>
+            </div>
+            {closing && <CloseSessionForm tx={t} onCancel={() => setClosing(false)} />}
           </AdminOnly>
         )}
       </div>
