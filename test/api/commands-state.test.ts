@@ -168,3 +168,29 @@ test('a RemoteStartTransaction with a profile sent through the generic endpoint 
   });
   assert.deepEqual(items.map((p: any) => [p.connectorId, p.chargingProfileId, p.transactionId, p.source]), [[1, 21, start.transactionId, 'RemoteStartTransaction']]);
 });
+
+test('turning auto-sync off on a row a generic command created never leaves it managed with auto-sync on', async () => {
+  // The row created by the generic GetLocalListVersion is unmanaged with the default auto-sync
+  // on. Every committed state of it is recorded: an automatic run reading it between two writes
+  // must never find it managed with auto-sync still on.
+  const id = 'CS-LL-RACE';
+  const c = await strictCharger(app, id);
+  chargers.push(c);
+  assert.deepEqual((await generic(id, 'GetLocalListVersion', {})).body, { listVersion: 0 });
+  const db = app.ctx.db;
+  const write = db.write.bind(db);
+  const seen: Array<[number, number]> = [];
+  db.write = (async (fn: Parameters<typeof write>[0]) => {
+    const out = await write(fn);
+    const row = await db.kysely.selectFrom('local_list_stations').select(['managed', 'auto_sync']).where('station_id', '=', id).executeTakeFirst();
+    if (row) seen.push([row.managed, row.auto_sync]);
+    return out;
+  }) as typeof db.write;
+  try {
+    assert.equal((await api('PUT', `/stations/${id}/local-list/settings`, { autoSync: false })).status, 200);
+  } finally {
+    db.write = write;
+  }
+  assert.deepEqual(seen.at(-1), [1, 0]);
+  assert.ok(!seen.some(([managed, auto]) => managed === 1 && auto === 1), JSON.stringify(seen));
+});

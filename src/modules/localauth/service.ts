@@ -526,8 +526,11 @@ export function createLocalAuthService(ctx: AppContext) {
      */
     async updateSettings(stationId: string, patch: Partial<LocalListSettings>): Promise<LocalListSettings> {
       await requireStation(stationId);
-      await ensureRow(stationId, true);
-      const set: Partial<store.LocalListStation> = { limits_read_at: null, limits_error: null, updated_at: iso() };
+      // Managed in the same write as the new settings: a row created unmanaged (by a version
+      // check or a generic SendLocalList) with the default auto-sync on must not be seen managed
+      // with auto-sync still on by an automatic run when the settings turn it off.
+      await ensureRow(stationId, false);
+      const set: Partial<store.LocalListStation> = { managed: 1, limits_read_at: null, limits_error: null, updated_at: iso() };
       if (patch.scope !== undefined) Object.assign(set, scopeColumns(patch.scope));
       if (patch.autoSync !== undefined) set.auto_sync = patch.autoSync ? 1 : 0;
       if (patch.omitDeletionsInDifferential !== undefined) set.omit_differential_deletions = patch.omitDeletionsInDifferential ? 1 : 0;
