@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { once } from 'node:events';
 import { EventHub } from '../../src/modules/events/hub.ts';
 import { openEventStream, type StreamOptions } from '../../src/modules/events/sse.ts';
+import { eventually } from '../helpers/wait.ts';
 
 async function serve(hub: EventHub, opts: Partial<StreamOptions>): Promise<{ server: Server; url: string }> {
   const server = createServer((_req, res) => {
@@ -47,8 +48,7 @@ test('a client that stops reading is disconnected once too much is waiting for i
     await once(socket, 'connect');
     socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     socket.pause();
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(hub.subscriberCount, 1);
+    await eventually(() => hub.subscriberCount === 1, 5000, 'the stream to subscribe');
     const big = 'x'.repeat(4096);
     for (let i = 0; i < 20_000 && slow === 0; i++) {
       hub.publish({ type: 'command.sent', stationId: big, at: new Date().toISOString(), action: 'Reset' });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isolatedPostgres } from '../helpers/app.ts';
+import { MIN_WAIT_MS } from '../helpers/wait.ts';
 
 const run = promisify(execFile);
 const main = join(import.meta.dirname, '../../src/main.ts');
@@ -26,16 +27,19 @@ test('plugboard CLI: stations add, tokens add, serve, simulate, /health, /metric
   if (pgIso) env.DATABASE_URL = pgIso.url;
   else delete env.DATABASE_URL;
   const cli = (...args: string[]) => run(process.execPath, [main, ...args], { env });
+  let server: ReturnType<typeof spawn> | null = null;
   try {
     assert.match((await cli('stations', 'add', 'CLI-CP', '--password', 's3cret-key-0123456789')).stdout, /station CLI-CP added/);
     assert.match((await cli('tokens', 'add', 'CLI-TAG', '--parent', 'FLEET')).stdout, /token CLI-TAG saved \(Accepted\)/);
     await assert.rejects(cli('stations', 'add', 'X', '--profile', '7'), /--profile must be 0, 1 or 2/);
 
-    const server = spawn(process.execPath, [main, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [main, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    server = child;
     let out = '';
     const listening = await new Promise<{ ocpp: string[]; http: string }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000);
-      server.stdout.on('data', (chunk) => {
+      // Generous: a cold start on a loaded machine (type stripping, migrations) can take a while.
+      const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), MIN_WAIT_MS * 2);
+      child.stdout!.on('data', (chunk) => {
         out += chunk;
         for (const line of out.split('\n')) {
           if (line.includes('plugboard is listening')) {
@@ -44,7 +48,7 @@ test('plugboard CLI: stations add, tokens add, serve, simulate, /health, /metric
           }
         }
       });
-      server.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+      child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
     });
     const ocppBase = listening.ocpp[0].replace('/{stationId}', '');
     const sim = await cli('simulate', '--url', ocppBase, '--id', 'CLI-CP', '--password', 's3cret-key-0123456789', '--id-tag', 'CLI-TAG');
@@ -62,12 +66,15 @@ test('plugboard CLI: stations add, tokens add, serve, simulate, /health, /metric
     assert.match(metrics, /plugboard_ocpp_call_duration_seconds_count\{action="StopTransaction"\} 1/);
     assert.match(metrics, /plugboard_connected_chargers \d/);
 
-    const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
-    server.kill('SIGTERM');
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
     assert.equal(await exited, 0);
+    server = null;
     const listed = await cli('stations', 'list');
     assert.match(listed.stdout, /CLI-CP/);
   } finally {
+    // A failed step must not leave the server running: its pipes would keep this file's process alive.
+    if (server && server.exitCode === null) server.kill('SIGKILL');
     await pgIso?.drop();
     rmSync(dir, { recursive: true, force: true });
   }

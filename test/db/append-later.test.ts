@@ -5,6 +5,7 @@ import type { Insertable } from 'kysely';
 import type { Db } from '../../src/db/index.ts';
 import type { MessageLogTable } from '../../src/db/schema.ts';
 import { dbLabel, openTestDb } from '../helpers/db.ts';
+import { MIN_WAIT_MS } from '../helpers/wait.ts';
 
 const label = dbLabel();
 
@@ -65,7 +66,7 @@ test(`[${label}] rows get their ids in the order they were appended, across chun
 test(`[${label}] appended rows are flushed by the timer without a flush() call`, async (t) => {
   const { db } = await openTestDb(t, { appendLater: { flushMs: 20 } });
   for (let i = 0; i < 5; i++) db.appendLater('message_log', logRow(i));
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + MIN_WAIT_MS;
   while ((await loggedIds(db)).length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(await loggedIds(db), [0, 1, 2, 3, 4]);
 });
@@ -73,7 +74,7 @@ test(`[${label}] appended rows are flushed by the timer without a flush() call`,
 test(`[${label}] reaching maxRows flushes before the timer`, async (t) => {
   const { db } = await openTestDb(t, { appendLater: { flushMs: 60_000, maxRows: 50 } });
   for (let i = 0; i < 50; i++) db.appendLater('message_log', logRow(i));
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + MIN_WAIT_MS;
   while ((await loggedIds(db)).length < 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   assert.equal((await loggedIds(db)).length, 50);
 });

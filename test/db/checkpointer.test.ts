@@ -8,6 +8,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { tempDir } from '../helpers/db.ts';
+import { MIN_WAIT_MS } from '../helpers/wait.ts';
 import { Checkpointer } from '../../src/db/checkpointer.ts';
 import { openDb } from '../../src/db/index.ts';
 import { NodeSqliteDatabase } from '../../src/db/sqlite-dialect.ts';
@@ -54,7 +55,7 @@ test('checkpointer: not started for a short-lived database; started by openDb af
   const db = await openDb({ sqlitePath: join(dir, 'p.db'), databaseUrl: null, log });
   await sql`create table t (v integer not null)`.execute(db.kysely);
   for (let i = 0; i < 100; i++) await db.write((trx) => sql`insert into t (v) values (${i})`.execute(trx));
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + MIN_WAIT_MS;
   while (db.stats.checkpoints === 0 && Date.now() < deadline) {
     await db.write((trx) => sql`insert into t (v) values (0)`.execute(trx));
     await new Promise((r) => setTimeout(r, 20));

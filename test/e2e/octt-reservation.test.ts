@@ -77,12 +77,14 @@ test('TC_047_CSMS Reservation of a Connector – Expire', async () => {
   const id = 'TC_047';
   const tag = await token('TAG-047');
   const cp = await acceptedCharger(app, id, { handlers: reservingCharger().handlers });
-  const expiryDate = new Date(Date.now() + 1500).toISOString();
+  const expiryDate = new Date(Date.now() + 3000).toISOString();
   const r = await services().reservations.reserve(id, { connectorId: 1, idTag: tag, expiryDate });
   assert.equal(r.status, 'Accepted');
   assert.equal(cp.received[0].payload.expiryDate, expiryDate, 'expiryDate = now + offset, as given');
   await cp.status(1, 'Reserved');
-  assert.equal((await services().reservations.get(Number(r.id)))?.status, 'Accepted', 'still held before its expiry date');
+  const held = await services().reservations.get(Number(r.id));
+  // Only meaningful while the expiry date is ahead: on a loaded machine the steps above may take longer.
+  if (Date.now() < Date.parse(expiryDate)) assert.equal(held?.status, 'Accepted', 'still held before its expiry date');
 
   // Plugboard's sweep marks it Expired at expiryDate; the charger frees the connector itself.
   const expired = await eventually(async () => {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import { pino, type Logger } from 'pino';
 import { WebSocket, type ClientOptions } from 'ws';
+import { MIN_WAIT_MS } from '../helpers/wait.ts';
 import { Gateway, type AuthRequest, type ChargerConnection, type DisconnectInfo, type GatewayOptions } from '../../src/gateway/index.ts';
 
 export interface Harness {
@@ -117,8 +118,9 @@ export function basicAuth(user: string, password: Buffer | string): string {
   return 'Basic ' + Buffer.concat([Buffer.from(user + ':', 'utf8'), pass]).toString('base64');
 }
 
+/** Polls condition until it holds; fails after timeoutMs, at least MIN_WAIT_MS (see test/helpers/app.ts). */
 export async function waitFor(condition: () => boolean, timeoutMs = 3_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + Math.max(timeoutMs, MIN_WAIT_MS);
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));

@@ -11,6 +11,8 @@ import { loadConfig, type Config, type DeepPartial } from '../../src/config.ts';
 import { createApp, type App } from '../../src/app.ts';
 import { SimulatedCharger, type SimulatorOptions } from '../../src/simulator/charger.ts';
 
+export { eventually, MIN_WAIT_MS } from './wait.ts';
+
 /** The admin API key every test app is started with. */
 export const ADMIN_KEY = 'pb_test_admin_key_0123456789abcdefghij';
 
@@ -74,7 +76,9 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     env: {},
     overrides: deepMerge(
       {
-        ocpp: { host: '127.0.0.1', port: 0, pingIntervalSeconds: 0, callTimeoutSeconds: 5 },
+        // Commands wait up to 15 s for a simulated charger in this same process: on a loaded
+        // machine an answer can take seconds. Tests about silence set ?timeout= or their own value.
+        ocpp: { host: '127.0.0.1', port: 0, pingIntervalSeconds: 0, callTimeoutSeconds: 15 },
         http: { host: '127.0.0.1', port: 0 },
         database: { url: databaseUrl, sqlitePath, poolSize: 5 },
         log: { level: 'silent' },
@@ -96,7 +100,8 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     databaseUrl,
     sqlitePath,
     charger(stationId: string, o: Partial<SimulatorOptions> = {}) {
-      const cp = new SimulatedCharger({ url: app.ocppUrl(), stationId, ...o });
+      // The same for the charger's own CALLs (the simulator's default is 10 s).
+      const cp = new SimulatedCharger({ url: app.ocppUrl(), stationId, callTimeoutMs: 60_000, ...o });
       chargers.push(cp);
       return cp;
     },
@@ -141,15 +146,4 @@ export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>
 /** An app with unsecured (profile 0) access and auto-accept, for tests about OCPP behaviour rather than security. */
 export function startOpenApp(config: DeepPartial<Config> = {}): Promise<TestApp> {
   return startTestApp({ config: deepMerge({ ocpp: { allowUnsecured: true } }, config as Record<string, unknown>) as DeepPartial<Config> });
-}
-
-/** Waits until check() returns a truthy value, polling; fails after timeoutMs. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

@@ -18,6 +18,15 @@ export const skipReason: string | null = existsSync(CHROMIUM)
   : `Chromium is not installed at ${CHROMIUM} (apt-get install chromium; .ci/run does): the dashboard browser tests are SKIPPED`;
 if (skipReason) console.log(`# ${skipReason}`);
 
+/**
+ * How long a browser step (a click, a locator's waitFor, a navigation) may wait for its condition
+ * before it fails. Playwright's default is 30 s; the test files run in parallel on a shared
+ * machine, where Chromium and the server can both be starved of CPU for a while, so the tests
+ * wait longer. Each step waits for a condition, never for a time; node --test's per-test timeout
+ * still bounds a test as a whole.
+ */
+export const UI_STEP_TIMEOUT_MS = Number(process.env.PLUGBOARD_UI_TIMEOUT_MS ?? 90_000);
+
 export interface TestBrowser {
   browser: Browser;
   close(): Promise<void>;
@@ -26,12 +35,14 @@ export interface TestBrowser {
 export async function launchBrowser(): Promise<TestBrowser> {
   // The dashboard the server hands out is ui/dist: make sure it is built from the current sources.
   await buildUi({ quiet: true });
-  // playwright-core starts Chromium with a fresh, empty profile (--user-data-dir) of its own.
-  // This machine has no network beyond loopback: without the background-networking flags Chromium
-  // keeps trying (and failing) to reach Google's services.
+  // One browser per test file (each page in its own context). playwright-core starts Chromium with
+  // a fresh, empty profile (--user-data-dir in a new temp folder) of its own, so parallel files
+  // never share one. This machine has no network beyond loopback: without the
+  // background-networking flags Chromium keeps trying (and failing) to reach Google's services.
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
+    timeout: UI_STEP_TIMEOUT_MS,
     args: [
       '--headless',
       '--no-sandbox',
@@ -64,6 +75,8 @@ export async function newPage(b: TestBrowser, baseURL: string, opts: { phone?: b
     isMobile: opts.phone ?? false,
     hasTouch: opts.phone ?? false,
   });
+  context.setDefaultTimeout(UI_STEP_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(UI_STEP_TIMEOUT_MS);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));

@@ -169,7 +169,7 @@ test('start a remote session from the station page; it appears live with its ene
   await connector.getByText('Charger answered').waitFor();
   await connector.locator('.badge', { hasText: 'Accepted' }).waitFor();
   const sessionLink = connector.getByRole('link', { name: /Session #\d+/ });
-  await sessionLink.waitFor({ timeout: 10_000 });
+  await sessionLink.waitFor();
   await connector.locator('.badge', { hasText: 'Charging' }).waitFor();
   await eventually(() => transactionId > 0, 5000, 'the transaction');
   // All eight readings are in before the picture.
