@@ -18,6 +18,8 @@ import { SessionPage } from './pages/session.tsx';
 import { Tokens } from './pages/tokens.tsx';
 import { Reservations } from './pages/reservations.tsx';
 import { Firmware } from './pages/firmware.tsx';
+import { ApiKeys } from './pages/apikeys.tsx';
+import { Webhooks } from './pages/webhooks.tsx';
 
 const NAV: Array<[string, string]> = [
   ['/', 'Overview'],
@@ -26,6 +28,11 @@ const NAV: Array<[string, string]> = [
   ['/tokens', 'Tokens'],
   ['/reservations', 'Reservations'],
   ['/firmware', 'Firmware'],
+];
+/** Pages of admin keys only: a read-only key does not see them in the navigation. */
+const ADMIN_NAV: Array<[string, string]> = [
+  ['/api-keys', 'API keys'],
+  ['/webhooks', 'Webhooks'],
 ];
 
 export function App() {
@@ -96,6 +103,8 @@ export function App() {
 
 function Shell() {
   const { path } = useLocation();
+  const { me } = useSession();
+  const nav = me.role === 'admin' ? [...NAV, ...ADMIN_NAV] : NAV;
   const [menuOpen, setMenuOpen] = useState(false);
   useEffect(() => setMenuOpen(false), [path]);
   return (
@@ -108,7 +117,7 @@ function Shell() {
           Plugboard
         </Link>
         <nav className={menuOpen ? 'nav is-open' : 'nav'} aria-label="Main">
-          {NAV.map(([to, label]) => {
+          {nav.map(([to, label]) => {
             const current = to === '/' ? path === '/' : path.startsWith(to);
             return (
               <Link key={to} to={to} className={current ? 'is-current' : undefined} aria-current={current ? 'page' : undefined}>
@@ -137,6 +146,8 @@ function Routes({ path }: { path: string }) {
   if (match('/tokens', path)) return <Tokens />;
   if (match('/reservations', path)) return <Reservations />;
   if (match('/firmware', path)) return <Firmware />;
+  if (match('/api-keys', path)) return <ApiKeys />;
+  if (match('/webhooks', path)) return <Webhooks />;
   return (
     <div className="empty">
       <h1>Not found</h1>
