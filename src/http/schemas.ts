@@ -32,17 +32,29 @@ export function BoundedInteger(opts: { minimum: number; maximum: number; default
   return Type.Integer({ ...opts, [BOUNDED]: true });
 }
 
-/** Ajv plugin for BoundedInteger's keyword: 400 `must be an integer from <min> to <max>`. */
+/** A number query parameter within [minimum, maximum], finite (see BoundedInteger: Infinity got past maximum). */
+export function BoundedNumber(opts: { minimum: number; maximum: number; default?: number; description?: string }) {
+  return Type.Number({ ...opts, [BOUNDED]: true });
+}
+
+/** The largest integer OCPP 1.6 carries (connectorId, ids, ...: a signed 32-bit integer). */
+export const MAX_INT32 = 2_147_483_647;
+
+/** A connector id in a path or query: 0 (the charge point as a whole) or 1 (a connector proper) up to MAX_INT32. */
+export const ConnectorIdInteger = (minimum: 0 | 1, description?: string) => BoundedInteger({ minimum, maximum: MAX_INT32, ...(description ? { description } : {}) });
+
+/** Ajv plugin for BoundedInteger's and BoundedNumber's keyword: 400 `must be an integer (a number) from <min> to <max>`. */
 export function boundedIntegerKeyword(ajv: Ajv): Ajv {
   return ajv.addKeyword({
     keyword: BOUNDED,
     schemaType: 'boolean',
     errors: true,
     compile(_enabled: boolean, parent: AnySchemaObject) {
-      const { minimum, maximum } = parent as { minimum: number; maximum: number };
-      const error: Partial<ErrorObject> = { keyword: BOUNDED, message: `must be an integer from ${minimum} to ${maximum}`, params: { minimum, maximum } };
+      const { minimum, maximum, type } = parent as { minimum: number; maximum: number; type?: string };
+      const integer = type !== 'number';
+      const error: Partial<ErrorObject> = { keyword: BOUNDED, message: `must be ${integer ? 'an integer' : 'a number'} from ${minimum} to ${maximum}`, params: { minimum, maximum } };
       const check = (data: unknown): boolean => {
-        const ok = typeof data !== 'number' || (Number.isSafeInteger(data) && data >= minimum && data <= maximum);
+        const ok = typeof data !== 'number' || ((integer ? Number.isSafeInteger(data) : Number.isFinite(data)) && data >= minimum && data <= maximum);
         check.errors = ok ? undefined : [error];
         return ok;
       };

@@ -52,6 +52,10 @@ function createAjv(source: PayloadSource): Ajv {
     // The schemas' `multipleOf: 0.1` (charging limits) fails on valid decimals in binary
     // floating point (22.2 / 0.1 = 221.99999999999997); compare with a tolerance instead.
     multipleOfPrecision: 9,
+    // What we send must survive JSON: Infinity (an API body's 1e309 after JSON.parse) passes
+    // Ajv's integer and number checks otherwise and would go out as null. A charger's own
+    // huge numbers are left to the handlers' range checks (PropertyConstraintViolation).
+    strictNumbers: source === 'local',
   });
   addFormats(ajv, ['date-time', 'uri']);
   if (source === 'peer') ajv.addFormat('date-time', addFormats.get('iso-date-time'));

@@ -5,7 +5,7 @@
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.ts';
 import type { Api } from '../../http/types.ts';
-import { IdParam, NumericIdParam, standardErrors } from '../../http/schemas.ts';
+import { ConnectorIdInteger, IdParam, NumericIdParam, standardErrors } from '../../http/schemas.ts';
 import type { CentralAction, CentralToCharger } from '../../protocol/index.ts';
 import { checkCommand } from './service.ts';
 import { ChargerResponse, COMMAND_DESCRIPTION, commandErrors, translated } from './schemas.ts';
@@ -69,7 +69,7 @@ export function registerFriendlyRoutes(api: Api, ctx: AppContext): void {
       tags,
       summary: 'Unlock a connector (UnlockConnector)',
       description: COMMAND_DESCRIPTION,
-      params: Type.Object({ id: StationId, connectorId: Type.Integer({ minimum: 1 }) }),
+      params: Type.Object({ id: StationId, connectorId: ConnectorIdInteger(1) }),
       response,
     },
   }, (req) => checked('UnlockConnector', { connectorId: req.params.connectorId }, (p) => services.stations.unlockConnector(req.params.id, p)));

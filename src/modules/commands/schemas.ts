@@ -2,6 +2,7 @@
 import { Type } from 'typebox';
 import { CENTRAL_TO_CHARGER_ACTIONS, type CentralAction } from '../../protocol/index.ts';
 import { HttpError } from '../../http/errors.ts';
+import { BoundedNumber } from '../../http/schemas.ts';
 import { CommandPayloadError, UnknownCommandError } from './service.ts';
 
 export const MAX_TIMEOUT_SECONDS = 300;
@@ -14,7 +15,7 @@ export const ActionName = Type.Unsafe<CentralAction>({
 
 export const TimeoutQuery = Type.Object({
   timeout: Type.Optional(
-    Type.Number({
+    BoundedNumber({
       minimum: 0.1,
       maximum: MAX_TIMEOUT_SECONDS,
       description: 'seconds to wait for the charger\'s answer (default: the configured OCPP call timeout)',

@@ -5,7 +5,7 @@ import type { AppContext } from '../../context.ts';
 import type { Reservation } from '../../db/schema.ts';
 import type { Api } from '../../http/types.ts';
 import { HttpError } from '../../http/errors.ts';
-import { IdParam, NumericIdParam, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
+import { ConnectorIdInteger, IdParam, NumericIdParam, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
 import { DateTime, Nullable, parseSort, SortQuery } from '../../http/list-query.ts';
 import { StationNotFoundError } from '../stations/service.ts';
 import { COMMAND_DESCRIPTION, commandErrors, TimeoutQuery, timeoutMs, translated } from '../commands/schemas.ts';
@@ -79,7 +79,7 @@ async function mapped<T>(fn: () => Promise<T>): Promise<T> {
 const ListQuery = Type.Object({
   ...PageQuery.properties,
   stationId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-  connectorId: Type.Optional(Type.Integer({ minimum: 0 })),
+  connectorId: Type.Optional(ConnectorIdInteger(0)),
   idTag: Type.Optional(Type.String({ minLength: 1, maxLength: 20 })),
   status: Type.Optional(Type.Array(Status, { description: 'repeat for several: ?status=Accepted&status=Requested' })),
   active: Type.Optional(Type.Boolean({ description: 'true: only reservations a charger may be holding now; false: only the others' })),

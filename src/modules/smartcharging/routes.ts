@@ -4,7 +4,7 @@
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.ts';
 import type { Api } from '../../http/types.ts';
-import { IdParam, standardErrors } from '../../http/schemas.ts';
+import { BoundedInteger, ConnectorIdInteger, IdParam, standardErrors } from '../../http/schemas.ts';
 import { ChargerResponse, COMMAND_DESCRIPTION, commandErrors, translated } from '../commands/schemas.ts';
 import { ClearBody, Comparison, CompositeSchedule, InstalledProfile, Limits, LimitsView, Purpose, ScheduleQuery, SetProfileBody } from './schemas.ts';
 import { MAX_OCPP_INT, type ChargingProfile } from './types.ts';
@@ -41,7 +41,7 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
         'TxProfiles, when their transaction stops. The same holds whichever route sent the command (these routes, the generic ' +
         '/ocpp/{action} endpoint, bulk commands, remote start).',
       params: IdParam,
-      querystring: Type.Object({ connectorId: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OCPP_INT })), purpose: Type.Optional(Purpose) }),
+      querystring: Type.Object({ connectorId: Type.Optional(ConnectorIdInteger(0)), purpose: Type.Optional(Purpose) }),
       response: { 200: Type.Object({ items: Type.Array(InstalledProfile) }), ...notFound, ...standardErrors },
     },
   }, async (req) => ({ items: await sc().listProfiles(req.params.id, { connectorId: req.query.connectorId, purpose: req.query.purpose }) }));
@@ -68,7 +68,7 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
       tags,
       summary: 'Clear one charging profile by its id (ClearChargingProfile with id)',
       description: 'Sent even when Plugboard does not know the profile: the station may hold it. ' + COMMAND_DESCRIPTION,
-      params: Type.Object({ id: StationId, profileId: Type.Integer({ minimum: 0, maximum: MAX_OCPP_INT }) }),
+      params: Type.Object({ id: StationId, profileId: BoundedInteger({ minimum: 0, maximum: MAX_OCPP_INT }) }),
       response: { 200: ClearResult, ...commandResponses },
     },
   }, (req) => translated(() => sc().clearChargingProfile(req.params.id, { id: req.params.profileId })));

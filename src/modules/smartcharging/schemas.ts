@@ -2,6 +2,7 @@
 // the API takes and shows them, the installed-profile view and composite schedules.
 import { Type } from 'typebox';
 import { DateTime, Nullable } from '../../http/list-query.ts';
+import { BoundedInteger, BoundedNumber } from '../../http/schemas.ts';
 import { MAX_OCPP_INT } from './types.ts';
 
 const OcppInt = (description?: string, minimum = 0) => Type.Integer({ minimum, maximum: MAX_OCPP_INT, ...(description ? { description } : {}) });
@@ -121,11 +122,11 @@ export const Comparison = Type.Object({
 });
 
 export const ScheduleQuery = Type.Object({
-  connectorId: Type.Integer({ minimum: 0, maximum: MAX_OCPP_INT, description: '0 = the whole charge point (its ChargePointMaxProfile)' }),
-  duration: Type.Integer({ minimum: 1, maximum: 31 * 86_400, description: 'seconds' }),
+  connectorId: BoundedInteger({ minimum: 0, maximum: MAX_OCPP_INT, description: '0 = the whole charge point (its ChargePointMaxProfile)' }),
+  duration: BoundedInteger({ minimum: 1, maximum: 31 * 86_400, description: 'seconds' }),
   chargingRateUnit: Type.Optional(RateUnit),
   voltage: Type.Optional(
-    Type.Number({ minimum: 1, maximum: 1000, description: 'supply voltage per phase (V) for converting between A and W (W = A × V × phases); default: the configured one (smartCharging.nominalVoltage, 230, or the station\'s own)' }),
+    BoundedNumber({ minimum: 1, maximum: 1000, description: 'supply voltage per phase (V) for converting between A and W (W = A × V × phases); default: the configured one (smartCharging.nominalVoltage, 230, or the station\'s own)' }),
   ),
 });
 

@@ -5,7 +5,7 @@ import type { AppContext } from '../../context.ts';
 import type { Station } from '../../db/schema.ts';
 import type { Api } from '../../http/types.ts';
 import { conflict } from '../../http/errors.ts';
-import { IdParam, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
+import { ConnectorIdInteger, IdParam, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
 import { RegistrationStatus, SecurityProfile, StationBody, StationPassword, StatusHistoryEntry, UnknownStation, ConnectorStatus, toConnectorStatus, toHistoryEntry, toStation, toUnknownStation } from './api.ts';
 import { Nullable, parseSort, SortQuery, TimeRangeQuery, timeRange } from '../../http/list-query.ts';
 import { StationExistsError, StationNotFoundError } from './service.ts';
@@ -130,7 +130,7 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
     schema: {
       tags,
       summary: "A connector's status changes, newest first",
-      params: Type.Object({ id: IdParam.properties.id, connectorId: Type.Integer({ minimum: 0 }) }),
+      params: Type.Object({ id: IdParam.properties.id, connectorId: ConnectorIdInteger(0) }),
       querystring: Type.Object({ ...PageQuery.properties, ...TimeRangeQuery, sort: SortQuery(Object.keys(HISTORY_SORT), '-receivedAt') }),
       response: { 200: Page(StatusHistoryEntry), ...notFoundErrors },
     },

@@ -5,7 +5,7 @@ import type { AppContext } from '../../context.ts';
 import type { Selectable } from 'kysely';
 import type { MeterValueRow, OrphanStopsTable, Transaction } from '../../db/schema.ts';
 import type { Api } from '../../http/types.ts';
-import { IdParam, NumericIdParam, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
+import { ConnectorIdInteger, IdParam, NumericIdParam, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
 import { DateTime, Nullable, parseSort, SortQuery, TimeRangeQuery, timeRange } from '../../http/list-query.ts';
 import { StationNotFoundError } from '../stations/service.ts';
 import { HttpError } from '../../http/errors.ts';
@@ -157,7 +157,7 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
       querystring: Type.Object({
         ...PageQuery.properties,
         stationId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-        connectorId: Type.Optional(Type.Integer({ minimum: 0 })),
+        connectorId: Type.Optional(ConnectorIdInteger(0)),
         idTag: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
         ...TimeRangeQuery,
         active: Type.Optional(Type.Boolean({ description: 'true: only transactions not stopped yet' })),
