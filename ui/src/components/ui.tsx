@@ -74,6 +74,9 @@ const STATUS_TONE: Record<string, string> = {
   Reserved: 'info',
   Unavailable: 'mute',
   Faulted: 'bad',
+  // Effective connector statuses (not OCPP's): the station is away, or its report is contradicted.
+  Offline: 'mute',
+  Unknown: 'warn',
   Pending: 'warn',
   Rejected: 'bad',
   Blocked: 'bad',

@@ -8,6 +8,7 @@ import { StatusBar, CONNECTOR_STATUSES } from '../components/status-bar.tsx';
 import { fmtAgo, fmtDuration, fmtInt, fmtKWh, fmtWhen, timeZone } from '../lib/format.ts';
 import { Link, sessionPath, stationPath } from '../lib/router.tsx';
 import { useNow } from '../lib/stream.tsx';
+import { connectorView, effectiveStatusOf } from '../lib/connector-status.ts';
 
 const FLEET_LIMIT = 1000;
 
@@ -43,10 +44,12 @@ export function Overview() {
   const running = active.data?.items ?? [];
 
   const stations = fleet.data?.items ?? [];
-  const faulted = stations.filter((s) => s.connectors.some((c) => c.status === 'Faulted'));
+  // Counted by effective status: a station that is away counts as Offline, not as whatever it
+  // last reported, and "Charging" with no session open is Unknown.
+  const faulted = stations.filter((s) => s.connectors.some((c) => effectiveStatusOf(c) === 'Faulted'));
   const connectors = stations.flatMap((s) => s.connectors.filter((c) => c.connectorId > 0));
   const byStatus = new Map<string, number>();
-  for (const c of connectors) byStatus.set(c.status, (byStatus.get(c.status) ?? 0) + 1);
+  for (const c of connectors) byStatus.set(effectiveStatusOf(c), (byStatus.get(effectiveStatusOf(c)) ?? 0) + 1);
   const faults = stations
     .flatMap((s) => s.connectors.filter((c) => c.status === 'Faulted' || c.errorCode !== 'NoError').map((c) => ({ station: s, c })))
     .sort((a, b) => b.c.updatedAt.localeCompare(a.c.updatedAt))
@@ -62,7 +65,7 @@ export function Overview() {
       <div className="stats">
         <Stat label="Stations online" value={count(online)} tone="ok" hint={fleet.data ? `of ${fmtInt(fleet.data.total)} registered` : undefined} />
         <Stat label="Offline" value={count(offline)} tone="mute" />
-        <Stat label="Faulted" value={fleet.data ? fmtInt(faulted.length) : '…'} tone={faulted.length ? 'bad' : undefined} hint="a connector reports Faulted" />
+        <Stat label="Faulted" value={fleet.data ? fmtInt(faulted.length) : '…'} tone={faulted.length ? 'bad' : undefined} hint="a connector is Faulted" />
         <Stat label="Active sessions" value={active.data ? fmtInt(active.data.total) : '…'} tone="busy" />
         <Stat label="Energy today" value={today.data && active.data ? fmtKWh(energyWh(today.data, running, dayStart)) : '…'} hint={today.data ? `${plural(today.data.length, 'session', 'sessions')} started today` : undefined} />
         <Stat label="Energy this month" value={month.data && active.data ? fmtKWh(energyWh(month.data, running, monthStart)) : '…'} hint={month.data ? plural(month.data.length, 'session', 'sessions') : undefined} />
@@ -147,7 +150,7 @@ function FaultTable({ faults }: { faults: Array<{ station: Station; c: Station['
               </td>
               <td>{c.connectorId === 0 ? 'charger' : c.connectorId}</td>
               <td>
-                <Badge value={c.status} />
+                <Badge value={connectorView(c).status} title={connectorView(c).title} />
               </td>
               <td>
                 {c.errorCode}

@@ -12,6 +12,7 @@ import { useNow } from '../lib/stream.tsx';
 import { useTextParam } from '../lib/params.ts';
 import { Badge, Card, Empty, ErrorBox, Loading, Online, Pager, QueryView } from '../components/ui.tsx';
 import { ConnectorChips } from '../components/connectors.tsx';
+import { effectiveStatusOf } from '../lib/connector-status.ts';
 import { CONNECTOR_STATUSES } from '../components/status-bar.tsx';
 
 const FETCH_LIMIT = 1000;
@@ -36,7 +37,7 @@ export function Stations() {
   const vendors = useMemo(() => [...new Set(all.map((s) => s.vendor).filter(Boolean) as string[])].sort(), [all]);
   const models = useMemo(() => [...new Set(all.filter((s) => !vendor || s.vendor === vendor).map((s) => s.model).filter(Boolean) as string[])].sort(), [all, vendor]);
   const rows = all.filter(
-    (s) => (!vendor || s.vendor === vendor) && (!model || s.model === model) && (!connectorStatus || s.connectors.some((c) => c.connectorId > 0 && c.status === connectorStatus)),
+    (s) => (!vendor || s.vendor === vendor) && (!model || s.model === model) && (!connectorStatus || s.connectors.some((c) => c.connectorId > 0 && effectiveStatusOf(c) === connectorStatus)),
   );
 
   return (

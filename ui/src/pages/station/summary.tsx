@@ -11,6 +11,7 @@ import { Link, sessionPath } from '../../lib/router.tsx';
 import { useNow } from '../../lib/stream.tsx';
 import { Answer, Badge, Card, Empty, KeyValues } from '../../components/ui.tsx';
 import { StationCredentials } from './credentials.tsx';
+import { connectorView } from '../../lib/connector-status.ts';
 
 const PROFILE = ['0 (no authentication)', '1 (Basic auth)', '2 (TLS + Basic auth)', '3 (mutual TLS)'];
 
@@ -45,7 +46,7 @@ export function StationSummary({ station: s }: { station: Station }) {
               ['Password', s.hasPassword ? 'set' : 'none'],
               ['Last message', s.lastSeenAt ? `${fmtAgo(s.lastSeenAt, now)} (${fmtDateTime(s.lastSeenAt)})` : 'never'],
               ['Last boot', fmtDateTime(s.lastBootAt)],
-              ['Charge point status', cp ? <Badge value={cp.status} /> : null],
+              ['Charge point status', cp ? <Badge value={connectorView(cp).status} title={connectorView(cp).title} /> : null],
             ]}
           />
         </Card>
@@ -70,6 +71,7 @@ export function StationSummary({ station: s }: { station: Station }) {
 
 function ConnectorCard({ station, c, tx, now }: { station: Station; c: ConnectorStatus; tx: Transaction | null; now: number }) {
   const id = encodeURIComponent(station.id);
+  const view = connectorView(c);
   const [idTag, setIdTag] = useState('');
   const start = useCommand(() => api(`/stations/${id}/remote-start`, { method: 'POST', body: { connectorId: c.connectorId, idTag: idTag.trim() } }), [['transactions']]);
   const stop = useCommand((txId: number) => api(`/transactions/${txId}/remote-stop`, { method: 'POST' }), [['transactions']]);
@@ -83,16 +85,24 @@ function ConnectorCard({ station, c, tx, now }: { station: Station; c: Connector
     void start.run(undefined);
   };
   return (
-    <div className={`connector status-edge-${c.status}`} data-connector={c.connectorId}>
+    <div className={`connector status-edge-${view.status}`} data-connector={c.connectorId} data-status={view.status}>
       <div className="connector-head">
         <strong>Connector {c.connectorId}</strong>
-        <Badge value={c.status} />
+        <Badge value={view.status} title={view.title} />
       </div>
-      <div className="muted small">
-        since {fmtAgo(c.timestamp ?? c.updatedAt, now)}
-        {c.errorCode !== 'NoError' ? ` · ${c.errorCode}` : ''}
-        {c.info ? ` · ${c.info}` : ''}
-      </div>
+      {view.reason ? (
+        // The effective status is not the report: say why, and what was reported when.
+        <div className="muted small connector-reason">
+          {view.reason} · last reported <span title={view.reportedAt}>{c.status} {fmtAgo(c.timestamp ?? c.updatedAt, now)}</span>
+          {c.errorCode !== 'NoError' ? ` · ${c.errorCode}` : ''}
+        </div>
+      ) : (
+        <div className="muted small">
+          since {fmtAgo(c.timestamp ?? c.updatedAt, now)}
+          {c.errorCode !== 'NoError' ? ` · ${c.errorCode}` : ''}
+          {c.info ? ` · ${c.info}` : ''}
+        </div>
+      )}
       <div className="connector-session">
         {tx ? (
           <>
