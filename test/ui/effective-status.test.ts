@@ -80,6 +80,22 @@ test('the overview counts connectors by effective status: no Charging without a 
   await screenshot(page, 'overview-effective');
 });
 
+test('a session closed by the operator turns its Charging connector Unknown live, without a reload', { skip }, async () => {
+  const a = app.charger('CP-EFF-A');
+  await a.connect();
+  await a.boot({ chargePointVendor: 'Acme', chargePointModel: 'Volt 22' });
+  const { transactionId } = await a.startTransaction(2, 'EFF-1', 5000);
+  await a.status(2, 'Charging');
+  await page.goto('/stations');
+  await page.evaluate('window.sameDocument = true');
+  const chip = page.locator('tr[data-station="CP-EFF-A"] .chip[data-connector="2"]');
+  await chip.and(page.locator('[data-status="Charging"]')).waitFor();
+  // No StatusNotification follows: only the transaction.stopped event says something changed.
+  assert.equal((await app.request('POST', `/api/v1/transactions/${transactionId}/close`, { body: {} })).status, 200);
+  await chip.and(page.locator('[data-status="Unknown"]')).waitFor();
+  assert.equal(await page.evaluate('window.sameDocument'), true, 'no reload happened');
+});
+
 test('no JavaScript error', { skip }, () => {
   assert.deepEqual(jsErrors(page), []);
 });

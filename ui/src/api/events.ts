@@ -29,7 +29,9 @@ export function keysFor(e: LiveEvent): QueryKey[] {
       break;
     case 'transaction.started':
     case 'transaction.stopped':
-      keys.push(['transactions'], ['station', s], ['overview'], ['reservations']);
+      // ['stations'] too: a connector's effective status depends on whether a session is open
+      // (Charging with none is Unknown), and a closed session brings no StatusNotification.
+      keys.push(['transactions'], ['station', s], ['stations'], ['overview'], ['reservations']);
       if (e.transactionId != null) keys.push(['transaction', e.transactionId]);
       break;
     case 'meter.values':
