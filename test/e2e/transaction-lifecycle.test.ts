@@ -144,3 +144,18 @@ test('a StatusNotification Available closes the transaction left open on that co
     off();
   }
 });
+
+test('a StopTransaction with transactionId -1 completes the transaction Plugboard closed on Available (the Stop sat in the charger queue, its status went first)', async () => {
+  const cp = await acceptedCharger(app, 'LC_MINUS1', {}, 1);
+  const t0 = new Date(Date.now() + 3_600_000).toISOString();
+  const id = (await cp.startTransaction(1, await token('TAG-M1'), 100, t0)).transactionId;
+  await cp.status(1, 'Available', 'NoError', { timestamp: at(t0, 10) });
+  assert.equal((await row(id)).stop_reason, 'closed: connector reported Available');
+  // the charger never got the id: its queued stop says -1
+  await cp.stopTransaction(-1, 600, { reason: 'Local', timestamp: at(t0, 9), idTag: 'TAG-M1' });
+  const done = await row(id);
+  assert.equal(done.meter_stop, 600);
+  assert.equal(done.stop_reason, 'Local');
+  const orphans = await app.ctx.db.kysely.selectFrom('orphan_stops').selectAll().where('station_id', '=', 'LC_MINUS1').execute();
+  assert.deepEqual(orphans, [], 'not an orphan stop');
+});

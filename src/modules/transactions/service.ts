@@ -95,13 +95,20 @@ export function createTransactionsService(ctx: AppContext) {
 
   /**
    * OCPP 1.6 errata 3.18: a charger that never got a transactionId sends -1. Match it to the
-   * station's open transaction (same idTag when given, started before the stop), else nothing.
+   * station's open transaction (same idTag when given, started before the stop), else to one
+   * Plugboard closed without a reading, else nothing.
    */
   async function matchUnknownStop(trx: Kysely<Database>, stationId: string, input: StopInput, stopTs: string): Promise<Transaction | undefined> {
     if (input.transactionId > 0) return undefined;
     const open = await store.openTransactions(trx, stationId, input.idTag ? { idTag: input.idTag } : {});
     const candidates = open.filter((t) => t.start_timestamp <= stopTs);
-    return candidates.length === 1 || (candidates.length > 1 && input.idTag) ? candidates[0] : undefined;
+    if (candidates.length === 1 || (candidates.length > 1 && input.idTag)) return candidates[0];
+    if (candidates.length > 0) return undefined;
+    // The StopTransaction sits in the charger's transaction queue while its Finishing/Available
+    // status goes at once: Plugboard may already have closed the transaction (no reading). The
+    // charger's -1 stop then completes that one, when it is unambiguous.
+    const closed = (await store.closedWithoutReading(trx, stationId, input.idTag ? { idTag: input.idTag } : {})).filter((t) => t.start_timestamp <= stopTs);
+    return closed.length === 1 || (closed.length > 1 && input.idTag) ? closed[0] : undefined;
   }
 
   function publishClosed(stationId: string, ids: number[], reason: string, at: string) {

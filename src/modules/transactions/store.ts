@@ -90,6 +90,17 @@ export function openTransactions(db: Exec, stationId: string, filter: { connecto
   return q.orderBy('start_timestamp', 'desc').orderBy('id', 'desc').execute();
 }
 
+/**
+ * Transactions of a station that Plugboard closed without a meter reading (a boot, a new start or
+ * Available on the connector, an operator): the charger's own StopTransaction may still come.
+ * Latest start first.
+ */
+export function closedWithoutReading(db: Exec, stationId: string, filter: { idTag?: string } = {}): Promise<Transaction[]> {
+  let q = db.selectFrom('transactions').selectAll().where('station_id', '=', stationId).where('stop_timestamp', 'is not', null).where('meter_stop', 'is', null);
+  if (filter.idTag !== undefined) q = q.where('id_tag', '=', filter.idTag);
+  return q.orderBy('start_timestamp', 'desc').orderBy('id', 'desc').limit(2).execute();
+}
+
 /** (station, connector) of the open transactions of the given stations: one query for a page of stations. */
 export function openConnectorsOf(db: Exec, stationIds: string[]): Promise<Array<{ station_id: string; connector_id: number }>> {
   if (stationIds.length === 0) return Promise.resolve([]);
