@@ -205,6 +205,8 @@ test('TC_011_2_CSMS Remote Start – Time Out', async () => {
   const tag = await token('TAG-011-2');
   const cp = await acceptedCharger(app, id);
   assert.deepEqual(await services().transactions.remoteStart(id, { connectorId: 1, idTag: tag }), { status: 'Accepted' });
+  // Tool validation: RemoteStartTransaction with the idTag (and the connector asked for).
+  assert.deepEqual(cp.received, [{ action: 'RemoteStartTransaction', payload: { connectorId: 1, idTag: tag } }]);
   await cp.status(1, 'Preparing');
   // ConnectionTimeOut expires without a cable: back to Available, no transaction.
   await cp.status(1, 'Available');
@@ -263,7 +265,7 @@ test('TC_017_2_CSMS Unlock connector – no session (fixed cable)', async () => 
   const id = 'TC_017_2';
   const cp = await acceptedCharger(app, id, { handlers: { UnlockConnector: () => ({ status: 'NotSupported' }) } });
   assert.deepEqual(await services().stations.unlockConnector(id, { connectorId: 1 }), { status: 'NotSupported' });
-  assert.equal(cp.received.length, 1);
+  assert.deepEqual(cp.received, [{ action: 'UnlockConnector', payload: { connectorId: 1 } }]);
 });
 
 test('TC_018_1_CSMS Unlock Connector – With Charging Session', async () => {
@@ -407,7 +409,7 @@ test('TC_030_CSMS Unlock Connector – Unlock Failure', async () => {
   const id = 'TC_030';
   const cp = await acceptedCharger(app, id, { handlers: { UnlockConnector: () => ({ status: 'UnlockFailed' }) } });
   assert.deepEqual(await services().stations.unlockConnector(id, { connectorId: 1 }), { status: 'UnlockFailed' });
-  assert.equal(cp.received.length, 1);
+  assert.deepEqual(cp.received, [{ action: 'UnlockConnector', payload: { connectorId: 1 } }]);
 });
 
 test('TC_031_CSMS Unlock Connector – Unknown Connector', async () => {
@@ -428,16 +430,19 @@ test('TC_032_1_CSMS Power failure boot – configured to stop transaction(s)', a
   await dropConnection(cp);
   await eventually(() => !app.gateway.get(id), 2000, 'the dead connection to be noticed');
 
+  // The OCTT's order after the power returns: BootNotification, StatusNotification Finishing and
+  // then Available (the session is over), and only then the queued StopTransaction, reason PowerLoss.
   const rebooted = app.charger(id);
   await rebooted.connect();
   assert.equal((await rebooted.boot()).status, 'Accepted');
   await rebooted.status(0, 'Available');
   await rebooted.status(1, 'Finishing');
-  assert.deepEqual(await rebooted.stopTransaction(txId, 12_345, { reason: 'PowerLoss' }), {});
   await rebooted.status(1, 'Available');
+  assert.deepEqual(await rebooted.stopTransaction(txId, 12_345, { reason: 'PowerLoss' }), {});
 
   const tx = await transactionRow(app, txId);
   assert.deepEqual([tx.stop_reason, Number(tx.meter_stop)], ['PowerLoss', 12_345]);
+  assert.deepEqual((await statusTrail(app, id, 1)).slice(-3), ['Charging', 'Finishing', 'Available']);
   assert.equal((await connectorStatus(app, id, 1))?.status, 'Available');
   assert.deepEqual(await services().transactions.orphanStops(id), []);
 });

@@ -103,10 +103,12 @@ test('TC_048_1_CSMS Reservation – Faulted', async () => {
   const tag = await token('TAG-048-1');
   const cp = await acceptedCharger(app, id, { handlers: reservingCharger('Faulted').handlers });
   await cp.status(1, 'Faulted', 'GroundFailure');
-  const r = await services().reservations.reserve(id, { connectorId: 1, idTag: tag, expiryDate: inOneHour() });
+  const expiryDate = inOneHour();
+  const r = await services().reservations.reserve(id, { connectorId: 1, idTag: tag, expiryDate });
   assert.equal(r.status, 'Faulted');
   assert.ok(r.ended_at, 'a refused reservation is not active');
-  assert.equal(cp.received.length, 1);
+  // Tool validation: the ReserveNow the charger got, with the reservation's own id.
+  assert.deepEqual(cp.received, [{ action: 'ReserveNow', payload: { connectorId: 1, expiryDate, idTag: tag, reservationId: Number(r.id) } }]);
   assert.equal((await connectorStatus(app, id, 1))?.status, 'Faulted', 'the connector is not shown Reserved');
 });
 
@@ -116,9 +118,14 @@ test('TC_048_2_CSMS Reservation – Occupied', async () => {
   const other = await token('TAG-048-2-B');
   const cp = await acceptedCharger(app, id, { handlers: reservingCharger('Occupied').handlers });
   await startCharging(cp, charging);
-  const r = await services().reservations.reserve(id, { connectorId: 1, idTag: other, expiryDate: inOneHour() });
+  cp.received.length = 0;
+  const expiryDate = inOneHour();
+  const r = await services().reservations.reserve(id, { connectorId: 1, idTag: other, expiryDate });
   assert.equal(r.status, 'Occupied');
   assert.ok(r.ended_at);
+  // Tool validation: the ReserveNow went to the charger (Plugboard does not answer Occupied itself
+  // because it saw the connector Charging); Occupied is the charger's answer.
+  assert.deepEqual(cp.received, [{ action: 'ReserveNow', payload: { connectorId: 1, expiryDate, idTag: other, reservationId: Number(r.id) } }]);
   const listed = await services().reservations.listPage({ stationId: id, active: true }, [{ column: 'id', desc: false }], { limit: 10, offset: 0 });
   assert.equal(listed.total, 0, 'no active reservation');
 });
@@ -141,9 +148,10 @@ test('TC_048_4_CSMS Reservation – Rejected', async () => {
   const id = 'TC_048_4';
   const tag = await token('TAG-048-4');
   const cp = await acceptedCharger(app, id, { handlers: reservingCharger('Rejected').handlers });
-  const r = await services().reservations.reserve(id, { connectorId: 1, idTag: tag, expiryDate: inOneHour() });
+  const expiryDate = inOneHour();
+  const r = await services().reservations.reserve(id, { connectorId: 1, idTag: tag, expiryDate });
   assert.equal(r.status, 'Rejected');
-  assert.equal(cp.received.length, 1);
+  assert.deepEqual(cp.received, [{ action: 'ReserveNow', payload: { connectorId: 1, expiryDate, idTag: tag, reservationId: Number(r.id) } }]);
   assert.deepEqual(reservationEvents(id), [[Number(r.id), 'Rejected']]);
 });
 

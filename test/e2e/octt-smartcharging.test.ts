@@ -169,51 +169,47 @@ test('TC_066_CSMS Get Composite Schedule', async () => {
 test('TC_067_CSMS Clear Charging Profile', async () => {
   const id = 'TC_067';
   const cp = await octtCharger(id);
-  const transactionId = await startCharging(cp, await token('TAG-067'), 1);
-  cp.received.length = 0;
-  const stackLevel = 1;
+  // Three TxDefaultProfiles on connector 1, at stack levels n, n+1 and n+2 (checklist §4.2 / S8).
+  const n = 2;
   const schedule = { startSchedule: new Date().toISOString(), duration: 86_400, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 16, numberPhases: 3 }] };
-  const profile = (chargingProfileId: number, chargingProfilePurpose: string) => ({
+  const profile = (chargingProfileId: number, stackLevel: number) => ({
     chargingProfileId,
     stackLevel,
-    chargingProfilePurpose,
+    chargingProfilePurpose: 'TxDefaultProfile',
     chargingProfileKind: 'Absolute',
     validFrom: minutesFromNow(-1),
     validTo: minutesFromNow(24 * 60),
-    chargingSchedule: schedule,
+    chargingSchedule: { ...schedule, chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 - stackLevel, numberPhases: 3 }] },
   });
-  const sets: Array<[number, ReturnType<typeof profile>]> = [
-    [0, profile(671, 'ChargePointMaxProfile')],
-    [1, profile(672, 'TxDefaultProfile')],
-    [1, profile(673, 'TxProfile')],
-  ];
-  for (const [connectorId, csChargingProfiles] of sets) {
-    const res = await api('POST', `/stations/${id}/charging-profiles`, { connectorId, csChargingProfiles });
+  const profiles = [profile(671, n), profile(672, n + 1), profile(673, n + 2)];
+  for (const csChargingProfiles of profiles) {
+    const res = await api('POST', `/stations/${id}/charging-profiles`, { connectorId: 1, csChargingProfiles });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.body.status, 'Accepted');
   }
-  const sent = cp.received.map((r) => r.payload);
-  assert.deepEqual(sent.map((s) => [s.connectorId, s.csChargingProfiles.chargingProfilePurpose, s.csChargingProfiles.stackLevel]), [
-    [0, 'ChargePointMaxProfile', stackLevel],
-    [1, 'TxDefaultProfile', stackLevel],
-    [1, 'TxProfile', stackLevel],
-  ]);
-  assert.deepEqual(sent.map((s) => s.csChargingProfiles.transactionId), [undefined, undefined, transactionId]);
-  assert.equal(new Set(sent.map((s) => s.csChargingProfiles.chargingProfileId)).size, 3, 'three different ids');
+  // Tool validation, step 1: three SetChargingProfile, each what the operator asked for.
+  assert.deepEqual(
+    cp.received,
+    profiles.map((csChargingProfiles) => ({ action: 'SetChargingProfile', payload: { connectorId: 1, csChargingProfiles } })),
+  );
   assert.deepEqual(await installed(id), [671, 672, 673]);
 
   cp.received.length = 0;
+  // Step 3: by id alone.
   const byId = await api('DELETE', `/stations/${id}/charging-profiles/671`);
   assert.deepEqual(byId.body, { status: 'Accepted', removed: 1 });
-  const byCriteria = await api('POST', `/stations/${id}/charging-profiles/clear`, { connectorId: 1, chargingProfilePurpose: 'TxDefaultProfile', stackLevel });
-  assert.deepEqual(byCriteria.body, { status: 'Accepted', removed: 1 });
-  assert.deepEqual(await installed(id), [673]);
+  assert.deepEqual(await installed(id), [672, 673]);
+  // Step 5: by connector, purpose and stack level, without an id: only the profile at n+1 goes.
+  const byStackLevel = await api('POST', `/stations/${id}/charging-profiles/clear`, { connectorId: 1, chargingProfilePurpose: 'TxDefaultProfile', stackLevel: n + 1 });
+  assert.deepEqual(byStackLevel.body, { status: 'Accepted', removed: 1 });
+  assert.deepEqual(await installed(id), [673], 'the profile at another stack level stays');
+  // Step 7: with no field at all.
   const all = await api('POST', `/stations/${id}/charging-profiles/clear`, {});
   assert.deepEqual(all.body, { status: 'Accepted', removed: 1 });
   // Tool validations, steps 3, 5 and 7: by id alone, by criteria without id, with no field at all.
   assert.deepEqual(cp.received, [
     { action: 'ClearChargingProfile', payload: { id: 671 } },
-    { action: 'ClearChargingProfile', payload: { connectorId: 1, chargingProfilePurpose: 'TxDefaultProfile', stackLevel } },
+    { action: 'ClearChargingProfile', payload: { connectorId: 1, chargingProfilePurpose: 'TxDefaultProfile', stackLevel: n + 1 } },
     { action: 'ClearChargingProfile', payload: {} },
   ]);
   assert.deepEqual(await installed(id), []);
