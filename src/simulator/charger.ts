@@ -1,9 +1,19 @@
 // A charge point simulator speaking OCPP 1.6-J, used by tests, benchmarks and `plugboard
 // simulate`. Deliberately small and independent of the central system's RPC layer (only the
-// frame codec is shared), so a bug there cannot hide itself in tests. The strict, fully
-// independent client for acceptance tests is ocpp-rpc.
+// frame codec and the schema validator are shared), so a bug there cannot hide itself in tests.
+// The strict, fully independent client for acceptance tests is ocpp-rpc.
+//
+// Like the OCTT when it plays a charge point, it checks every frame the central system sends:
+// OCPP-J framing, each CALL against the OCA request schema of its action, each CALLRESULT
+// against the response schema of the CALL it answers, each CALLERROR's code against the 1.6
+// list. A frame that fails is a violation: it is recorded in `violations` (test/helpers/app.ts
+// fails the test that saw one), a CALL is answered with the CALLERROR a charger would send
+// (and its handler is not run), and a CALL of ours whose answer is invalid rejects with
+// FrameViolationError.
 import WebSocket from 'ws';
+import { isErrorCode16 } from '../protocol/errors.ts';
 import { encodeCall, encodeCallError, encodeCallResult, parseFrame } from '../protocol/frames.ts';
+import { ocpp16Validator } from '../protocol/validator.ts';
 
 export interface SimulatorOptions {
   /** base URL without the station id, e.g. ws://127.0.0.1:9000/ocpp */
@@ -16,6 +26,27 @@ export interface SimulatorOptions {
   handlers?: Record<string, (payload: any) => unknown>;
   /** extra options for the ws client (TLS ca, etc.) */
   wsOptions?: WebSocket.ClientOptions;
+  /** check every frame the central system sends against OCPP-J and the OCA 1.6 schemas (default true) */
+  validate?: boolean;
+}
+
+/** A frame from the central system that OCPP-J 1.6 or the OCA schemas refuse. */
+export interface FrameViolation {
+  stationId: string;
+  /** what the frame was: a CALL, the answer to one of our CALLs, or not a frame at all */
+  kind: 'CALL' | 'CALLRESULT' | 'CALLERROR' | 'frame';
+  action: string | null;
+  message: string;
+  frame: string;
+}
+
+export class FrameViolationError extends Error {
+  readonly violation: FrameViolation;
+  constructor(v: FrameViolation) {
+    super(v.message);
+    this.name = 'FrameViolationError';
+    this.violation = v;
+  }
 }
 
 export class CallErrorResponse extends Error {
@@ -47,9 +78,11 @@ export class SimulatedCharger {
   ws: WebSocket | null = null;
   /** every CALL the central system sent, in order */
   readonly received: Array<{ action: string; payload: any }> = [];
+  /** every frame the central system sent that failed validation, in order (see the file comment) */
+  readonly violations: FrameViolation[] = [];
   #opts: SimulatorOptions;
   #seq = 0;
-  #pending = new Map<string, { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+  #pending = new Map<string, { action: string; resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
   #frameListeners = new Set<(text: string) => void>();
 
   constructor(opts: SimulatorOptions) {
@@ -91,7 +124,7 @@ export class SimulatedCharger {
         this.#pending.delete(id);
         reject(new Error(`${action} timed out`));
       }, this.#opts.callTimeoutMs ?? 10_000);
-      this.#pending.set(id, { resolve, reject, timer });
+      this.#pending.set(id, { action, resolve, reject, timer });
       this.sendRaw(encodeCall(id, action, payload));
     });
   }
@@ -158,14 +191,39 @@ export class SimulatedCharger {
     });
   }
 
+  #violation(kind: FrameViolation['kind'], action: string | null, message: string, frame: string): FrameViolation {
+    const v: FrameViolation = { stationId: this.stationId, kind, action, message: `${this.stationId}: the central system sent ${message}: ${frame.slice(0, 500)}`, frame };
+    this.violations.push(v);
+    return v;
+  }
+
   #onMessage(text: string, isBinary: boolean): void {
-    if (isBinary) return;
+    const validate = this.#opts.validate !== false;
+    if (isBinary) {
+      if (validate) this.#violation('frame', null, 'a binary frame (OCPP-J uses text frames only)', `${text.length} bytes`);
+      return;
+    }
     for (const l of this.#frameListeners) l(text);
     const parsed = parseFrame(text);
-    if (!parsed.ok) return;
+    if (!parsed.ok) {
+      if (validate) this.#violation('frame', null, `a frame that is not OCPP-J (${parsed.code}: ${parsed.description})`, text);
+      return;
+    }
     const f = parsed.frame;
     if (f.type === 2) {
       this.received.push({ action: f.action, payload: f.payload });
+      if (validate) {
+        // The central system's payloads are checked as strictly as it checks its own ('local':
+        // timestamps with their UTC offset), as the OCTT does.
+        const check = ocpp16Validator.isCentralAction(f.action)
+          ? ocpp16Validator.validateRequest(f.action, f.payload, 'local')
+          : ({ ok: false, code: 'NotImplemented', message: `${f.action} is not an action a 1.6 central system sends` } as const);
+        if (!check.ok) {
+          this.#violation('CALL', f.action, `a ${f.action} CALL that fails the OCA schema (${check.message})`, text);
+          this.ws?.send(encodeCallError(f.id, check.code, check.message));
+          return;
+        }
+      }
       const handler = this.#opts.handlers?.[f.action] ?? DEFAULT_ANSWERS[f.action];
       if (!handler) {
         this.ws?.send(encodeCallError(f.id, 'NotImplemented', `${f.action} is not implemented by the simulator`));
@@ -180,11 +238,27 @@ export class SimulatedCharger {
       return;
     }
     const pending = this.#pending.get(f.id);
+    if (validate && f.type === 4 && !isErrorCode16(f.code)) {
+      const v = this.#violation('CALLERROR', pending?.action ?? null, `a CALLERROR whose code ${f.code} is not an OCPP-J 1.6 error code`, text);
+      if (pending) {
+        this.#settle(f.id, pending);
+        pending.reject(new FrameViolationError(v));
+      }
+      return;
+    }
+    // An answer to a CALL sent with sendRaw (no pending entry) names no action to check it against.
     if (!pending) return;
-    this.#pending.delete(f.id);
+    this.#settle(f.id, pending);
+    if (f.type === 3) {
+      const check = validate ? ocpp16Validator.validateResponse(pending.action, f.payload, 'local') : { ok: true as const };
+      if (!check.ok) pending.reject(new FrameViolationError(this.#violation('CALLRESULT', pending.action, `a ${pending.action} CALLRESULT that fails the OCA schema (${check.message})`, text)));
+      else pending.resolve(f.payload);
+    } else pending.reject(new CallErrorResponse(f.code, f.description, f.details));
+  }
+
+  #settle(id: string, pending: { timer: NodeJS.Timeout }): void {
+    this.#pending.delete(id);
     clearTimeout(pending.timer);
-    if (f.type === 3) pending.resolve(f.payload);
-    else pending.reject(new CallErrorResponse(f.code, f.description, f.details));
   }
 
   #failPending(err: Error): void {

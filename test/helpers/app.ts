@@ -4,12 +4,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { afterEach } from 'node:test';
 import { pino } from 'pino';
 import { loadConfig, type Config, type DeepPartial } from '../../src/config.ts';
 import { createApp, type App } from '../../src/app.ts';
 import { SimulatedCharger, type SimulatorOptions } from '../../src/simulator/charger.ts';
+
+import { isolatedPostgres } from './db.ts';
 
 export { eventually, MIN_WAIT_MS } from './wait.ts';
 
@@ -30,25 +31,22 @@ export interface TestApp extends App {
   cleanup(): Promise<void>;
 }
 
-/** A PostgreSQL URL whose connections use a fresh schema; returns it and a function dropping it. */
-export async function isolatedPostgres(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const schema = `pb_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: baseUrl });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await c.end();
-    },
-  };
-}
+export { isolatedPostgres };
+
+// The simulated chargers check every frame Plugboard sends against OCPP-J and the OCA schemas,
+// as the OCTT does (src/simulator/charger.ts). A frame that fails fails the test that was running
+// when it arrived, with the charger's message, even when the test never looks at that frame.
+const watchedChargers = new Set<SimulatedCharger>();
+const reportedViolations = new WeakMap<SimulatedCharger, number>();
+afterEach(() => {
+  const found: string[] = [];
+  for (const cp of watchedChargers) {
+    const from = reportedViolations.get(cp) ?? 0;
+    for (const v of cp.violations.slice(from)) found.push(v.message);
+    reportedViolations.set(cp, cp.violations.length);
+  }
+  if (found.length > 0) throw new Error(`Plugboard sent ${found.length} frame(s) that fail OCPP-J 1.6 / the OCA schemas:\n${found.join('\n')}`);
+});
 
 export interface TestAppOptions {
   config?: DeepPartial<Config>;
@@ -103,6 +101,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       // The same for the charger's own CALLs (the simulator's default is 10 s).
       const cp = new SimulatedCharger({ url: app.ocppUrl(), stationId, callTimeoutMs: 60_000, ...o });
       chargers.push(cp);
+      watchedChargers.add(cp);
       return cp;
     },
     async request(method: string, path: string, o: { body?: unknown; key?: string | null; headers?: Record<string, string> } = {}) {

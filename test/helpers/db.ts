@@ -45,14 +45,9 @@ export async function openTestDb(t?: TestContext, opts: TestDbOptions = {}): Pro
   let drop: () => Promise<void>;
 
   if (baseUrl) {
-    const schema = `pb_test_${randomBytes(6).toString('hex')}`;
-    await adminQuery(baseUrl, `create schema "${schema}"`);
-    const url = new URL(baseUrl);
-    // Every pooled connection starts with this search_path, so unqualified names (and
-    // Kysely's migration tables) land in the test's own schema.
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    connection = { databaseUrl: url.toString(), sqlitePath: '' };
-    drop = () => adminQuery(baseUrl, `drop schema if exists "${schema}" cascade`);
+    const iso = await isolatedPostgres(baseUrl);
+    connection = { databaseUrl: iso.url, sqlitePath: '' };
+    drop = iso.drop;
   } else {
     const dir = await mkdtemp(join(tmpdir(), 'pb-test-'));
     connection = { databaseUrl: null, sqlitePath: join(dir, 'plugboard.db') };
@@ -79,6 +74,21 @@ export async function openTestDb(t?: TestContext, opts: TestDbOptions = {}): Pro
     })());
   t?.after(cleanup);
   return { db, cleanup, label: baseUrl ? 'postgres' : 'sqlite', connection };
+}
+
+/**
+ * A PostgreSQL URL whose connections use a fresh schema; returns it and a function dropping it.
+ * (Here rather than in app.ts so that benchmarks, through test/fixtures/database.ts, can use it
+ * without loading the test runner.)
+ */
+export async function isolatedPostgres(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const schema = `pb_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(baseUrl, `create schema "${schema}"`);
+  const url = new URL(baseUrl);
+  // Every pooled connection starts with this search_path, so unqualified names (and Kysely's
+  // migration tables) land in the test's own schema.
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return { url: url.toString(), drop: () => adminQuery(baseUrl, `drop schema if exists "${schema}" cascade`) };
 }
 
 async function adminQuery(url: string, text: string): Promise<void> {
