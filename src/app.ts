@@ -25,8 +25,10 @@ import { triggerModule } from './modules/trigger/index.ts';
 import { smartChargingModule } from './modules/smartcharging/index.ts';
 import { firmwareModule } from './modules/firmware/index.ts';
 import { localAuthModule } from './modules/localauth/index.ts';
+import { certificatesModule } from './modules/certificates/index.ts';
+import { securityModule } from './modules/security/index.ts';
 
-export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule, reportsModule, webhooksModule, firmwareModule, smartChargingModule, localAuthModule, reservationsModule, triggerModule];
+export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule, reportsModule, webhooksModule, firmwareModule, smartChargingModule, localAuthModule, reservationsModule, triggerModule, certificatesModule, securityModule];
 
 export interface App {
   ctx: AppContext;

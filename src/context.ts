@@ -20,6 +20,8 @@ import type { TriggerService } from './modules/trigger/service.ts';
 import type { SmartChargingService } from './modules/smartcharging/service.ts';
 import type { FirmwareService } from './modules/firmware/service.ts';
 import type { LocalAuthService } from './modules/localauth/service.ts';
+import type { CertificatesService } from './modules/certificates/service.ts';
+import type { SecurityService } from './modules/security/service.ts';
 import type { Api } from './http/types.ts';
 
 export interface Services {
@@ -36,6 +38,8 @@ export interface Services {
   reservations: ReservationsService;
   trigger: TriggerService;
   localAuth: LocalAuthService;
+  certificates: CertificatesService;
+  security: SecurityService;
 }
 
 export interface AppContext {

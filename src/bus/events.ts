@@ -14,6 +14,8 @@ export type PlugboardEvent =
   // 100 of the `count` tokens changed; parentIdTags are the groups the changed tokens belong to now.
   | { type: 'token.changed'; stationId: string; at: string; change: 'created' | 'updated' | 'deleted' | 'imported'; count: number; idTags: string[]; parentIdTags: string[] }
   | { type: 'local-list.updated'; stationId: string; at: string; updateType: 'Full' | 'Differential'; listVersion: number; status: string; entryCount: number }
-  | { type: 'reservation.updated'; stationId: string; at: string; reservationId: number; connectorId: number; status: string; transactionId: number | null };
+  | { type: 'reservation.updated'; stationId: string; at: string; reservationId: number; connectorId: number; status: string; transactionId: number | null }
+  // source: reported by the station (SecurityEventNotification) or seen by Plugboard (a refused certificate, ...)
+  | { type: 'security.event'; stationId: string; at: string; eventType: string; source: 'station' | 'csms'; critical: boolean; techInfo: string | null };
 
 export type EventType = PlugboardEvent['type'];

@@ -16,6 +16,7 @@ export const EVENT_TYPES = [
   'reservation.updated',
   'token.changed',
   'local-list.updated',
+  'security.event',
 ] as const satisfies readonly EventType[];
 
 // Compile-time proof that the list names every event of the bus, not just some.
