@@ -56,8 +56,10 @@ export interface Config {
   api: {
     /** an admin API key to install at start (e.g. from a secret store); otherwise the first start creates one and prints it once */
     adminKey: string | null;
-    /** failed authentications per client address and minute before 429 */
+    /** failed authentications per client address and window before wrong or missing keys get 429 (a valid key is always served) */
     maxAuthFailuresPerMinute: number;
+    /** the window those failures are counted in, seconds (60: a minute) */
+    authFailureWindowSeconds: number;
     /** open event streams (GET /events) per API key; one more is answered 429 */
     maxEventStreamsPerKey: number;
   };
@@ -111,7 +113,7 @@ export const defaultConfig: Config = {
   registration: { unknownStations: 'accept', heartbeatIntervalSeconds: 300, retryIntervalSeconds: 60, unknownStationsMaxRows: 1000, unknownStationsRetentionDays: 30 },
   authorization: { acceptUnknownIdTags: false, allowConcurrentTx: false },
   messageLog: { enabled: true, retentionDays: 30, maxRowsPerStation: 100_000 },
-  api: { adminKey: null, maxAuthFailuresPerMinute: 20, maxEventStreamsPerKey: 10 },
+  api: { adminKey: null, maxAuthFailuresPerMinute: 20, authFailureWindowSeconds: 60, maxEventStreamsPerKey: 10 },
   webhooks: { maxAttempts: 8, timeoutSeconds: 10 },
   secretKeyFile: './data/secret.key',
   files: { directory: './data/files', publicBaseUrl: null, maxFirmwareBytes: 512 * 1024 * 1024, maxDiagnosticsBytes: 100 * 1024 * 1024, diagnosticsUploadTtlSeconds: 86400 },
@@ -153,6 +155,7 @@ export const ENV_VARS: Record<string, string> = {
   PLUGBOARD_MESSAGE_LOG_MAX_ROWS_PER_STATION: 'messageLog.maxRowsPerStation',
   PLUGBOARD_ADMIN_API_KEY: 'api.adminKey',
   PLUGBOARD_MAX_AUTH_FAILURES_PER_MINUTE: 'api.maxAuthFailuresPerMinute',
+  PLUGBOARD_AUTH_FAILURE_WINDOW_SECONDS: 'api.authFailureWindowSeconds',
   PLUGBOARD_MAX_EVENT_STREAMS_PER_KEY: 'api.maxEventStreamsPerKey',
   PLUGBOARD_WEBHOOK_MAX_ATTEMPTS: 'webhooks.maxAttempts',
   PLUGBOARD_WEBHOOK_TIMEOUT_SECONDS: 'webhooks.timeoutSeconds',
@@ -255,6 +258,7 @@ const schema = {
       properties: {
         adminKey: { type: ['string', 'null'], minLength: 24 },
         maxAuthFailuresPerMinute: { type: 'integer', minimum: 1 },
+        authFailureWindowSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
         maxEventStreamsPerKey: { type: 'integer', minimum: 1, maximum: 10_000 },
       },
     },

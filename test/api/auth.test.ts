@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, ADMIN_KEY, type TestApp } from '../helpers/app.ts';
+import { eventually } from '../helpers/wait.ts';
 
 let app: TestApp;
 before(async () => {
@@ -73,8 +74,65 @@ test('repeated authentication failures from one address get 429 with Retry-After
     for (let i = 0; i < 3; i++) assert.equal((await other.request('GET', '/api/v1/api-keys', { key: 'bad' })).status, 401);
     const limited = await other.request('GET', '/api/v1/api-keys', { key: 'bad' });
     assert.equal(limited.status, 429);
+    assert.equal(limited.body.error, 'too_many_auth_failures');
     assert.ok(Number(limited.headers.get('retry-after')) > 0);
-    assert.equal((await other.request('GET', '/api/v1/api-keys')).status, 429, 'even a good key waits out the block from that address');
+    assert.equal((await other.request('GET', '/api/v1/api-keys', { key: null })).status, 429, 'no key at all: 429 too');
+  } finally {
+    await other.cleanup();
+  }
+});
+
+test('an address over the failure limit is still served with a valid key; wrong keys from it get 429 and cost no key lookup', async () => {
+  const other = await startTestApp({ config: { api: { maxAuthFailuresPerMinute: 20 } } });
+  try {
+    const read = (await other.request('POST', '/api/v1/api-keys', { body: { name: 'reader', role: 'read' } })).body.key as string;
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await other.request('GET', '/api/v1/api-keys', { key: `pb_deadbeef_wrong${i}` })).status);
+    assert.deepEqual(statuses, [...Array(20).fill(401), ...Array(10).fill(429)]);
+
+    // From then on a wrong key never reaches the database lookup, however well-formed.
+    const service = other.ctx.services.apiKeys;
+    const realVerify = service.verify;
+    let lookups = 0;
+    service.verify = (key: string) => {
+      lookups++;
+      return realVerify(key);
+    };
+    try {
+      for (let i = 0; i < 20; i++) {
+        const res = await other.request('GET', '/api/v1/api-keys', { key: `pb_${read.slice(3, 11)}_${'x'.repeat(43)}${i}` });
+        assert.equal(res.status, 429);
+        assert.ok(Number(res.headers.get('retry-after')) > 0);
+      }
+      assert.equal(lookups, 0, 'wrong keys from a throttled address are refused without a lookup');
+
+      assert.equal((await other.request('GET', '/api/v1/api-keys')).status, 200, 'the admin key from the same address is served');
+      assert.equal((await other.request('GET', '/api/v1/me', { key: read })).status, 200, 'a read key too');
+      assert.equal((await other.request('GET', '/api/v1/api-keys', { key: read })).status, 403, 'and it still may only read');
+      assert.equal(lookups, 3);
+    } finally {
+      service.verify = realVerify;
+    }
+
+    // A key created or revoked meanwhile counts at once.
+    const fresh = (await other.request('POST', '/api/v1/api-keys', { body: { name: 'fresh', role: 'read' } })).body;
+    assert.equal((await other.request('GET', '/api/v1/me', { key: fresh.key })).status, 200);
+    assert.equal((await other.request('DELETE', `/api/v1/api-keys/${fresh.id}`)).status, 204);
+    assert.equal((await other.request('GET', '/api/v1/me', { key: fresh.key })).status, 429, 'a revoked key is a wrong key');
+    assert.equal((await other.request('GET', '/api/v1/me', { key: 'bad' })).status, 429, 'valid requests did not lift the block');
+  } finally {
+    await other.cleanup();
+  }
+});
+
+test('the failure block ends with its window (api.authFailureWindowSeconds)', async () => {
+  const other = await startTestApp({ config: { api: { maxAuthFailuresPerMinute: 2, authFailureWindowSeconds: 1 } } });
+  try {
+    for (let i = 0; i < 2; i++) assert.equal((await other.request('GET', '/api/v1/me', { key: 'bad' })).status, 401);
+    const limited = await other.request('GET', '/api/v1/me', { key: 'bad' });
+    assert.equal(limited.status, 429);
+    assert.equal(limited.headers.get('retry-after'), '1');
+    await eventually(async () => (await other.request('GET', '/api/v1/me', { key: 'bad' })).status === 401, 30_000, 'a wrong key answered 401 again once the window passed');
   } finally {
     await other.cleanup();
   }

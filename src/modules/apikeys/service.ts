@@ -8,6 +8,12 @@ import type { ApiPrincipal, Role } from '../../http/types.ts';
 import * as store from './store.ts';
 
 const TOUCH_EVERY_MS = 60_000;
+/**
+ * How old the in-memory set of active key hashes may be when a throttled address presents a
+ * key (keys created or revoked by another process are seen within this; this process's own
+ * changes at once). At most one query per this interval, however many requests come.
+ */
+const ACTIVE_HASHES_MAX_AGE_MS = 5_000;
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
@@ -23,6 +29,25 @@ export class LastAdminKeyError extends Error {
 export function createApiKeysService(ctx: AppContext) {
   const touched = new Map<number, number>();
   const iso = () => ctx.now().toISOString();
+  // Hashes of the active keys, for addresses over the failure limit (src/http/auth.ts): a key
+  // not in it is refused without a database lookup, so a flood of wrong keys costs one SHA-256
+  // each and at most one query per ACTIVE_HASHES_MAX_AGE_MS, not a query per request.
+  let activeHashes: { at: number; hashes: Set<string> } | null = null;
+  let refreshing: Promise<Set<string>> | null = null;
+  async function currentActiveHashes(): Promise<Set<string>> {
+    const now = ctx.now().getTime();
+    if (activeHashes && now - activeHashes.at < ACTIVE_HASHES_MAX_AGE_MS) return activeHashes.hashes;
+    refreshing ??= store
+      .listActiveHashes(ctx.db.kysely)
+      .then((hashes) => {
+        activeHashes = { at: ctx.now().getTime(), hashes: new Set(hashes) };
+        return activeHashes.hashes;
+      })
+      .finally(() => {
+        refreshing = null;
+      });
+    return refreshing;
+  }
 
   const service = {
     /** Creates a key and returns it; the key itself is never stored or shown again. */
@@ -32,7 +57,17 @@ export function createApiKeysService(ctx: AppContext) {
       const id = await ctx.db.write((trx) =>
         store.insertKey(trx, { name, prefix, key_hash: hashApiKey(secret), role, created_at: iso(), last_used_at: null, revoked_at: null }),
       );
+      activeHashes = null;
       return { id, key: secret, prefix, role, name };
+    },
+
+    /**
+     * Whether the key may be an active one, from memory (see activeHashes): false means it
+     * certainly is not (or was created in another process less than a few seconds ago). For
+     * addresses over the failure limit; `verify` still decides.
+     */
+    async mayBeActive(key: string): Promise<boolean> {
+      return (await currentActiveHashes()).has(hashApiKey(key));
     },
 
     /** The principal for a presented key, or null. */
@@ -58,12 +93,14 @@ export function createApiKeysService(ctx: AppContext) {
 
     /** Revokes a key; refuses to revoke the last active admin key (the API would lock itself out). */
     async revoke(id: number): Promise<boolean> {
-      return ctx.db.write(async (trx) => {
+      const revoked = await ctx.db.write(async (trx) => {
         const key = await store.getKey(trx, id);
         if (!key || key.revoked_at) return false;
         if (key.role === 'admin' && (await store.countActiveAdmins(trx)) <= 1) throw new LastAdminKeyError();
         return (await store.revokeKey(trx, id, iso())) > 0;
       });
+      activeHashes = null;
+      return revoked;
     },
 
     /**

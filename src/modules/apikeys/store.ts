@@ -8,6 +8,11 @@ export function findActiveByHash(db: Exec, keyHash: string) {
   return db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
 }
 
+/** The hashes of every active key (a few rows: keys are made by operators). */
+export async function listActiveHashes(db: Exec): Promise<string[]> {
+  return (await db.selectFrom('api_keys').select('key_hash').where('revoked_at', 'is', null).execute()).map((r) => r.key_hash);
+}
+
 export async function insertKey(db: Exec, row: Insertable<ApiKeysTable>): Promise<number> {
   const res = await db.insertInto('api_keys').values(row).returning('id').executeTakeFirstOrThrow();
   return Number(res.id);
