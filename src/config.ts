@@ -81,6 +81,8 @@ export interface Config {
     maxDiagnosticsBytes: number;
     /** how long a diagnostics upload URL stays valid after GetDiagnostics (plus the charger's retries) */
     diagnosticsUploadTtlSeconds: number;
+    /** Plugboard's own firmware signing key (PEM, RSA or EC, readable by Plugboard only) and its certificate (PEM), for SignedUpdateFirmware; null = not configured */
+    firmwareSigning: { keyFile: string | null; certificateFile: string | null };
   };
   /** converting charging limits between A and W (expected composite schedules): W = A × V × phases */
   smartCharging: {
@@ -116,7 +118,7 @@ export const defaultConfig: Config = {
   api: { adminKey: null, maxAuthFailuresPerMinute: 20, authFailureWindowSeconds: 60, maxEventStreamsPerKey: 10 },
   webhooks: { maxAttempts: 8, timeoutSeconds: 10 },
   secretKeyFile: './data/secret.key',
-  files: { directory: './data/files', publicBaseUrl: null, maxFirmwareBytes: 512 * 1024 * 1024, maxDiagnosticsBytes: 100 * 1024 * 1024, diagnosticsUploadTtlSeconds: 86400 },
+  files: { directory: './data/files', publicBaseUrl: null, maxFirmwareBytes: 512 * 1024 * 1024, maxDiagnosticsBytes: 100 * 1024 * 1024, diagnosticsUploadTtlSeconds: 86400, firmwareSigning: { keyFile: null, certificateFile: null } },
   smartCharging: { nominalVoltage: 230, defaultNumberPhases: 3, stations: {} },
 };
 
@@ -165,6 +167,8 @@ export const ENV_VARS: Record<string, string> = {
   PLUGBOARD_FILES_MAX_FIRMWARE_BYTES: 'files.maxFirmwareBytes',
   PLUGBOARD_FILES_MAX_DIAGNOSTICS_BYTES: 'files.maxDiagnosticsBytes',
   PLUGBOARD_FILES_DIAGNOSTICS_UPLOAD_TTL_SECONDS: 'files.diagnosticsUploadTtlSeconds',
+  PLUGBOARD_FIRMWARE_SIGNING_KEY_FILE: 'files.firmwareSigning.keyFile',
+  PLUGBOARD_FIRMWARE_SIGNING_CERTIFICATE_FILE: 'files.firmwareSigning.certificateFile',
   PLUGBOARD_SMART_CHARGING_NOMINAL_VOLTAGE: 'smartCharging.nominalVoltage',
   PLUGBOARD_SMART_CHARGING_DEFAULT_NUMBER_PHASES: 'smartCharging.defaultNumberPhases',
 };
@@ -280,6 +284,11 @@ const schema = {
         maxFirmwareBytes: { type: 'integer', minimum: 1024 },
         maxDiagnosticsBytes: { type: 'integer', minimum: 1024 },
         diagnosticsUploadTtlSeconds: { type: 'integer', minimum: 60, maximum: 30 * 86400 },
+        firmwareSigning: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { keyFile: { type: ['string', 'null'], minLength: 1 }, certificateFile: { type: ['string', 'null'], minLength: 1 } },
+        },
       },
     },
     smartCharging: {
@@ -315,7 +324,7 @@ function merge(base: Json, over: Json): Json {
 /** Env values are strings; turn them into the type the schema expects at that path. */
 function coerce(path: string, raw: string): unknown {
   const current = path.split('.').reduce<unknown>((o, k) => (isObject(o) ? o[k] : undefined), defaultConfig);
-  if (raw === '' && (path === 'database.url' || path === 'ocpp.tls.caFile' || path === 'api.adminKey' || path === 'files.publicBaseUrl')) return null;
+  if (raw === '' && (path === 'database.url' || path === 'ocpp.tls.caFile' || path === 'api.adminKey' || path === 'files.publicBaseUrl' || path.startsWith('files.firmwareSigning.'))) return null;
   if (typeof current === 'number' || /port$|Seconds$|Bytes$|Size$|Profile$|PerMinute$|Days$|PerStation$/.test(path)) {
     const n = Number(raw);
     if (!Number.isFinite(n)) throw new ConfigError(`${path}: expected a number, got "${raw}"`);

@@ -223,6 +223,15 @@ export interface FirmwareFilesTable {
   /** the file's name on disk (random, never derived from what an operator typed) */
   stored_name: string;
   created_at: string;
+  /** base64 signature of the image (Security Whitepaper SignedUpdateFirmware), null when unsigned */
+  signature: string | null;
+  /** PEM X.509 certificate whose public key verifies the signature */
+  signing_certificate: string | null;
+  /** plugboard: signed with the configured firmware signing key; vendor: stored through the API */
+  signature_source: 'plugboard' | 'vendor' | null;
+  /** 1 when Plugboard verified the signature against the image, 0 when the operator stored it unverified */
+  signature_verified: number | null;
+  signed_at: string | null;
 }
 
 /** One UpdateFirmware sent (or attempted) to a charger, and how it went. */
@@ -236,8 +245,8 @@ export interface FirmwareUpdatesTable {
   retrieve_date: string;
   retries: number | null;
   retry_interval: number | null;
-  /** sending: not answered yet; accepted: the charger confirmed (UpdateFirmware.conf); error: not sent or refused (see error) */
-  command_status: 'sending' | 'accepted' | 'error';
+  /** sending: not answered yet; accepted: the charger confirmed (UpdateFirmware.conf, SignedUpdateFirmware.conf Accepted); rejected: SignedUpdateFirmware.conf refused it (see failure); error: not delivered (see error) */
+  command_status: 'sending' | 'accepted' | 'rejected' | 'error';
   error: string | null;
   /** the last FirmwareStatusNotification linked to this update (OCPP 1.6 §7.25) */
   firmware_status: string | null;
@@ -247,6 +256,13 @@ export interface FirmwareUpdatesTable {
   firmware_version_after: string | null;
   booted_at: string | null;
   requested_at: string;
+  /** 1: a SignedUpdateFirmware, whose requestId is this row's id */
+  signed: Generated<number>;
+  install_date: string | null;
+  /** SHA-256 fingerprint (AA:BB:...) of the signing certificate sent */
+  signing_certificate_sha256: string | null;
+  /** what ended the update unsuccessfully: a failure status the charger reported, or its refusal of the request */
+  failure: string | null;
 }
 
 /** Every FirmwareStatusNotification, in arrival order, linked to the update it most likely reports on. */
@@ -315,6 +331,8 @@ export interface FirmwareCampaignsTable {
   failure_threshold: number;
   failure_threshold_unit: 'count' | 'percent';
   wave_timeout_seconds: number;
+  /** 1: the stations get SignedUpdateFirmware */
+  signed: Generated<number>;
   status: 'running' | 'completed' | 'stopped' | 'cancelled';
   current_wave: number;
   stop_reason: string | null;

@@ -167,7 +167,7 @@ const expectedColumns: { [T in keyof Database]: Nullability<Database[T]> } = {
   },
   local_list_entries: { station_id: NN, id_tag: NN, status: NN, expiry_date: N, parent_id_tag: N },
   local_list_updates: { id: NN, station_id: NN, cause: NN, update_type: NN, list_version: NN, entry_count: NN, deletions: NN, status: N, error: N, sent_at: NN, answered_at: N },
-  firmware_files: { id: NN, name: NN, version: N, filename: NN, size_bytes: NN, sha256: NN, download_token: NN, stored_name: NN, created_at: NN },
+  firmware_files: { id: NN, name: NN, version: N, filename: NN, size_bytes: NN, sha256: NN, download_token: NN, stored_name: NN, created_at: NN, signature: N, signing_certificate: N, signature_source: N, signature_verified: N, signed_at: N },
   firmware_updates: {
     id: NN,
     station_id: NN,
@@ -185,6 +185,10 @@ const expectedColumns: { [T in keyof Database]: Nullability<Database[T]> } = {
     firmware_version_after: N,
     booted_at: N,
     requested_at: NN,
+    signed: NN,
+    install_date: N,
+    signing_certificate_sha256: N,
+    failure: N,
   },
   firmware_status_history: { id: NN, station_id: NN, update_id: N, status: NN, received_at: NN },
   diagnostics_requests: {
@@ -217,6 +221,7 @@ const expectedColumns: { [T in keyof Database]: Nullability<Database[T]> } = {
     failure_threshold: NN,
     failure_threshold_unit: NN,
     wave_timeout_seconds: NN,
+    signed: NN,
     status: NN,
     current_wave: NN,
     stop_reason: N,

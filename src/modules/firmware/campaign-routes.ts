@@ -30,10 +30,11 @@ const CampaignStationView = Type.Object({
   wave: Nullable(Type.Integer()),
   state: StringEnum(
     STATES,
-    'pending (not started), updating (in the current wave), installed, failed (not delivered, DownloadFailed, InstallationFailed), timed_out, skipped (campaign stopped), cancelled',
+    'pending (not started), updating (in the current wave), installed, failed (not delivered, DownloadFailed, InstallationFailed; signed: refused by the charger, InvalidSignature, InstallVerificationFailed), timed_out, skipped (campaign stopped), cancelled',
   ),
   updateId: Nullable(Type.Integer()),
-  firmwareStatus: Nullable(Type.String({ description: 'the update\'s last FirmwareStatusNotification' })),
+  firmwareStatus: Nullable(Type.String({ description: 'the update\'s last (Signed)FirmwareStatusNotification' })),
+  failure: Nullable(Type.String({ description: 'what ended the update unsuccessfully (e.g. InvalidSignature)' })),
   firmwareVersionAfter: Nullable(Type.String()),
   startedAt: Nullable(DateTime()),
   finishedAt: Nullable(DateTime()),
@@ -52,6 +53,7 @@ const CampaignView = Type.Object(
     failureThreshold: Type.Integer(),
     failureThresholdUnit: Type.Union([Type.Literal('count'), Type.Literal('percent')]),
     waveTimeoutSeconds: Type.Integer(),
+    signed: Type.Boolean({ description: 'stations get SignedUpdateFirmware' }),
     status: StringEnum(CAMPAIGN_STATUSES, 'running, completed, stopped (failures above the threshold) or cancelled'),
     currentWave: Type.Integer({ description: '0 before the first wave' }),
     stopReason: Nullable(Type.String()),
@@ -80,6 +82,7 @@ function toCampaign(c: Campaign, stations: readonly CampaignStation[]): Static<t
     failureThreshold: c.failure_threshold,
     failureThresholdUnit: c.failure_threshold_unit,
     waveTimeoutSeconds: c.wave_timeout_seconds,
+    signed: c.signed === 1,
     status: c.status,
     currentWave: c.current_wave,
     stopReason: c.stop_reason,
@@ -97,6 +100,7 @@ function toStation(s: CampaignStation, update: FirmwareUpdate | undefined): Stat
     state: s.state,
     updateId: s.update_id === null ? null : Number(s.update_id),
     firmwareStatus: update?.firmware_status ?? null,
+    failure: update?.failure ?? null,
     firmwareVersionAfter: update?.firmware_version_after ?? null,
     startedAt: s.started_at,
     finishedAt: s.finished_at,
@@ -119,7 +123,9 @@ export function registerCampaignRoutes(api: Api, ctx: AppContext): void {
         'Stations are updated waveSize at a time, in the order given; the next wave starts when every station of the current ' +
         'one reached Installed, failed (UpdateFirmware not delivered, DownloadFailed, InstallationFailed) or passed ' +
         'waveTimeoutSeconds. The campaign stops when failures exceed failureThreshold: a count (e.g. 2) or a percentage of ' +
-        'all stations (e.g. "20%"). It runs in the background and survives a restart; follow it with GET /firmware-campaigns/{id}.',
+        'all stations (e.g. "20%"). It runs in the background and survives a restart; follow it with GET /firmware-campaigns/{id}. ' +
+        'signed: true sends SignedUpdateFirmware with the file\'s stored signature (400 if it has none, 409 if its certificate is expired or revoked); ' +
+        'a charger\'s refusal, InvalidSignature and InstallVerificationFailed count as failures.',
       body: Type.Object(
         {
           firmwareId: Type.Integer({ minimum: 1 }),
@@ -130,10 +136,11 @@ export function registerCampaignRoutes(api: Api, ctx: AppContext): void {
           retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
           retryInterval: Type.Optional(Type.Integer({ minimum: 0, maximum: 86400 })),
           waveTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86400, default: 3600 })),
+          signed: Type.Optional(Type.Boolean({ default: false, description: 'send SignedUpdateFirmware (the file must be signed)' })),
         },
         { additionalProperties: false },
       ),
-      response: { 201: CampaignDetail, 404: Type.Ref('ErrorBody'), ...standardErrors },
+      response: { 201: CampaignDetail, 404: Type.Ref('ErrorBody'), 409: Type.Ref('ErrorBody'), ...standardErrors },
     },
   }, (req, reply) =>
     mapped(async () => {

@@ -1,6 +1,9 @@
 // Firmware campaigns: one firmware image to many stations, a wave of `waveSize` stations at a
 // time. A wave is over when each of its stations reached Installed, failed (UpdateFirmware not
-// delivered, DownloadFailed, InstallationFailed) or ran out of time; then the next wave starts.
+// delivered, DownloadFailed, InstallationFailed; signed campaigns also the charger's refusal,
+// InvalidSignature, InstallVerificationFailed) or ran out of time; then the next wave starts.
+// A signed campaign sends each station SignedUpdateFirmware with the image's stored signature,
+// each with its own requestId (its update's id).
 // The campaign stops as soon as its failures exceed the threshold. All state is in the
 // database, so a restart resumes where it was; the work itself runs in the background,
 // driven by FirmwareStatusNotifications and by a timer for the wave deadline.
@@ -10,7 +13,8 @@ import type { FirmwareCampaignStationsTable, FirmwareCampaignsTable } from '../.
 import * as store from './campaign-store.ts';
 import { CampaignFinishedError, CampaignNotFoundError, InvalidFirmwareRequestError } from './errors.ts';
 import type { FirmwareRepository } from './repository.ts';
-import type { FirmwareUpdate, FirmwareUpdates } from './updates.ts';
+import { FAILURE_STATUSES, type FirmwareUpdate, type FirmwareUpdates } from './updates.ts';
+import { checkCertificateUsable, parseSigningCertificate } from './signing.ts';
 
 export type Campaign = Selectable<FirmwareCampaignsTable>;
 export type CampaignStation = Selectable<FirmwareCampaignStationsTable>;
@@ -27,6 +31,8 @@ export interface CampaignInput {
   retryInterval?: number;
   /** how long a station of a wave may take to reach Installed; default 3600 */
   waveTimeoutSeconds?: number;
+  /** send SignedUpdateFirmware with the image's stored signature (Security Whitepaper) */
+  signed?: boolean;
 }
 
 export const DEFAULT_WAVE_TIMEOUT_SECONDS = 3600;
@@ -49,8 +55,9 @@ export function thresholdExceeded(c: Pick<Campaign, 'failure_threshold' | 'failu
 function outcomeOf(u: FirmwareUpdate | undefined): { state: StationState; error: string | null } | null {
   if (!u) return null;
   if (u.command_status === 'error') return { state: 'failed', error: u.error ?? 'UpdateFirmware was not delivered' };
+  if (u.failure !== null) return { state: 'failed', error: u.failure };
   if (u.firmware_status === 'Installed') return { state: 'installed', error: null };
-  if (u.firmware_status === 'DownloadFailed' || u.firmware_status === 'InstallationFailed') return { state: 'failed', error: u.firmware_status };
+  if (FAILURE_STATUSES.has(u.firmware_status ?? '')) return { state: 'failed', error: u.firmware_status };
   return null;
 }
 
@@ -170,6 +177,7 @@ export function createCampaigns({ ctx, repository, updates }: { ctx: AppContext;
               ...(campaign.retrieve_date ? { retrieveDate: campaign.retrieve_date } : {}),
               ...(campaign.retries === null ? {} : { retries: campaign.retries }),
               ...(campaign.retry_interval === null ? {} : { retryInterval: campaign.retry_interval }),
+              ...(campaign.signed === 1 ? { signed: true } : {}),
             },
             { campaignId: id, onRecorded: (updateId) => db.write((trx) => store.patchCampaignStation(trx, id, r.station_id, { update_id: updateId })) },
           );
@@ -187,6 +195,12 @@ export function createCampaigns({ ctx, repository, updates }: { ctx: AppContext;
     async create(input: CampaignInput): Promise<number> {
       const threshold = parseThreshold(input.failureThreshold);
       const firmware = await repository.get(input.firmwareId);
+      if (input.signed) {
+        if (!firmware.signature || !firmware.signing_certificate) {
+          throw new InvalidFirmwareRequestError(`firmware ${firmware.id} has no signature: sign it (POST /firmware/${firmware.id}/sign) or store the vendor's (PUT /firmware/${firmware.id}/signature) before a signed campaign`);
+        }
+        await checkCertificateUsable(parseSigningCertificate(firmware.signing_certificate), ctx.now(), (c) => ctx.services.certificates.isRevoked(c));
+      }
       const known = await Promise.all(input.stationIds.map((s) => ctx.services.stations.get(s)));
       const unknown = input.stationIds.filter((_, i) => !known[i]);
       if (unknown.length > 0) throw new InvalidFirmwareRequestError(`unknown stations: ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ', ...' : ''}`, { unknownStationIds: unknown });
@@ -204,6 +218,7 @@ export function createCampaigns({ ctx, repository, updates }: { ctx: AppContext;
             failure_threshold: threshold.value,
             failure_threshold_unit: threshold.unit,
             wave_timeout_seconds: input.waveTimeoutSeconds ?? DEFAULT_WAVE_TIMEOUT_SECONDS,
+            signed: input.signed ? 1 : 0,
             status: 'running',
             current_wave: 0,
             stop_reason: null,

@@ -15,6 +15,16 @@ export function registerOcpp16(ctx: AppContext): void {
     return {};
   });
 
+  // Security Whitepaper: the signed update's progress, with the requestId of SignedUpdateFirmware.
+  ctx.ocpp16.on('SignedFirmwareStatusNotification', async (req, session) => {
+    try {
+      await firmware().updates.signedStatusNotification(session.stationId, req.status, req.requestId);
+    } catch (err) {
+      session.log.error({ err, stationId: session.stationId, status: req.status, requestId: req.requestId }, 'recording a SignedFirmwareStatusNotification failed');
+    }
+    return {};
+  });
+
   ctx.ocpp16.on('DiagnosticsStatusNotification', async (req, session) => {
     try {
       await firmware().diagnostics.statusNotification(session.stationId, req.status);

@@ -7,7 +7,8 @@ import type { Selectable } from 'kysely';
 import * as store from './store.ts';
 import { isFirmwareInRunningCampaign } from './campaign-store.ts';
 import { IncomingFile, newToken, receiveStream, removeStoredFile, safeFilename } from './files.ts';
-import { FirmwareInUseError, FirmwareNotFoundError, InvalidFirmwareRequestError } from './errors.ts';
+import { FirmwareInUseError, FirmwareNotFoundError, InvalidFirmwareRequestError, SignatureMismatchError } from './errors.ts';
+import { checkCertificateUsable, decodeSignature, loadSigningKey, parseSigningCertificate, signFile, verifyFile } from './signing.ts';
 
 export type FirmwareFile = Selectable<FirmwareFilesTable>;
 
@@ -15,6 +16,16 @@ export interface FirmwareUpload {
   name?: string;
   version?: string;
   filename?: string;
+}
+
+/** A vendor's signature of an image, stored through the API (ADR 0011). */
+export interface VendorSignature {
+  /** base64 */
+  signature: string;
+  /** PEM X.509 */
+  signingCertificate: string;
+  /** store it without verifying it against the image (a scheme Plugboard cannot check); default false */
+  unverified?: boolean;
 }
 
 export interface RepositoryDeps {
@@ -30,6 +41,15 @@ export function firmwareDirectory(ctx: AppContext): string {
 export function createRepository({ ctx, baseUrl }: RepositoryDeps) {
   const db = ctx.db;
   const dir = () => firmwareDirectory(ctx);
+
+  async function refuseWhileCampaignRuns(id: number): Promise<void> {
+    if (await isFirmwareInRunningCampaign(db.kysely, id)) throw new FirmwareInUseError(id);
+  }
+
+  async function saveSignature(id: number, patch: Pick<FirmwareFile, 'signature' | 'signing_certificate' | 'signature_source' | 'signature_verified'>): Promise<FirmwareFile> {
+    await db.write((trx) => store.patchFirmwareFile(trx, id, { ...patch, signed_at: patch.signature === null ? null : ctx.now().toISOString() }));
+    return repository.get(id);
+  }
 
   const repository = {
     /** Stores the bytes of `source` as a new firmware file. FileTooLargeError past files.maxFirmwareBytes. */
@@ -49,6 +69,11 @@ export function createRepository({ ctx, baseUrl }: RepositoryDeps) {
         download_token: newToken(),
         stored_name: stored.storedName,
         created_at: ctx.now().toISOString(),
+        signature: null,
+        signing_certificate: null,
+        signature_source: null,
+        signature_verified: null,
+        signed_at: null,
       };
       try {
         const id = await db.write((trx) => store.insertFirmwareFile(trx, row));
@@ -76,6 +101,46 @@ export function createRepository({ ctx, baseUrl }: RepositoryDeps) {
       if (await isFirmwareInRunningCampaign(db.kysely, id)) throw new FirmwareInUseError(id);
       await db.write((trx) => store.deleteFirmwareFile(trx, id));
       await removeStoredFile(dir(), row.stored_name);
+    },
+
+    /**
+     * Signs the image with Plugboard's configured firmware signing key (files.firmwareSigning)
+     * and stores the signature with its certificate, replacing any earlier one.
+     */
+    async sign(id: number): Promise<FirmwareFile> {
+      const row = await repository.get(id);
+      const signing = await loadSigningKey(ctx.config.files.firmwareSigning);
+      await checkCertificateUsable(signing.certificate, ctx.now(), (c) => ctx.services.certificates.isRevoked(c));
+      await refuseWhileCampaignRuns(id);
+      const signature = await signFile(repository.pathOf(row), signing.key);
+      return saveSignature(id, { signature, signing_certificate: signing.certificatePem, signature_source: 'plugboard', signature_verified: 1 });
+    },
+
+    /**
+     * Stores a vendor's signature and signing certificate with the image. The certificate must
+     * parse and be usable (not expired, not revoked); the signature must verify against the
+     * image with the certificate's public key, unless the operator says `unverified`.
+     */
+    async storeSignature(id: number, input: VendorSignature): Promise<FirmwareFile> {
+      const row = await repository.get(id);
+      const cert = parseSigningCertificate(input.signingCertificate);
+      const signature = decodeSignature(input.signature);
+      await checkCertificateUsable(cert, ctx.now(), (c) => ctx.services.certificates.isRevoked(c));
+      if (!input.unverified && !(await verifyFile(repository.pathOf(row), cert, signature))) throw new SignatureMismatchError(id);
+      await refuseWhileCampaignRuns(id);
+      return saveSignature(id, {
+        signature: input.signature.trim(),
+        signing_certificate: input.signingCertificate.trim(),
+        signature_source: 'vendor',
+        signature_verified: input.unverified ? 0 : 1,
+      });
+    },
+
+    /** Removes the image's signature (signed updates of it are then refused). */
+    async removeSignature(id: number): Promise<FirmwareFile> {
+      await repository.get(id);
+      await refuseWhileCampaignRuns(id);
+      return saveSignature(id, { signature: null, signing_certificate: null, signature_source: null, signature_verified: null });
     },
 
     byToken(token: string) {

@@ -10,12 +10,17 @@ import { IdParam, NumericIdParam, Page, PageQuery, standardErrors } from '../../
 import { Nullable } from '../../http/list-query.ts';
 import { StationNotFoundError } from '../stations/service.ts';
 import { COMMAND_DESCRIPTION, commandErrors, TimeoutQuery, timeoutMs } from '../commands/schemas.ts';
-import { FirmwareFileView, FirmwareUpdateView, mapped, PAST_LIMIT, TimelineEntry, toFirmwareFile, toFirmwareUpdate, toTimeline } from './schemas.ts';
+import { CertificateInfoView, FirmwareFileView, FirmwareUpdateView, mapped, PAST_LIMIT, TimelineEntry, toFirmwareFile, toFirmwareUpdate, toTimeline } from './schemas.ts';
+import { certificateInfo, loadSigningKey, MAX_CERTIFICATE_CHARS, MAX_SIGNATURE_CHARS } from './signing.ts';
 import { registerDiagnosticsRoutes } from './diagnostics-routes.ts';
 import { registerCampaignRoutes } from './campaign-routes.ts';
 
 const tags = ['Firmware'];
 const NotFound = { 404: Type.Ref('ErrorBody') };
+const Conflict = { 409: Type.Ref('ErrorBody') };
+const SIGNING_DESCRIPTION =
+  'Signature scheme (ADR 0011): SHA-256 over the whole image, RSA PKCS#1 v1.5 for an RSA key or ECDSA (DER) for an EC key, base64; ' +
+  'what openssl dgst -sha256 -sign key.pem image.bin makes.';
 
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
@@ -42,8 +47,9 @@ export async function registerRoutes(api: Api, ctx: AppContext): Promise<void> {
           name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
           version: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
           filename: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          sign: Type.Optional(Type.Boolean({ description: "sign it with Plugboard's firmware signing key once stored (as POST /firmware/{id}/sign); 409 if signing is not configured (the file is then not kept)" })),
         }),
-        response: { 201: FirmwareFileView, 413: Type.Ref('ErrorBody'), 415: Type.Ref('ErrorBody'), ...standardErrors },
+        response: { 201: FirmwareFileView, ...Conflict, 413: Type.Ref('ErrorBody'), 415: Type.Ref('ErrorBody'), ...standardErrors },
       },
     }, async (req, reply) => {
       // The JSON parser of the parent scope still applies here: only a raw body is a file.
@@ -63,7 +69,21 @@ export async function registerRoutes(api: Api, ctx: AppContext): Promise<void> {
         filename: req.query.filename ?? headerValue(req.headers['x-firmware-filename']),
       };
       try {
-        const file = await mapped(() => firmware().repository.upload(req.body as IncomingMessage, meta));
+        // Checked before the body is read, so a refused upload costs nothing.
+        if (req.query.sign) {
+          await mapped(() => loadSigningKey(ctx.config.files.firmwareSigning)).catch((err: unknown) => {
+            reply.header('connection', 'close'); // the body is left unread
+            throw err;
+          });
+        }
+        let file = await mapped(() => firmware().repository.upload(req.body as IncomingMessage, meta));
+        if (req.query.sign) {
+          const id = Number(file.id);
+          file = await mapped(() => firmware().repository.sign(id)).catch(async (err: unknown) => {
+            await firmware().repository.remove(id).catch(() => {});
+            throw err;
+          });
+        }
         return reply.code(201).send(view(file));
       } catch (err) {
         if (err instanceof HttpError && err.statusCode === 413) reply.header('connection', 'close');
@@ -112,6 +132,69 @@ export async function registerRoutes(api: Api, ctx: AppContext): Promise<void> {
     }),
   );
 
+  api.get('/firmware-signing', {
+    schema: {
+      tags,
+      summary: "Plugboard's firmware signing key: configured and usable, and its certificate",
+      description: 'files.firmwareSigning.keyFile / certificateFile. problem says why signing would be refused. ' + SIGNING_DESCRIPTION,
+      response: {
+        200: Type.Object({ configured: Type.Boolean(), usable: Type.Boolean(), certificate: Type.Union([CertificateInfoView, Type.Null()]), problem: Nullable(Type.String()) }),
+        ...standardErrors,
+      },
+    },
+  }, async () => {
+    const settings = ctx.config.files.firmwareSigning;
+    const configured = Boolean(settings.keyFile && settings.certificateFile);
+    try {
+      const key = await loadSigningKey(settings);
+      const info = certificateInfo(key.certificate);
+      const expired = Date.parse(info.validTo) <= ctx.now().getTime();
+      return { configured, usable: !expired, certificate: info, problem: expired ? `the signing certificate expired at ${info.validTo}` : null };
+    } catch (err) {
+      return { configured, usable: false, certificate: null, problem: (err as Error).message };
+    }
+  });
+
+  api.post('/firmware/:id/sign', {
+    schema: {
+      tags,
+      summary: "Sign a firmware image with Plugboard's signing key",
+      description: 'Replaces any signature stored with it. 409 when signing is not configured or the key or certificate cannot be used (expired, revoked, readable by others), or a running campaign hands the file out. ' + SIGNING_DESCRIPTION,
+      params: NumericIdParam,
+      response: { 200: FirmwareFileView, ...NotFound, ...Conflict, ...standardErrors },
+    },
+  }, (req) => mapped(async () => view(await firmware().repository.sign(req.params.id))));
+
+  api.put('/firmware/:id/signature', {
+    schema: {
+      tags,
+      summary: "Store a vendor's signature and signing certificate with a firmware image",
+      description:
+        'The certificate must parse and be valid (409 when expired or revoked); the signature must verify against the image with its public key (422 signature_invalid), ' +
+        'unless unverified: true (for a vendor scheme Plugboard cannot check; the charger still verifies it, and the file is shown as unverified). ' + SIGNING_DESCRIPTION,
+      params: NumericIdParam,
+      body: Type.Object(
+        {
+          signature: Type.String({ minLength: 4, maxLength: MAX_SIGNATURE_CHARS, description: 'base64' }),
+          signingCertificate: Type.String({ minLength: 1, maxLength: MAX_CERTIFICATE_CHARS, description: 'PEM X.509 certificate' }),
+          unverified: Type.Optional(Type.Boolean({ default: false })),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 200: FirmwareFileView, ...NotFound, ...Conflict, 422: Type.Ref('ErrorBody'), ...standardErrors },
+    },
+  }, (req) => mapped(async () => view(await firmware().repository.storeSignature(req.params.id, req.body))));
+
+  api.delete('/firmware/:id/signature', {
+    schema: {
+      tags,
+      summary: "Remove a firmware image's signature",
+      description: '409 while a running campaign hands the file out.',
+      params: NumericIdParam,
+      response: { 200: FirmwareFileView, ...NotFound, ...Conflict, ...standardErrors },
+    },
+  }, (req) => mapped(async () => view(await firmware().repository.removeSignature(req.params.id))));
+
   api.post('/stations/:id/firmware-update', {
     schema: {
       tags,
@@ -119,7 +202,10 @@ export async function registerRoutes(api: Api, ctx: AppContext): Promise<void> {
       description:
         'Give firmwareId (a file of the repository: its download URL is sent) or location (any URL the charger can retrieve). ' +
         'retrieveDate defaults to now. The update is recorded before it is sent; FirmwareStatusNotifications and the next ' +
-        'BootNotification\'s firmwareVersion are tracked on it (GET /stations/{id}/firmware-status). ' + COMMAND_DESCRIPTION,
+        'BootNotification\'s firmwareVersion are tracked on it (GET /stations/{id}/firmware-status). ' +
+        'signed: true sends SignedUpdateFirmware (Security Whitepaper) instead, with requestId = the update\'s id: with firmwareId the file\'s stored signature and certificate ' +
+        '(400 if it has none), with location the signature and signingCertificate given here; a signing certificate that is expired or revoked is refused (409) and nothing is sent. ' +
+        'The charger\'s refusal (Rejected, InvalidCertificate, RevokedCertificate) is answered 200 with commandStatus rejected and the failure. ' + COMMAND_DESCRIPTION,
       params: IdParam,
       querystring: TimeoutQuery,
       body: Type.Object(
@@ -129,6 +215,10 @@ export async function registerRoutes(api: Api, ctx: AppContext): Promise<void> {
           retrieveDate: Type.Optional(Type.String({ format: 'date-time' })),
           retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
           retryInterval: Type.Optional(Type.Integer({ minimum: 0, maximum: 86400, description: 'seconds' })),
+          signed: Type.Optional(Type.Boolean({ description: 'send SignedUpdateFirmware', default: false })),
+          installDate: Type.Optional(Type.String({ format: 'date-time', description: 'signed only: installDateTime' })),
+          signature: Type.Optional(Type.String({ minLength: 4, maxLength: MAX_SIGNATURE_CHARS, description: 'signed with location only: base64 signature' })),
+          signingCertificate: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_CERTIFICATE_CHARS, description: 'signed with location only: PEM certificate' })),
         },
         { additionalProperties: false },
       ),

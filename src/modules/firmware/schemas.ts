@@ -11,11 +11,46 @@ import {
   FirmwareInUseError,
   FirmwareNotFoundError,
   InvalidFirmwareRequestError,
+  SignatureMismatchError,
+  SigningCertificateRefusedError,
+  SigningKeyUnusableError,
+  SigningNotConfiguredError,
 } from './errors.ts';
+import { certificateInfo, type CertificateInfo } from './signing.ts';
+import { X509Certificate } from 'node:crypto';
 import { FileTooLargeError } from './files.ts';
 import type { FirmwareFile } from './repository.ts';
 import type { FirmwareUpdate } from './updates.ts';
 import type { DiagnosticsFile, DiagnosticsRequest } from './diagnostics.ts';
+
+export const CertificateInfoView = Type.Object(
+  {
+    subject: Type.String(),
+    issuer: Type.String(),
+    serialNumber: Type.String({ description: 'hex, upper case' }),
+    fingerprint256: Type.String({ description: 'SHA-256 fingerprint, AA:BB:...' }),
+    validFrom: DateTime(),
+    validTo: DateTime(),
+    keyType: Type.String({ description: 'rsa or ec' }),
+  },
+  { title: 'CertificateInfo' },
+);
+
+export const FirmwareSignatureView = Type.Object(
+  {
+    source: Type.Union([Type.Literal('plugboard'), Type.Literal('vendor')], { description: "plugboard: signed with Plugboard's firmware signing key; vendor: stored through the API" }),
+    verified: Type.Boolean({ description: 'Plugboard verified it against the image (false: stored with unverified: true)' }),
+    signature: Type.String({ description: 'base64, sent as firmware.signature' }),
+    signingCertificate: Type.String({ description: 'PEM, sent as firmware.signingCertificate' }),
+    certificate: CertificateInfoView,
+    signedAt: DateTime(),
+  },
+  { title: 'FirmwareSignature' },
+);
+
+function certInfoOf(pem: string): CertificateInfo {
+  return certificateInfo(new X509Certificate(pem));
+}
 
 export const FirmwareFileView = Type.Object(
   {
@@ -27,16 +62,32 @@ export const FirmwareFileView = Type.Object(
     sha256: Type.String({ description: 'hex SHA-256 of the content' }),
     downloadUrl: Type.String({ description: 'the URL chargers download it from (on the charger listener, files.publicBaseUrl)' }),
     createdAt: DateTime(),
+    signature: Type.Union([FirmwareSignatureView, Type.Null()], { description: 'what SignedUpdateFirmware sends with it; null: unsigned' }),
   },
   { title: 'FirmwareFile' },
 );
 
 export function toFirmwareFile(f: FirmwareFile, downloadUrl: string): Static<typeof FirmwareFileView> {
-  return { id: Number(f.id), name: f.name, version: f.version, filename: f.filename, sizeBytes: Number(f.size_bytes), sha256: f.sha256, downloadUrl, createdAt: f.created_at };
+  const signature =
+    f.signature && f.signing_certificate && f.signature_source
+      ? {
+          source: f.signature_source,
+          verified: f.signature_verified === 1,
+          signature: f.signature,
+          signingCertificate: f.signing_certificate,
+          certificate: certInfoOf(f.signing_certificate),
+          signedAt: f.signed_at ?? f.created_at,
+        }
+      : null;
+  return { id: Number(f.id), name: f.name, version: f.version, filename: f.filename, sizeBytes: Number(f.size_bytes), sha256: f.sha256, downloadUrl, createdAt: f.created_at, signature };
 }
 
 const CommandStatus = Type.Union([Type.Literal('sending'), Type.Literal('accepted'), Type.Literal('error')], {
   description: 'sending: sent, no answer yet; accepted: the charger confirmed it; error: not delivered (see error)',
+});
+
+const UpdateCommandStatus = Type.Union([Type.Literal('sending'), Type.Literal('accepted'), Type.Literal('rejected'), Type.Literal('error')], {
+  description: 'sending: sent, no answer yet; accepted: the charger confirmed it; rejected: SignedUpdateFirmware answered Rejected, InvalidCertificate or RevokedCertificate (see failure); error: not delivered (see error)',
 });
 
 export const FirmwareUpdateView = Type.Object(
@@ -49,9 +100,25 @@ export const FirmwareUpdateView = Type.Object(
     retrieveDate: DateTime(),
     retries: Nullable(Type.Integer()),
     retryInterval: Nullable(Type.Integer()),
-    commandStatus: CommandStatus,
+    signed: Type.Boolean({ description: 'a SignedUpdateFirmware (Security Whitepaper); its requestId is this id' }),
+    requestId: Nullable(Type.Integer({ description: 'signed: the requestId sent (SignedFirmwareStatusNotification refers to it)' })),
+    installDate: Nullable(DateTime('signed: the installDateTime sent')),
+    signingCertificateSha256: Nullable(Type.String({ description: 'signed: SHA-256 fingerprint of the signing certificate sent' })),
+    commandStatus: UpdateCommandStatus,
     error: Nullable(Type.String()),
-    firmwareStatus: Nullable(Type.String({ description: 'the last FirmwareStatusNotification: Downloading, Downloaded, DownloadFailed, Installing, Installed, InstallationFailed' })),
+    failed: Type.Boolean({ description: 'the update ended unsuccessfully (see failure)' }),
+    failure: Nullable(
+      Type.String({
+        description:
+          'why: a failure status the charger reported (DownloadFailed, InstallationFailed, InvalidSignature, InstallVerificationFailed), its refusal (Rejected, InvalidCertificate, RevokedCertificate), or not delivered',
+      }),
+    ),
+    firmwareStatus: Nullable(
+      Type.String({
+        description:
+          'the last (Signed)FirmwareStatusNotification: Downloading, Downloaded, DownloadFailed, Installing, Installed, InstallationFailed; signed also DownloadScheduled, DownloadPaused, SignatureVerified, InvalidSignature, InstallScheduled, InstallRebooting, InstallVerificationFailed',
+      }),
+    ),
     firmwareStatusAt: Nullable(DateTime()),
     firmwareVersionBefore: Nullable(Type.String()),
     firmwareVersionAfter: Nullable(Type.String({ description: 'firmwareVersion of the first BootNotification after the image was downloaded' })),
@@ -71,8 +138,14 @@ export function toFirmwareUpdate(u: FirmwareUpdate): Static<typeof FirmwareUpdat
     retrieveDate: u.retrieve_date,
     retries: u.retries,
     retryInterval: u.retry_interval,
+    signed: u.signed === 1,
+    requestId: u.signed === 1 ? Number(u.id) : null,
+    installDate: u.install_date,
+    signingCertificateSha256: u.signing_certificate_sha256,
     commandStatus: u.command_status,
     error: u.error,
+    failed: u.failure !== null || u.command_status === 'error',
+    failure: u.failure ?? (u.command_status === 'error' ? 'not delivered' : null),
     firmwareStatus: u.firmware_status,
     firmwareStatusAt: u.firmware_status_at,
     firmwareVersionBefore: u.firmware_version_before,
@@ -180,6 +253,10 @@ export function toHttp(err: unknown): unknown {
   if (err instanceof CampaignNotFoundError) return new HttpError(404, 'campaign_not_found', err.message);
   if (err instanceof CampaignFinishedError) return new HttpError(409, 'campaign_finished', err.message);
   if (err instanceof FirmwareInUseError) return new HttpError(409, 'firmware_in_use', err.message);
+  if (err instanceof SignatureMismatchError) return new HttpError(422, 'signature_invalid', err.message);
+  if (err instanceof SigningCertificateRefusedError) return new HttpError(409, `signing_certificate_${err.reason}`, err.message);
+  if (err instanceof SigningNotConfiguredError) return new HttpError(409, 'signing_not_configured', err.message);
+  if (err instanceof SigningKeyUnusableError) return new HttpError(409, 'signing_key_unusable', err.message);
   if (err instanceof FileTooLargeError) return new HttpError(413, 'file_too_large', err.message, { maxBytes: err.maxBytes });
   return err;
 }

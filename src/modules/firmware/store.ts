@@ -31,6 +31,10 @@ export async function countFirmwareFiles(db: Exec): Promise<number> {
   return Number(row.n);
 }
 
+export async function patchFirmwareFile(db: Exec, id: number, patch: Updateable<FirmwareFilesTable>): Promise<void> {
+  await db.updateTable('firmware_files').set(patch).where('id', '=', id).execute();
+}
+
 export async function deleteFirmwareFile(db: Exec, id: number): Promise<number> {
   const res = await db.deleteFrom('firmware_files').where('id', '=', id).executeTakeFirst();
   return Number(res.numDeletedRows);
@@ -64,7 +68,7 @@ const latestSent = prepared((db, v: { stationId: string }) =>
     .selectFrom('firmware_updates')
     .selectAll()
     .where('station_id', '=', v.stationId)
-    .where('command_status', '!=', 'error')
+    .where('command_status', 'not in', ['error', 'rejected'])
     .orderBy('id', 'desc')
     .limit(sql.lit(1)),
 );
@@ -76,6 +80,12 @@ const latestSent = prepared((db, v: { stationId: string }) =>
  */
 export async function latestSentUpdate(db: Exec, stationId: string): Promise<Selectable<FirmwareUpdatesTable> | undefined> {
   return (await latestSent(db, { stationId })).rows[0];
+}
+
+/** The signed update `requestId` (its id) of this station, if there is one. */
+export function signedUpdateOf(db: Exec, stationId: string, requestId: number) {
+  if (!Number.isSafeInteger(requestId) || requestId < 1) return Promise.resolve(undefined);
+  return db.selectFrom('firmware_updates').selectAll().where('id', '=', requestId).where('station_id', '=', stationId).where('signed', '=', 1).executeTakeFirst();
 }
 
 export function listUpdates(db: Exec, stationId: string, limit: number) {

@@ -1,7 +1,9 @@
-// UpdateFirmware and what follows it (OCPP 1.6 §4.5, §5.19, §6.31): the request is recorded
-// before it is sent, so that a FirmwareStatusNotification arriving before the .conf still finds
-// it; each notification is kept as a timeline and sets the update's status; the firmware
-// version comes from the charger's next BootNotification.
+// UpdateFirmware and what follows it (OCPP 1.6 §4.5, §5.19, §6.31), and its signed twin of the
+// Security Whitepaper, SignedUpdateFirmware with SignedFirmwareStatusNotification (ADR 0011):
+// the request is recorded before it is sent, so that a notification arriving before the .conf
+// still finds it; each notification is kept as a timeline and sets the update's status (a
+// failure status ends it as failed, with that reason); the firmware version comes from the
+// charger's next BootNotification. A signed update's requestId is its record's id.
 import type { Selectable } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { FirmwareUpdatesTable } from '../../db/schema.ts';
@@ -12,9 +14,17 @@ import { toIsoTimestamp } from '../../time.ts';
 import * as store from './store.ts';
 import { InvalidFirmwareRequestError } from './errors.ts';
 import type { FirmwareRepository } from './repository.ts';
+import { checkCertificateUsable, decodeSignature, parseSigningCertificate } from './signing.ts';
 
 export type FirmwareUpdate = Selectable<FirmwareUpdatesTable>;
 export type FirmwareStatus = ChargerToCentral['FirmwareStatusNotification']['req']['status'];
+export type SignedFirmwareStatus = ChargerToCentral['SignedFirmwareStatusNotification']['req']['status'];
+
+/**
+ * Statuses that end an update unsuccessfully: the update is marked failed with the status as
+ * its reason (campaigns count it as a failed station).
+ */
+export const FAILURE_STATUSES: ReadonlySet<string> = new Set(['DownloadFailed', 'InstallationFailed', 'InvalidSignature', 'InstallVerificationFailed']);
 
 export interface UpdateFirmwareInput {
   /** a file of the repository: its download URL becomes the location */
@@ -25,10 +35,30 @@ export interface UpdateFirmwareInput {
   retrieveDate?: string;
   retries?: number;
   retryInterval?: number;
+  /** SignedUpdateFirmware instead of UpdateFirmware (Security Whitepaper) */
+  signed?: boolean;
+  /** signed only: installDateTime, when the charger shall install it (default: as soon as it can) */
+  installDate?: string;
+  /** signed with a location: the base64 signature of the image there (a repository file carries its own) */
+  signature?: string;
+  /** signed with a location: the PEM signing certificate */
+  signingCertificate?: string;
 }
 
 /** Statuses after which the charger has the new image (the next boot runs it, or tried to). */
-const DOWNLOADED_OR_LATER: ReadonlySet<string> = new Set(['Downloaded', 'Installing', 'Installed', 'InstallationFailed']);
+const DOWNLOADED_OR_LATER: ReadonlySet<string> = new Set([
+  'Downloaded',
+  'SignatureVerified',
+  'InstallScheduled',
+  'Installing',
+  'InstallRebooting',
+  'Installed',
+  'InstallationFailed',
+  'InstallVerificationFailed',
+]);
+
+/** SignedUpdateFirmware.conf statuses that mean the charger took the request. */
+const SIGNED_ACCEPTED: ReadonlySet<string> = new Set(['Accepted', 'AcceptedCanceled']);
 
 /** A message of the error that ended a send, for the record. */
 function describe(err: unknown): string {
@@ -38,6 +68,22 @@ function describe(err: unknown): string {
 export function createUpdates({ ctx, repository, onProgress }: { ctx: AppContext; repository: FirmwareRepository; onProgress(update: FirmwareUpdate): void }) {
   const db = ctx.db;
   const iso = () => ctx.now().toISOString();
+
+  async function record(stationId: string, status: string, requestId: number | undefined): Promise<void> {
+    const at = iso();
+    const update = await db.write(async (trx) => {
+      const named = requestId === undefined ? undefined : await store.signedUpdateOf(trx, stationId, requestId);
+      const target = named ?? (await store.latestSentUpdate(trx, stationId));
+      await store.insertFirmwareStatus(trx, { station_id: stationId, update_id: target ? Number(target.id) : null, status, received_at: at });
+      // Idle (§7.25) says nothing is going on; it is only sent when triggered, and does not
+      // undo what the update reached.
+      if (!target || status === 'Idle') return null;
+      const patch = { firmware_status: status, firmware_status_at: at, ...(FAILURE_STATUSES.has(status) && target.failure === null ? { failure: status } : {}) };
+      await store.patchUpdate(trx, Number(target.id), patch);
+      return { ...target, ...patch };
+    });
+    if (update) onProgress(update);
+  }
 
   const updates = {
     /**
@@ -51,24 +97,62 @@ export function createUpdates({ ctx, repository, onProgress }: { ctx: AppContext
       if ((input.firmwareId === undefined) === (input.location === undefined)) {
         throw new InvalidFirmwareRequestError('give either firmwareId (a file of the repository) or location (a URL), not both');
       }
-      const location = input.firmwareId !== undefined ? repository.downloadUrl(await repository.get(input.firmwareId)) : input.location!;
-      const payload: CentralToCharger['UpdateFirmware']['req'] = {
-        location,
-        retrieveDate: input.retrieveDate ? toIsoTimestamp(input.retrieveDate) : iso(),
+      const file = input.firmwareId !== undefined ? await repository.get(input.firmwareId) : null;
+      const location = file ? repository.downloadUrl(file) : input.location!;
+      const retrieveDate = input.retrieveDate ? toIsoTimestamp(input.retrieveDate) : iso();
+      const retrying = {
         ...(input.retries === undefined ? {} : { retries: input.retries }),
         ...(input.retryInterval === undefined ? {} : { retryInterval: input.retryInterval }),
       };
-      const v = ocpp16Validator.validateRequest('UpdateFirmware', payload, 'local');
-      if (!v.ok) throw new InvalidFirmwareRequestError(`invalid UpdateFirmware request: ${v.message.replace(/^\w+Request: /, '')}`, { errors: v.errors });
+      if (!input.signed && (input.installDate !== undefined || input.signature !== undefined || input.signingCertificate !== undefined)) {
+        throw new InvalidFirmwareRequestError('installDate, signature and signingCertificate belong to a signed update: add signed: true');
+      }
+      let signedFirmware: CentralToCharger['SignedUpdateFirmware']['req']['firmware'] | null = null;
+      let certificateSha256: string | null = null;
+      if (input.signed) {
+        let signature: string;
+        let pem: string;
+        if (file) {
+          if (input.signature !== undefined || input.signingCertificate !== undefined) {
+            throw new InvalidFirmwareRequestError('a repository file carries its own signature: give signature and signingCertificate only with a location');
+          }
+          if (!file.signature || !file.signing_certificate) {
+            throw new InvalidFirmwareRequestError(`firmware ${file.id} has no signature: sign it with Plugboard's key (POST /firmware/${file.id}/sign) or store the vendor's (PUT /firmware/${file.id}/signature)`);
+          }
+          signature = file.signature;
+          pem = file.signing_certificate;
+        } else {
+          if (input.signature === undefined || input.signingCertificate === undefined) throw new InvalidFirmwareRequestError('a signed update of a location needs signature (base64) and signingCertificate (PEM)');
+          decodeSignature(input.signature);
+          signature = input.signature.trim();
+          pem = input.signingCertificate.trim();
+        }
+        const cert = parseSigningCertificate(pem);
+        // Whitepaper: never send a signed update whose certificate the charger must refuse.
+        await checkCertificateUsable(cert, ctx.now(), (c) => ctx.services.certificates.isRevoked(c));
+        certificateSha256 = cert.fingerprint256;
+        signedFirmware = {
+          location,
+          retrieveDateTime: retrieveDate,
+          ...(input.installDate ? { installDateTime: toIsoTimestamp(input.installDate) } : {}),
+          signingCertificate: pem,
+          signature,
+        };
+      }
+      const plainPayload: CentralToCharger['UpdateFirmware']['req'] = { location, retrieveDate, ...retrying };
+      const signedPayload = (requestId: number): CentralToCharger['SignedUpdateFirmware']['req'] => ({ requestId, ...retrying, firmware: signedFirmware! });
+      // Checked before anything is recorded (the requestId, the record's id, is not known yet).
+      const v = signedFirmware ? ocpp16Validator.validateRequest('SignedUpdateFirmware', signedPayload(1), 'local') : ocpp16Validator.validateRequest('UpdateFirmware', plainPayload, 'local');
+      if (!v.ok) throw new InvalidFirmwareRequestError(`invalid ${signedFirmware ? 'SignedUpdateFirmware' : 'UpdateFirmware'} request: ${v.message.replace(/^\w+Request: /, '')}`, { errors: v.errors });
 
       const row = {
         station_id: stationId,
         firmware_id: input.firmwareId ?? null,
         campaign_id: opts.campaignId ?? null,
         location,
-        retrieve_date: payload.retrieveDate,
-        retries: payload.retries ?? null,
-        retry_interval: payload.retryInterval ?? null,
+        retrieve_date: retrieveDate,
+        retries: input.retries ?? null,
+        retry_interval: input.retryInterval ?? null,
         command_status: 'sending' as const,
         error: null,
         firmware_status: null,
@@ -77,33 +161,46 @@ export function createUpdates({ ctx, repository, onProgress }: { ctx: AppContext
         firmware_version_after: null,
         booted_at: null,
         requested_at: iso(),
+        signed: signedFirmware ? 1 : 0,
+        install_date: signedFirmware?.installDateTime ?? null,
+        signing_certificate_sha256: certificateSha256,
+        failure: null,
       };
       const id = await db.write((trx) => store.insertUpdate(trx, row));
       await opts.onRecorded?.(id);
       try {
-        await ctx.services.stations.sendCommand(stationId, 'UpdateFirmware', payload, { timeoutMs: opts.timeoutMs });
+        if (signedFirmware) {
+          const res = await ctx.services.stations.sendCommand(stationId, 'SignedUpdateFirmware', signedPayload(id), { timeoutMs: opts.timeoutMs });
+          if (!SIGNED_ACCEPTED.has(res.status)) {
+            // Rejected, InvalidCertificate, RevokedCertificate: the charger will not try it.
+            await db.write((trx) => store.patchUpdate(trx, id, { command_status: 'rejected', failure: res.status, error: `the charger answered ${res.status}` }));
+            const update = (await store.getUpdate(db.kysely, id))!;
+            onProgress(update);
+            return update;
+          }
+        } else {
+          await ctx.services.stations.sendCommand(stationId, 'UpdateFirmware', plainPayload, { timeoutMs: opts.timeoutMs });
+        }
       } catch (err) {
         await db.write((trx) => store.patchUpdate(trx, id, { command_status: 'error', error: describe(err) }));
         throw err;
       }
-      // The .conf is empty (§6.32): answering at all is the charger's acceptance.
+      // UpdateFirmware.conf is empty (§6.32): answering at all is the charger's acceptance.
       await db.write((trx) => store.patchUpdate(trx, id, { command_status: 'accepted' }));
       return (await store.getUpdate(db.kysely, id))!;
     },
 
     /** FirmwareStatusNotification: kept in the timeline, linked to the latest update sent. */
-    async statusNotification(stationId: string, status: FirmwareStatus): Promise<void> {
-      const at = iso();
-      const update = await db.write(async (trx) => {
-        const latest = await store.latestSentUpdate(trx, stationId);
-        await store.insertFirmwareStatus(trx, { station_id: stationId, update_id: latest ? Number(latest.id) : null, status, received_at: at });
-        // Idle (§7.25) says nothing is going on; it is only sent when triggered, and does not
-        // undo what the update reached.
-        if (!latest || status === 'Idle') return null;
-        await store.patchUpdate(trx, Number(latest.id), { firmware_status: status, firmware_status_at: at });
-        return { ...latest, firmware_status: status, firmware_status_at: at };
-      });
-      if (update) onProgress(update);
+    statusNotification(stationId: string, status: FirmwareStatus): Promise<void> {
+      return record(stationId, status, undefined);
+    },
+
+    /**
+     * SignedFirmwareStatusNotification: linked to the signed update its requestId names (this
+     * station's), else (no requestId, or one we never sent) to the latest update sent.
+     */
+    signedStatusNotification(stationId: string, status: SignedFirmwareStatus, requestId: number | undefined): Promise<void> {
+      return record(stationId, status, requestId);
     },
 
     /**

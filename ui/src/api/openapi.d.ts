@@ -723,6 +723,37 @@ export interface paths {
                                 name: string;
                                 /** @description hex SHA-256 of the content */
                                 sha256: string;
+                                /**
+                                 * FirmwareSignature
+                                 * @description what SignedUpdateFirmware sends with it; null: unsigned
+                                 */
+                                signature: {
+                                    /** CertificateInfo */
+                                    certificate: {
+                                        /** @description SHA-256 fingerprint, AA:BB:... */
+                                        fingerprint256: string;
+                                        issuer: string;
+                                        /** @description rsa or ec */
+                                        keyType: string;
+                                        /** @description hex, upper case */
+                                        serialNumber: string;
+                                        subject: string;
+                                        /** Format: date-time */
+                                        validFrom: string;
+                                        /** Format: date-time */
+                                        validTo: string;
+                                    };
+                                    /** @description base64, sent as firmware.signature */
+                                    signature: string;
+                                    /** Format: date-time */
+                                    signedAt: string;
+                                    /** @description PEM, sent as firmware.signingCertificate */
+                                    signingCertificate: string;
+                                    /** @description plugboard: signed with Plugboard's firmware signing key; vendor: stored through the API */
+                                    source: "plugboard" | "vendor";
+                                    /** @description Plugboard verified it against the image (false: stored with unverified: true) */
+                                    verified: boolean;
+                                } | null;
                                 sizeBytes: number;
                                 version: string | null;
                             }[];
@@ -781,6 +812,8 @@ export interface paths {
                 query?: {
                     filename?: string;
                     name?: string;
+                    /** @description sign it with Plugboard's firmware signing key once stored (as POST /firmware/{id}/sign); 409 if signing is not configured (the file is then not kept) */
+                    sign?: boolean;
                     version?: string;
                 };
                 header?: never;
@@ -806,6 +839,37 @@ export interface paths {
                             name: string;
                             /** @description hex SHA-256 of the content */
                             sha256: string;
+                            /**
+                             * FirmwareSignature
+                             * @description what SignedUpdateFirmware sends with it; null: unsigned
+                             */
+                            signature: {
+                                /** CertificateInfo */
+                                certificate: {
+                                    /** @description SHA-256 fingerprint, AA:BB:... */
+                                    fingerprint256: string;
+                                    issuer: string;
+                                    /** @description rsa or ec */
+                                    keyType: string;
+                                    /** @description hex, upper case */
+                                    serialNumber: string;
+                                    subject: string;
+                                    /** Format: date-time */
+                                    validFrom: string;
+                                    /** Format: date-time */
+                                    validTo: string;
+                                };
+                                /** @description base64, sent as firmware.signature */
+                                signature: string;
+                                /** Format: date-time */
+                                signedAt: string;
+                                /** @description PEM, sent as firmware.signingCertificate */
+                                signingCertificate: string;
+                                /** @description plugboard: signed with Plugboard's firmware signing key; vendor: stored through the API */
+                                source: "plugboard" | "vendor";
+                                /** @description Plugboard verified it against the image (false: stored with unverified: true) */
+                                verified: boolean;
+                            } | null;
                             sizeBytes: number;
                             version: string | null;
                         };
@@ -831,6 +895,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -930,6 +1003,8 @@ export interface paths {
                                 /** Format: date-time */
                                 retrieveDate: string | null;
                                 retryInterval: number | null;
+                                /** @description stations get SignedUpdateFirmware */
+                                signed: boolean;
                                 /**
                                  * @description running, completed, stopped (failures above the threshold) or cancelled
                                  * @enum {string}
@@ -989,7 +1064,7 @@ export interface paths {
         put?: never;
         /**
          * Roll a firmware file out to many stations, in waves
-         * @description Stations are updated waveSize at a time, in the order given; the next wave starts when every station of the current one reached Installed, failed (UpdateFirmware not delivered, DownloadFailed, InstallationFailed) or passed waveTimeoutSeconds. The campaign stops when failures exceed failureThreshold: a count (e.g. 2) or a percentage of all stations (e.g. "20%"). It runs in the background and survives a restart; follow it with GET /firmware-campaigns/{id}.
+         * @description Stations are updated waveSize at a time, in the order given; the next wave starts when every station of the current one reached Installed, failed (UpdateFirmware not delivered, DownloadFailed, InstallationFailed) or passed waveTimeoutSeconds. The campaign stops when failures exceed failureThreshold: a count (e.g. 2) or a percentage of all stations (e.g. "20%"). It runs in the background and survives a restart; follow it with GET /firmware-campaigns/{id}. signed: true sends SignedUpdateFirmware with the file's stored signature (400 if it has none, 409 if its certificate is expired or revoked); a charger's refusal, InvalidSignature and InstallVerificationFailed count as failures.
          */
         post: {
             parameters: {
@@ -1008,6 +1083,11 @@ export interface paths {
                         /** Format: date-time */
                         retrieveDate?: string;
                         retryInterval?: number;
+                        /**
+                         * @description send SignedUpdateFirmware (the file must be signed)
+                         * @default false
+                         */
+                        signed?: boolean;
                         stationIds: string[];
                         waveSize: number;
                         /** @default 3600 */
@@ -1049,6 +1129,8 @@ export interface paths {
                             /** Format: date-time */
                             retrieveDate: string | null;
                             retryInterval: number | null;
+                            /** @description stations get SignedUpdateFirmware */
+                            signed: boolean;
                             /**
                              * @description running, completed, stopped (failures above the threshold) or cancelled
                              * @enum {string}
@@ -1062,15 +1144,17 @@ export interface paths {
                         } & {
                             stations: {
                                 error: string | null;
+                                /** @description what ended the update unsuccessfully (e.g. InvalidSignature) */
+                                failure: string | null;
                                 /** Format: date-time */
                                 finishedAt: string | null;
-                                /** @description the update's last FirmwareStatusNotification */
+                                /** @description the update's last (Signed)FirmwareStatusNotification */
                                 firmwareStatus: string | null;
                                 firmwareVersionAfter: string | null;
                                 /** Format: date-time */
                                 startedAt: string | null;
                                 /**
-                                 * @description pending (not started), updating (in the current wave), installed, failed (not delivered, DownloadFailed, InstallationFailed), timed_out, skipped (campaign stopped), cancelled
+                                 * @description pending (not started), updating (in the current wave), installed, failed (not delivered, DownloadFailed, InstallationFailed; signed: refused by the charger, InvalidSignature, InstallVerificationFailed), timed_out, skipped (campaign stopped), cancelled
                                  * @enum {string}
                                  */
                                 state: "pending" | "updating" | "installed" | "failed" | "timed_out" | "skipped" | "cancelled";
@@ -1110,6 +1194,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1186,6 +1279,8 @@ export interface paths {
                             /** Format: date-time */
                             retrieveDate: string | null;
                             retryInterval: number | null;
+                            /** @description stations get SignedUpdateFirmware */
+                            signed: boolean;
                             /**
                              * @description running, completed, stopped (failures above the threshold) or cancelled
                              * @enum {string}
@@ -1199,15 +1294,17 @@ export interface paths {
                         } & {
                             stations: {
                                 error: string | null;
+                                /** @description what ended the update unsuccessfully (e.g. InvalidSignature) */
+                                failure: string | null;
                                 /** Format: date-time */
                                 finishedAt: string | null;
-                                /** @description the update's last FirmwareStatusNotification */
+                                /** @description the update's last (Signed)FirmwareStatusNotification */
                                 firmwareStatus: string | null;
                                 firmwareVersionAfter: string | null;
                                 /** Format: date-time */
                                 startedAt: string | null;
                                 /**
-                                 * @description pending (not started), updating (in the current wave), installed, failed (not delivered, DownloadFailed, InstallationFailed), timed_out, skipped (campaign stopped), cancelled
+                                 * @description pending (not started), updating (in the current wave), installed, failed (not delivered, DownloadFailed, InstallationFailed; signed: refused by the charger, InvalidSignature, InstallVerificationFailed), timed_out, skipped (campaign stopped), cancelled
                                  * @enum {string}
                                  */
                                 state: "pending" | "updating" | "installed" | "failed" | "timed_out" | "skipped" | "cancelled";
@@ -1330,6 +1427,8 @@ export interface paths {
                             /** Format: date-time */
                             retrieveDate: string | null;
                             retryInterval: number | null;
+                            /** @description stations get SignedUpdateFirmware */
+                            signed: boolean;
                             /**
                              * @description running, completed, stopped (failures above the threshold) or cancelled
                              * @enum {string}
@@ -1343,15 +1442,17 @@ export interface paths {
                         } & {
                             stations: {
                                 error: string | null;
+                                /** @description what ended the update unsuccessfully (e.g. InvalidSignature) */
+                                failure: string | null;
                                 /** Format: date-time */
                                 finishedAt: string | null;
-                                /** @description the update's last FirmwareStatusNotification */
+                                /** @description the update's last (Signed)FirmwareStatusNotification */
                                 firmwareStatus: string | null;
                                 firmwareVersionAfter: string | null;
                                 /** Format: date-time */
                                 startedAt: string | null;
                                 /**
-                                 * @description pending (not started), updating (in the current wave), installed, failed (not delivered, DownloadFailed, InstallationFailed), timed_out, skipped (campaign stopped), cancelled
+                                 * @description pending (not started), updating (in the current wave), installed, failed (not delivered, DownloadFailed, InstallationFailed; signed: refused by the charger, InvalidSignature, InstallVerificationFailed), timed_out, skipped (campaign stopped), cancelled
                                  * @enum {string}
                                  */
                                 state: "pending" | "updating" | "installed" | "failed" | "timed_out" | "skipped" | "cancelled";
@@ -1424,6 +1525,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/firmware-signing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Plugboard's firmware signing key: configured and usable, and its certificate
+         * @description files.firmwareSigning.keyFile / certificateFile. problem says why signing would be refused. Signature scheme (ADR 0011): SHA-256 over the whole image, RSA PKCS#1 v1.5 for an RSA key or ECDSA (DER) for an EC key, base64; what openssl dgst -sha256 -sign key.pem image.bin makes.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** CertificateInfo */
+                            certificate: {
+                                /** @description SHA-256 fingerprint, AA:BB:... */
+                                fingerprint256: string;
+                                issuer: string;
+                                /** @description rsa or ec */
+                                keyType: string;
+                                /** @description hex, upper case */
+                                serialNumber: string;
+                                subject: string;
+                                /** Format: date-time */
+                                validFrom: string;
+                                /** Format: date-time */
+                                validTo: string;
+                            } | null;
+                            configured: boolean;
+                            problem: string | null;
+                            usable: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/firmware/{id}": {
         parameters: {
             query?: never;
@@ -1460,6 +1655,37 @@ export interface paths {
                             name: string;
                             /** @description hex SHA-256 of the content */
                             sha256: string;
+                            /**
+                             * FirmwareSignature
+                             * @description what SignedUpdateFirmware sends with it; null: unsigned
+                             */
+                            signature: {
+                                /** CertificateInfo */
+                                certificate: {
+                                    /** @description SHA-256 fingerprint, AA:BB:... */
+                                    fingerprint256: string;
+                                    issuer: string;
+                                    /** @description rsa or ec */
+                                    keyType: string;
+                                    /** @description hex, upper case */
+                                    serialNumber: string;
+                                    subject: string;
+                                    /** Format: date-time */
+                                    validFrom: string;
+                                    /** Format: date-time */
+                                    validTo: string;
+                                };
+                                /** @description base64, sent as firmware.signature */
+                                signature: string;
+                                /** Format: date-time */
+                                signedAt: string;
+                                /** @description PEM, sent as firmware.signingCertificate */
+                                signingCertificate: string;
+                                /** @description plugboard: signed with Plugboard's firmware signing key; vendor: stored through the API */
+                                source: "plugboard" | "vendor";
+                                /** @description Plugboard verified it against the image (false: stored with unverified: true) */
+                                verified: boolean;
+                            } | null;
                             sizeBytes: number;
                             version: string | null;
                         };
@@ -1666,6 +1892,427 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/firmware/{id}/sign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign a firmware image with Plugboard's signing key
+         * @description Replaces any signature stored with it. 409 when signing is not configured or the key or certificate cannot be used (expired, revoked, readable by others), or a running campaign hands the file out. Signature scheme (ADR 0011): SHA-256 over the whole image, RSA PKCS#1 v1.5 for an RSA key or ECDSA (DER) for an EC key, base64; what openssl dgst -sha256 -sign key.pem image.bin makes.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description the URL chargers download it from (on the charger listener, files.publicBaseUrl) */
+                            downloadUrl: string;
+                            /** @description the last segment of the download URL */
+                            filename: string;
+                            id: number;
+                            name: string;
+                            /** @description hex SHA-256 of the content */
+                            sha256: string;
+                            /**
+                             * FirmwareSignature
+                             * @description what SignedUpdateFirmware sends with it; null: unsigned
+                             */
+                            signature: {
+                                /** CertificateInfo */
+                                certificate: {
+                                    /** @description SHA-256 fingerprint, AA:BB:... */
+                                    fingerprint256: string;
+                                    issuer: string;
+                                    /** @description rsa or ec */
+                                    keyType: string;
+                                    /** @description hex, upper case */
+                                    serialNumber: string;
+                                    subject: string;
+                                    /** Format: date-time */
+                                    validFrom: string;
+                                    /** Format: date-time */
+                                    validTo: string;
+                                };
+                                /** @description base64, sent as firmware.signature */
+                                signature: string;
+                                /** Format: date-time */
+                                signedAt: string;
+                                /** @description PEM, sent as firmware.signingCertificate */
+                                signingCertificate: string;
+                                /** @description plugboard: signed with Plugboard's firmware signing key; vendor: stored through the API */
+                                source: "plugboard" | "vendor";
+                                /** @description Plugboard verified it against the image (false: stored with unverified: true) */
+                                verified: boolean;
+                            } | null;
+                            sizeBytes: number;
+                            version: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/firmware/{id}/signature": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Store a vendor's signature and signing certificate with a firmware image
+         * @description The certificate must parse and be valid (409 when expired or revoked); the signature must verify against the image with its public key (422 signature_invalid), unless unverified: true (for a vendor scheme Plugboard cannot check; the charger still verifies it, and the file is shown as unverified). Signature scheme (ADR 0011): SHA-256 over the whole image, RSA PKCS#1 v1.5 for an RSA key or ECDSA (DER) for an EC key, base64; what openssl dgst -sha256 -sign key.pem image.bin makes.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description base64 */
+                        signature: string;
+                        /** @description PEM X.509 certificate */
+                        signingCertificate: string;
+                        /** @default false */
+                        unverified?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description the URL chargers download it from (on the charger listener, files.publicBaseUrl) */
+                            downloadUrl: string;
+                            /** @description the last segment of the download URL */
+                            filename: string;
+                            id: number;
+                            name: string;
+                            /** @description hex SHA-256 of the content */
+                            sha256: string;
+                            /**
+                             * FirmwareSignature
+                             * @description what SignedUpdateFirmware sends with it; null: unsigned
+                             */
+                            signature: {
+                                /** CertificateInfo */
+                                certificate: {
+                                    /** @description SHA-256 fingerprint, AA:BB:... */
+                                    fingerprint256: string;
+                                    issuer: string;
+                                    /** @description rsa or ec */
+                                    keyType: string;
+                                    /** @description hex, upper case */
+                                    serialNumber: string;
+                                    subject: string;
+                                    /** Format: date-time */
+                                    validFrom: string;
+                                    /** Format: date-time */
+                                    validTo: string;
+                                };
+                                /** @description base64, sent as firmware.signature */
+                                signature: string;
+                                /** Format: date-time */
+                                signedAt: string;
+                                /** @description PEM, sent as firmware.signingCertificate */
+                                signingCertificate: string;
+                                /** @description plugboard: signed with Plugboard's firmware signing key; vendor: stored through the API */
+                                source: "plugboard" | "vendor";
+                                /** @description Plugboard verified it against the image (false: stored with unverified: true) */
+                                verified: boolean;
+                            } | null;
+                            sizeBytes: number;
+                            version: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /**
+         * Remove a firmware image's signature
+         * @description 409 while a running campaign hands the file out.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description the URL chargers download it from (on the charger listener, files.publicBaseUrl) */
+                            downloadUrl: string;
+                            /** @description the last segment of the download URL */
+                            filename: string;
+                            id: number;
+                            name: string;
+                            /** @description hex SHA-256 of the content */
+                            sha256: string;
+                            /**
+                             * FirmwareSignature
+                             * @description what SignedUpdateFirmware sends with it; null: unsigned
+                             */
+                            signature: {
+                                /** CertificateInfo */
+                                certificate: {
+                                    /** @description SHA-256 fingerprint, AA:BB:... */
+                                    fingerprint256: string;
+                                    issuer: string;
+                                    /** @description rsa or ec */
+                                    keyType: string;
+                                    /** @description hex, upper case */
+                                    serialNumber: string;
+                                    subject: string;
+                                    /** Format: date-time */
+                                    validFrom: string;
+                                    /** Format: date-time */
+                                    validTo: string;
+                                };
+                                /** @description base64, sent as firmware.signature */
+                                signature: string;
+                                /** Format: date-time */
+                                signedAt: string;
+                                /** @description PEM, sent as firmware.signingCertificate */
+                                signingCertificate: string;
+                                /** @description plugboard: signed with Plugboard's firmware signing key; vendor: stored through the API */
+                                source: "plugboard" | "vendor";
+                                /** @description Plugboard verified it against the image (false: stored with unverified: true) */
+                                verified: boolean;
+                            } | null;
+                            sizeBytes: number;
+                            version: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -5865,11 +6512,15 @@ export interface paths {
                                 /** Format: date-time */
                                 bootedAt: string | null;
                                 campaignId: number | null;
-                                /** @description sending: sent, no answer yet; accepted: the charger confirmed it; error: not delivered (see error) */
-                                commandStatus: "sending" | "accepted" | "error";
+                                /** @description sending: sent, no answer yet; accepted: the charger confirmed it; rejected: SignedUpdateFirmware answered Rejected, InvalidCertificate or RevokedCertificate (see failure); error: not delivered (see error) */
+                                commandStatus: "sending" | "accepted" | "rejected" | "error";
                                 error: string | null;
+                                /** @description the update ended unsuccessfully (see failure) */
+                                failed: boolean;
+                                /** @description why: a failure status the charger reported (DownloadFailed, InstallationFailed, InvalidSignature, InstallVerificationFailed), its refusal (Rejected, InvalidCertificate, RevokedCertificate), or not delivered */
+                                failure: string | null;
                                 firmwareId: number | null;
-                                /** @description the last FirmwareStatusNotification: Downloading, Downloaded, DownloadFailed, Installing, Installed, InstallationFailed */
+                                /** @description the last (Signed)FirmwareStatusNotification: Downloading, Downloaded, DownloadFailed, Installing, Installed, InstallationFailed; signed also DownloadScheduled, DownloadPaused, SignatureVerified, InvalidSignature, InstallScheduled, InstallRebooting, InstallVerificationFailed */
                                 firmwareStatus: string | null;
                                 /** Format: date-time */
                                 firmwareStatusAt: string | null;
@@ -5877,13 +6528,24 @@ export interface paths {
                                 firmwareVersionAfter: string | null;
                                 firmwareVersionBefore: string | null;
                                 id: number;
+                                /**
+                                 * Format: date-time
+                                 * @description signed: the installDateTime sent
+                                 */
+                                installDate: string | null;
                                 location: string;
                                 /** Format: date-time */
                                 requestedAt: string;
+                                /** @description signed: the requestId sent (SignedFirmwareStatusNotification refers to it) */
+                                requestId: number | null;
                                 retries: number | null;
                                 /** Format: date-time */
                                 retrieveDate: string;
                                 retryInterval: number | null;
+                                /** @description a SignedUpdateFirmware (Security Whitepaper); its requestId is this id */
+                                signed: boolean;
+                                /** @description signed: SHA-256 fingerprint of the signing certificate sent */
+                                signingCertificateSha256: string | null;
                                 stationId: string;
                             } | null;
                             stationId: string;
@@ -5899,11 +6561,15 @@ export interface paths {
                                 /** Format: date-time */
                                 bootedAt: string | null;
                                 campaignId: number | null;
-                                /** @description sending: sent, no answer yet; accepted: the charger confirmed it; error: not delivered (see error) */
-                                commandStatus: "sending" | "accepted" | "error";
+                                /** @description sending: sent, no answer yet; accepted: the charger confirmed it; rejected: SignedUpdateFirmware answered Rejected, InvalidCertificate or RevokedCertificate (see failure); error: not delivered (see error) */
+                                commandStatus: "sending" | "accepted" | "rejected" | "error";
                                 error: string | null;
+                                /** @description the update ended unsuccessfully (see failure) */
+                                failed: boolean;
+                                /** @description why: a failure status the charger reported (DownloadFailed, InstallationFailed, InvalidSignature, InstallVerificationFailed), its refusal (Rejected, InvalidCertificate, RevokedCertificate), or not delivered */
+                                failure: string | null;
                                 firmwareId: number | null;
-                                /** @description the last FirmwareStatusNotification: Downloading, Downloaded, DownloadFailed, Installing, Installed, InstallationFailed */
+                                /** @description the last (Signed)FirmwareStatusNotification: Downloading, Downloaded, DownloadFailed, Installing, Installed, InstallationFailed; signed also DownloadScheduled, DownloadPaused, SignatureVerified, InvalidSignature, InstallScheduled, InstallRebooting, InstallVerificationFailed */
                                 firmwareStatus: string | null;
                                 /** Format: date-time */
                                 firmwareStatusAt: string | null;
@@ -5911,13 +6577,24 @@ export interface paths {
                                 firmwareVersionAfter: string | null;
                                 firmwareVersionBefore: string | null;
                                 id: number;
+                                /**
+                                 * Format: date-time
+                                 * @description signed: the installDateTime sent
+                                 */
+                                installDate: string | null;
                                 location: string;
                                 /** Format: date-time */
                                 requestedAt: string;
+                                /** @description signed: the requestId sent (SignedFirmwareStatusNotification refers to it) */
+                                requestId: number | null;
                                 retries: number | null;
                                 /** Format: date-time */
                                 retrieveDate: string;
                                 retryInterval: number | null;
+                                /** @description a SignedUpdateFirmware (Security Whitepaper); its requestId is this id */
+                                signed: boolean;
+                                /** @description signed: SHA-256 fingerprint of the signing certificate sent */
+                                signingCertificateSha256: string | null;
                                 stationId: string;
                             }[];
                         };
@@ -5989,7 +6666,7 @@ export interface paths {
         put?: never;
         /**
          * Update a charger's firmware (UpdateFirmware)
-         * @description Give firmwareId (a file of the repository: its download URL is sent) or location (any URL the charger can retrieve). retrieveDate defaults to now. The update is recorded before it is sent; FirmwareStatusNotifications and the next BootNotification's firmwareVersion are tracked on it (GET /stations/{id}/firmware-status). The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
+         * @description Give firmwareId (a file of the repository: its download URL is sent) or location (any URL the charger can retrieve). retrieveDate defaults to now. The update is recorded before it is sent; FirmwareStatusNotifications and the next BootNotification's firmwareVersion are tracked on it (GET /stations/{id}/firmware-status). signed: true sends SignedUpdateFirmware (Security Whitepaper) instead, with requestId = the update's id: with firmwareId the file's stored signature and certificate (400 if it has none), with location the signature and signingCertificate given here; a signing certificate that is expired or revoked is refused (409) and nothing is sent. The charger's refusal (Rejected, InvalidCertificate, RevokedCertificate) is answered 200 with commandStatus rejected and the failure. The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
          */
         post: {
             parameters: {
@@ -6007,6 +6684,11 @@ export interface paths {
                 content: {
                     "application/json": {
                         firmwareId?: number;
+                        /**
+                         * Format: date-time
+                         * @description signed only: installDateTime
+                         */
+                        installDate?: string;
                         /** Format: uri */
                         location?: string;
                         retries?: number;
@@ -6014,6 +6696,15 @@ export interface paths {
                         retrieveDate?: string;
                         /** @description seconds */
                         retryInterval?: number;
+                        /** @description signed with location only: base64 signature */
+                        signature?: string;
+                        /**
+                         * @description send SignedUpdateFirmware
+                         * @default false
+                         */
+                        signed?: boolean;
+                        /** @description signed with location only: PEM certificate */
+                        signingCertificate?: string;
                     };
                 };
             };
@@ -6028,11 +6719,15 @@ export interface paths {
                             /** Format: date-time */
                             bootedAt: string | null;
                             campaignId: number | null;
-                            /** @description sending: sent, no answer yet; accepted: the charger confirmed it; error: not delivered (see error) */
-                            commandStatus: "sending" | "accepted" | "error";
+                            /** @description sending: sent, no answer yet; accepted: the charger confirmed it; rejected: SignedUpdateFirmware answered Rejected, InvalidCertificate or RevokedCertificate (see failure); error: not delivered (see error) */
+                            commandStatus: "sending" | "accepted" | "rejected" | "error";
                             error: string | null;
+                            /** @description the update ended unsuccessfully (see failure) */
+                            failed: boolean;
+                            /** @description why: a failure status the charger reported (DownloadFailed, InstallationFailed, InvalidSignature, InstallVerificationFailed), its refusal (Rejected, InvalidCertificate, RevokedCertificate), or not delivered */
+                            failure: string | null;
                             firmwareId: number | null;
-                            /** @description the last FirmwareStatusNotification: Downloading, Downloaded, DownloadFailed, Installing, Installed, InstallationFailed */
+                            /** @description the last (Signed)FirmwareStatusNotification: Downloading, Downloaded, DownloadFailed, Installing, Installed, InstallationFailed; signed also DownloadScheduled, DownloadPaused, SignatureVerified, InvalidSignature, InstallScheduled, InstallRebooting, InstallVerificationFailed */
                             firmwareStatus: string | null;
                             /** Format: date-time */
                             firmwareStatusAt: string | null;
@@ -6040,13 +6735,24 @@ export interface paths {
                             firmwareVersionAfter: string | null;
                             firmwareVersionBefore: string | null;
                             id: number;
+                            /**
+                             * Format: date-time
+                             * @description signed: the installDateTime sent
+                             */
+                            installDate: string | null;
                             location: string;
                             /** Format: date-time */
                             requestedAt: string;
+                            /** @description signed: the requestId sent (SignedFirmwareStatusNotification refers to it) */
+                            requestId: number | null;
                             retries: number | null;
                             /** Format: date-time */
                             retrieveDate: string;
                             retryInterval: number | null;
+                            /** @description a SignedUpdateFirmware (Security Whitepaper); its requestId is this id */
+                            signed: boolean;
+                            /** @description signed: SHA-256 fingerprint of the signing certificate sent */
+                            signingCertificateSha256: string | null;
                             stationId: string;
                         };
                     };
