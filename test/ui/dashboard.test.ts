@@ -2,10 +2,13 @@
 // built UI, simulated chargers on real sockets, and Debian's Chromium clicking through it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ADMIN_KEY, startOpenApp, eventually, type TestApp } from '../helpers/app.ts';
 import type { SimulatedCharger } from '../../src/simulator/charger.ts';
+import { selfSignedPair } from '../helpers/signing-certs.ts';
 import { horizontalOverflow, jsErrors, launchBrowser, newPage, screenshot, signIn, skipReason, TIME_ZONE, type TestBrowser } from './browser.ts';
 
 const skip = skipReason ?? false;
@@ -13,6 +16,7 @@ let app: TestApp;
 let b: TestBrowser;
 let page: Page;
 let cp: SimulatedCharger;
+let keysDir: string | undefined;
 const config = new Map<string, { value: string; readonly: boolean }>([
   ['HeartbeatInterval', { value: '300', readonly: false }],
   ['MeterValueSampleInterval', { value: '60', readonly: false }],
@@ -58,7 +62,10 @@ async function runSession(idTag: string, connectorId: number) {
 
 before(async () => {
   if (skip) return;
-  app = await startOpenApp();
+  // A firmware signing key, so the firmware page offers "Sign" (test/helpers/signing-certs.ts).
+  keysDir = mkdtempSync(join(tmpdir(), 'plugboard-ui-keys-'));
+  const key = selfSignedPair(keysDir, 'ui-firmware-signing', 'ec');
+  app = await startOpenApp({ files: { firmwareSigning: { keyFile: key.keyFile, certificateFile: key.certificateFile } } });
   b = await launchBrowser();
   ({ page } = await newPage(b, app.httpUrl()));
 });
@@ -67,6 +74,7 @@ after(async () => {
   if (skip) return;
   await b?.close();
   await app?.cleanup();
+  if (keysDir) rmSync(keysDir, { recursive: true, force: true });
 });
 
 test('sign in: a wrong key is refused, the admin key opens the overview', { skip }, async () => {
@@ -301,9 +309,15 @@ test('reservations, local list, charging profiles and firmware screens work agai
   await page.getByLabel('Version').fill('1.5.0');
   await page.getByRole('button', { name: 'Upload' }).click();
   await page.locator('.table td.mono', { hasText: 'volt22-1.5.0.bin' }).waitFor();
+  await page.locator('.badge', { hasText: 'unsigned' }).waitFor();
+  // Signed with Plugboard's configured key (SignedUpdateFirmware).
+  await page.getByRole('button', { name: 'Sign', exact: true }).click();
+  await page.locator('.badge', { hasText: 'signed · Plugboard' }).waitFor();
   await screenshot(page, 'firmware');
   await page.goto('/stations/CP-LIVE-1?tab=firmware');
-  await page.getByRole('option', { name: /volt22-1\.5\.0\.bin/ }).waitFor({ state: 'attached' });
+  await page.getByRole('option', { name: /volt22-1\.5\.0\.bin.*signed/ }).waitFor({ state: 'attached' });
+  await page.getByLabel('Signed update').check();
+  await page.getByRole('button', { name: 'Send SignedUpdateFirmware' }).waitFor();
   await screenshot(page, 'station-firmware');
 });
 

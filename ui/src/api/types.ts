@@ -58,6 +58,7 @@ export type Reservation = ApiResponse<'/reservations/{id}'>;
 export type ReservationStatus = Reservation['status'];
 
 export type FirmwareFile = ApiResponse<'/firmware/{id}'>;
+export type FirmwareSigning = ApiResponse<'/firmware-signing'>;
 export type FirmwareStatus = ApiResponse<'/stations/{id}/firmware-status'>;
 export type FirmwareUpdate = FirmwareStatus['updates'][number];
 export type StatusTimelineEntry = FirmwareStatus['timeline'][number];

@@ -94,6 +94,17 @@ const STATUS_TONE: Record<string, string> = {
   Used: 'ok',
   Failed: 'bad',
   Occupied: 'warn',
+  // (Signed)FirmwareStatusNotification
+  Downloading: 'info',
+  Downloaded: 'info',
+  SignatureVerified: 'ok',
+  Installing: 'busy',
+  InstallRebooting: 'busy',
+  Installed: 'ok',
+  DownloadFailed: 'bad',
+  InstallationFailed: 'bad',
+  InvalidSignature: 'bad',
+  InstallVerificationFailed: 'bad',
 };
 
 export function Badge({ value, tone, title }: { value: string; tone?: string; title?: string }) {

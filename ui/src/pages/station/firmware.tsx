@@ -1,4 +1,5 @@
-// Firmware management and diagnostics of one station (OCPP 1.6 Firmware Management profile).
+// Firmware management and diagnostics of one station (OCPP 1.6 Firmware Management profile, and
+// the Security Whitepaper's SignedUpdateFirmware).
 import { useState, type FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { api, download } from '../../api/client.ts';
@@ -27,6 +28,8 @@ export function StationFirmware({ station: s }: { station: Station }) {
                   ['Installed version', d.firmwareVersion],
                   ['Latest update', d.latestUpdate ? `#${d.latestUpdate.id} requested ${fmtDateTime(d.latestUpdate.requestedAt)}` : 'none'],
                   ['Its status', d.latestUpdate ? <Badge value={d.latestUpdate.firmwareStatus ?? d.latestUpdate.commandStatus} /> : null],
+                  ['Signed', d.latestUpdate ? (d.latestUpdate.signed ? `yes, requestId ${d.latestUpdate.requestId}` : 'no') : null],
+                  ['Failed', d.latestUpdate?.failed ? <Badge value={d.latestUpdate.failure ?? 'failed'} tone="bad" /> : null],
                 ]}
               />
               {d.timeline.length > 0 && (
@@ -96,11 +99,26 @@ function UpdateFirmware({ s }: { s: Station }) {
   const [firmwareId, setFirmwareId] = useState('');
   const [location, setLocation] = useState('');
   const [retrieveDate, setRetrieveDate] = useState('');
+  const [signed, setSigned] = useState(false);
+  const [installDate, setInstallDate] = useState('');
+  const [signature, setSignature] = useState('');
+  const [certificate, setCertificate] = useState('');
+  const chosen = repo.data?.items.find((f) => String(f.id) === firmwareId);
   const c = useCommand(
     () =>
       api(`/stations/${encodeURIComponent(s.id)}/firmware-update`, {
         method: 'POST',
-        body: { ...(firmwareId ? { firmwareId: Number(firmwareId) } : { location }), ...(retrieveDate ? { retrieveDate: fromLocalInput(retrieveDate) } : {}) },
+        body: {
+          ...(firmwareId ? { firmwareId: Number(firmwareId) } : { location }),
+          ...(retrieveDate ? { retrieveDate: fromLocalInput(retrieveDate) } : {}),
+          ...(signed
+            ? {
+                signed: true,
+                ...(installDate ? { installDate: fromLocalInput(installDate) } : {}),
+                ...(firmwareId ? {} : { signature: signature.trim(), signingCertificate: certificate.trim() }),
+              }
+            : {}),
+        },
       }),
     [['fw-status', s.id]],
   );
@@ -117,7 +135,7 @@ function UpdateFirmware({ s }: { s: Station }) {
           <option value="">— or give a URL below —</option>
           {repo.data?.items.map((f) => (
             <option key={f.id} value={f.id}>
-              {f.name} {f.version ?? ''} ({f.filename})
+              {f.name} {f.version ?? ''} ({f.filename}){f.signature ? ' · signed' : ''}
             </option>
           ))}
         </select>
@@ -132,8 +150,30 @@ function UpdateFirmware({ s }: { s: Station }) {
         Retrieve at (optional)
         <input type="datetime-local" value={retrieveDate} onChange={(e) => setRetrieveDate(e.target.value)} />
       </label>
+      <label className="check" title="SignedUpdateFirmware (Security Whitepaper): the charger verifies the signature before installing">
+        <input type="checkbox" checked={signed} onChange={(e) => setSigned(e.target.checked)} /> Signed update
+      </label>
+      {signed && chosen && !chosen.signature && <p className="danger-text small">This image has no signature: sign it or store the vendor&apos;s on the Firmware page.</p>}
+      {signed && (
+        <label>
+          Install at (optional)
+          <input type="datetime-local" value={installDate} onChange={(e) => setInstallDate(e.target.value)} />
+        </label>
+      )}
+      {signed && !firmwareId && (
+        <>
+          <label>
+            Signature (base64)
+            <textarea required rows={3} maxLength={800} value={signature} onChange={(e) => setSignature(e.target.value)} className="mono" />
+          </label>
+          <label>
+            Signing certificate (PEM)
+            <textarea required rows={5} maxLength={5500} value={certificate} onChange={(e) => setCertificate(e.target.value)} className="mono" />
+          </label>
+        </>
+      )}
       <button type="submit" className="primary" disabled={!s.connected || c.pending}>
-        Send UpdateFirmware
+        {signed ? 'Send SignedUpdateFirmware' : 'Send UpdateFirmware'}
       </button>
       {repo.isError && <ErrorBox error={repo.error} />}
       <Answer result={c.result} label="Update" />
