@@ -223,6 +223,28 @@ test('SignedFirmwareStatusNotification follows its requestId; a failure status e
   // A requestId this station never got falls back to the latest update.
   await cp.call('SignedFirmwareStatusNotification', { status: 'DownloadPaused', requestId: 999_999 });
   assert.equal((await app.request('GET', '/api/v1/stations/SIGNED-3/firmware-status')).body.latestUpdate.firmwareStatus, 'DownloadPaused');
+  // Steps may arrive in any order: once Installed, a late Installing stays in the timeline only.
+  await cp.call('SignedFirmwareStatusNotification', { status: 'Installed', requestId: second.body.requestId });
+  await cp.call('SignedFirmwareStatusNotification', { status: 'Installing', requestId: second.body.requestId });
+  const after = (await app.request('GET', '/api/v1/stations/SIGNED-3/firmware-status')).body;
+  assert.equal(after.latestUpdate.firmwareStatus, 'Installed');
+  assert.deepEqual(after.timeline.filter((e: any) => e.requestId === second.body.id).map((e: any) => e.status), ['Downloading', 'Idle', 'DownloadPaused', 'Installed', 'Installing']);
+});
+
+test('AcceptedCanceled: the update the charger cancelled for the new one ends as failed', async () => {
+  let answer = 'Accepted';
+  await charger('SIGNED-4', () => ({ status: answer }));
+  const up = await upload(app, 'cancel', randomBytes(1000), '&sign=true');
+  const first = await app.request('POST', '/api/v1/stations/SIGNED-4/firmware-update', { body: { firmwareId: up.body.id, signed: true } });
+  answer = 'AcceptedCanceled';
+  const second = await app.request('POST', '/api/v1/stations/SIGNED-4/firmware-update', { body: { firmwareId: up.body.id, signed: true } });
+  assert.equal(second.body.commandStatus, 'accepted');
+  const s = (await app.request('GET', '/api/v1/stations/SIGNED-4/firmware-status')).body;
+  const old = s.updates.find((u: any) => u.id === first.body.id);
+  assert.equal(old.failed, true);
+  assert.match(old.failure, new RegExp(`cancelled by the charger for update ${second.body.id}`));
+  assert.equal(s.latestUpdate.id, second.body.id);
+  assert.equal(s.latestUpdate.failed, false);
 });
 
 test('a signed campaign sends each station SignedUpdateFirmware with its own requestId and counts InvalidSignature as a failure', async () => {

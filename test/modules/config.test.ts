@@ -52,3 +52,11 @@ test('smart charging: 230 V and 3 phases by default, from the environment, per s
   assert.throws(() => loadConfig({ env: { PLUGBOARD_SMART_CHARGING_DEFAULT_NUMBER_PHASES: '4' } }), /smartCharging\.defaultNumberPhases must be equal to one of the allowed values/);
   assert.throws(() => loadConfig({ env: {}, overrides: { smartCharging: { stations: { X: { nominalVoltage: 0 } } } } }), /smartCharging\.stations\.X\.nominalVoltage must be >= 1/);
 });
+
+test('firmware signing key and certificate: unset by default, from the environment, empty means unset, bad values named', () => {
+  assert.deepEqual(loadConfig({ env: {} }).files.firmwareSigning, { keyFile: null, certificateFile: null });
+  const cfg = loadConfig({ env: { PLUGBOARD_FIRMWARE_SIGNING_KEY_FILE: '/etc/plugboard/fw.key', PLUGBOARD_FIRMWARE_SIGNING_CERTIFICATE_FILE: '/etc/plugboard/fw.pem' } });
+  assert.deepEqual(cfg.files.firmwareSigning, { keyFile: '/etc/plugboard/fw.key', certificateFile: '/etc/plugboard/fw.pem' });
+  assert.equal(loadConfig({ env: { PLUGBOARD_FIRMWARE_SIGNING_KEY_FILE: '' } }).files.firmwareSigning.keyFile, null);
+  assert.throws(() => loadConfig({ env: {}, overrides: { files: { firmwareSigning: { keyFile: 7 as unknown as string } } } }), /files\.firmwareSigning\.keyFile/);
+});

@@ -82,6 +82,19 @@ export async function latestSentUpdate(db: Exec, stationId: string): Promise<Sel
   return (await latestSent(db, { stationId })).rows[0];
 }
 
+/** The station's update sent (not refused, not undelivered) before `beforeId`. */
+export function previousSentUpdate(db: Exec, stationId: string, beforeId: number) {
+  return db
+    .selectFrom('firmware_updates')
+    .selectAll()
+    .where('station_id', '=', stationId)
+    .where('id', '<', beforeId)
+    .where('command_status', 'not in', ['error', 'rejected'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /** The signed update `requestId` (its id) of this station, if there is one. */
 export function signedUpdateOf(db: Exec, stationId: string, requestId: number) {
   if (!Number.isSafeInteger(requestId) || requestId < 1) return Promise.resolve(undefined);

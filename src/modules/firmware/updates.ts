@@ -57,6 +57,13 @@ const DOWNLOADED_OR_LATER: ReadonlySet<string> = new Set([
   'InstallVerificationFailed',
 ]);
 
+/** Statuses that end an update: Installed, or a failure. */
+const FINAL_STATUSES: ReadonlySet<string> = new Set(['Installed', ...FAILURE_STATUSES]);
+
+function isFinal(u: FirmwareUpdate): boolean {
+  return u.failure !== null || FINAL_STATUSES.has(u.firmware_status ?? '');
+}
+
 /** SignedUpdateFirmware.conf statuses that mean the charger took the request. */
 const SIGNED_ACCEPTED: ReadonlySet<string> = new Set(['Accepted', 'AcceptedCanceled']);
 
@@ -69,6 +76,21 @@ export function createUpdates({ ctx, repository, onProgress }: { ctx: AppContext
   const db = ctx.db;
   const iso = () => ctx.now().toISOString();
 
+  /**
+   * AcceptedCanceled: the charger cancelled the firmware update it was working on for this one.
+   * That earlier update, if it had not ended, ends as failed (a campaign counts it so).
+   */
+  async function cancelEarlier(stationId: string, updateId: number): Promise<void> {
+    const earlier = await db.write(async (trx) => {
+      const prev = await store.previousSentUpdate(trx, stationId, updateId);
+      if (!prev || isFinal(prev)) return null;
+      const patch = { failure: `cancelled by the charger for update ${updateId} (AcceptedCanceled)` };
+      await store.patchUpdate(trx, Number(prev.id), patch);
+      return { ...prev, ...patch };
+    });
+    if (earlier) onProgress(earlier);
+  }
+
   async function record(stationId: string, status: string, requestId: number | undefined): Promise<void> {
     const at = iso();
     const update = await db.write(async (trx) => {
@@ -76,8 +98,11 @@ export function createUpdates({ ctx, repository, onProgress }: { ctx: AppContext
       const target = named ?? (await store.latestSentUpdate(trx, stationId));
       await store.insertFirmwareStatus(trx, { station_id: stationId, update_id: target ? Number(target.id) : null, status, received_at: at });
       // Idle (§7.25) says nothing is going on; it is only sent when triggered, and does not
-      // undo what the update reached.
+      // undo what the update reached. Nor does a late notification of an earlier step (the
+      // Security Whitepaper lets them arrive in any order) once the update reached its end:
+      // Installed or a failure stays, the late one goes to the timeline only.
       if (!target || status === 'Idle') return null;
+      if (isFinal(target) && !FINAL_STATUSES.has(status)) return null;
       const patch = { firmware_status: status, firmware_status_at: at, ...(FAILURE_STATUSES.has(status) && target.failure === null ? { failure: status } : {}) };
       await store.patchUpdate(trx, Number(target.id), patch);
       return { ...target, ...patch };
@@ -178,6 +203,7 @@ export function createUpdates({ ctx, repository, onProgress }: { ctx: AppContext
             onProgress(update);
             return update;
           }
+          if (res.status === 'AcceptedCanceled') await cancelEarlier(stationId, id);
         } else {
           await ctx.services.stations.sendCommand(stationId, 'UpdateFirmware', plainPayload, { timeoutMs: opts.timeoutMs });
         }
