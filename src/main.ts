@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { createApp, createCore } from './app.ts';
 import { printList } from './cli/table.ts';
 import { toToken } from './modules/authorization/routes.ts';
+import { stationPasswordProblem } from './modules/stations/password-rules.ts';
 
 const USAGE = `Usage: plugboard <command> [options]
 
@@ -106,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
         if (status && !['Accepted', 'Pending', 'Rejected'].includes(status)) throw new UsageError('--status must be Accepted, Pending or Rejected');
         const profile = values.profile === undefined ? null : Number(values.profile);
         if (profile !== null && ![0, 1, 2].includes(profile)) throw new UsageError('--profile must be 0, 1 or 2');
+        if (values.password !== undefined) checkPassword(values.password, '--password');
         await services.stations.create({ id, password: values.password ?? null, securityProfile: profile, registrationStatus: status });
         console.log(`station ${id} added`);
         return 0;
@@ -119,7 +121,7 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'stations password': {
         const id = need(rest[0], 'station id');
-        await services.stations.setPassword(id, need(rest[1], 'password'));
+        await services.stations.setPassword(id, checkPassword(need(rest[1], 'password'), 'password'));
         console.log(`password of ${id} changed`);
         return 0;
       }
@@ -163,6 +165,13 @@ async function main(argv: string[]): Promise<number> {
 class UsageError extends Error {}
 
 const CORE_COMMANDS = new Set(['migrate', 'stations list', 'stations add', 'stations accept', 'stations reject', 'stations password', 'tokens list', 'tokens add', 'tokens delete']);
+
+/** The same rule as the API and the service (password-rules.ts), as a usage error. */
+function checkPassword(password: string, what: string): string {
+  const problem = stationPasswordProblem(password);
+  if (problem !== null) throw new UsageError(`${what}: ${problem}`);
+  return password;
+}
 
 function need(v: string | undefined, what: string): string {
   if (!v) throw new UsageError(`missing ${what}`);

@@ -4,6 +4,7 @@ import { Type, type Static } from 'typebox';
 import type { Selectable } from 'kysely';
 import type { ConnectorStatusTable, Station, StatusHistoryTable, UnknownStationsTable } from '../../db/schema.ts';
 import { DateTime, Nullable } from '../../http/list-query.ts';
+import { MAX_STATION_PASSWORD_LENGTH, MIN_STATION_PASSWORD_LENGTH } from './password-rules.ts';
 
 export const RegistrationStatus = Type.Union([Type.Literal('Accepted'), Type.Literal('Pending'), Type.Literal('Rejected')], {
   description: 'answer to the next BootNotification (OCPP 1.6 §4.2)',
@@ -11,8 +12,8 @@ export const RegistrationStatus = Type.Union([Type.Literal('Accepted'), Type.Lit
 export const SecurityProfile = Nullable(
   Type.Integer({ minimum: 0, maximum: 2, description: 'OCPP Security Whitepaper profile 0-2; null: the configured default applies' }),
 );
-// Security Whitepaper 1.6, AuthorizationKey: 16 to 20 bytes, written as at most 40 characters.
-export const StationPassword = Type.String({ minLength: 16, maxLength: 40, description: 'HTTP Basic password (AuthorizationKey); stored hashed, never returned' });
+// Security Whitepaper 1.6, AuthorizationKey: 16 to 20 bytes, written as at most 40 characters (password-rules.ts).
+export const StationPassword = Type.String({ minLength: MIN_STATION_PASSWORD_LENGTH, maxLength: MAX_STATION_PASSWORD_LENGTH, description: 'HTTP Basic password (AuthorizationKey); stored hashed, never returned' });
 
 export const ConnectorStatus = Type.Object(
   {

@@ -7,6 +7,7 @@ import { OcppError } from '../../protocol/errors.ts';
 import type { CentralAction, CentralToCharger } from '../../protocol/ocpp16.ts';
 import * as store from './store.ts';
 import { VerifiedCredentials } from './verified-credentials.ts';
+import { assertStationPassword } from './password-rules.ts';
 import { toIsoTimestamp } from '../../time.ts';
 import type { SortKey } from '../../db/list-query.ts';
 
@@ -550,6 +551,7 @@ export function createStationsService(ctx: AppContext) {
     // Operator side (CLI now, REST API later).
     /** Pre-registers a station; StationExistsError if the id is taken. It leaves the unknown-stations list. */
     async create(input: NewStationInput): Promise<Station> {
+      assertStationPassword(input.password);
       const hash = input.password ? await hashSecret(input.password) : null;
       const row = newStationRow(input.id, input.registrationStatus ?? 'Accepted', hash, input.securityProfile ?? null);
       const inserted = await db.write(async (trx) => {
@@ -568,6 +570,7 @@ export function createStationsService(ctx: AppContext) {
      * a profile-0 station lifts it to profile 1 unless a profile is given (see setPassword).
      */
     async update(stationId: string, input: StationUpdateInput): Promise<Station> {
+      assertStationPassword(input.password);
       const station = await store.getStation(db.kysely, stationId);
       if (!station) throw new StationNotFoundError(stationId);
       const patch: Parameters<typeof store.updateStation>[2] = { updated_at: iso() };
@@ -683,6 +686,7 @@ export function createStationsService(ctx: AppContext) {
      * password means it to be checked.
      */
     async setPassword(stationId: string, password: string | null): Promise<void> {
+      assertStationPassword(password);
       const station = await store.getStation(db.kysely, stationId);
       if (!station) throw new StationNotFoundError(stationId);
       const hash = password ? await hashSecret(password) : null;
