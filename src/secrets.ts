@@ -53,3 +53,12 @@ export async function verifySecret(secret: string | Buffer, stored: string): Pro
   });
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
+
+/**
+ * A well-formed scrypt hash (same cost as hashSecret) that no secret matches: verifying a password
+ * against it costs what a real check costs, so an unknown identity is answered in the time a known
+ * one with a wrong password takes (no timing tell about which identities exist).
+ */
+export function unmatchableHash(): string {
+  return `scrypt$${N}$${R}$${P}$${randomBytes(16).toString('base64url')}$${randomBytes(KEY_LEN).toString('base64url')}`;
+}

@@ -227,8 +227,8 @@ export class Gateway implements ConnectionHost {
     const remoteAddress = req.socket.remoteAddress ?? '';
     const secure = (req.socket as Partial<TLSSocket>).encrypted === true;
     const log = this.options.log;
-    const refuse = (status: number, message: string, identity?: string, headers?: Record<string, string>): void => {
-      log.info({ chargePointId: identity, remoteAddress, status, reason: message }, 'charger connection refused');
+    const refuse = (status: number, message: string, identity?: string, headers?: Record<string, string>, detail?: string): void => {
+      log.info({ chargePointId: identity, remoteAddress, status, reason: detail ?? message }, 'charger connection refused');
       refuseUpgrade(socket, status, message, headers);
     };
 
@@ -278,7 +278,7 @@ export class Gateway implements ConnectionHost {
 
     if (socket.destroyed || !socket.writable) return; // the charger gave up while we checked
     if (this.state !== 'running') return refuse(503, 'Server is shutting down', identity);
-    if (!result.ok) return refuse(result.status, result.reason, identity, result.status === 401 ? BASIC_CHALLENGE : undefined);
+    if (!result.ok) return refuse(result.status, result.reason, identity, result.status === 401 ? BASIC_CHALLENGE : undefined, result.detail);
     const current = this.registry.get(identity);
     if (current !== undefined && current.seq > seq) {
       return refuse(409, 'Superseded by a newer connection from the same charge point', identity);

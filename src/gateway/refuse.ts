@@ -4,7 +4,8 @@ import type { Duplex } from 'node:stream';
 /**
  * Answers an upgrade request with a plain HTTP error and closes the socket. The
  * connection never becomes a WebSocket, so the charger sees a real status code
- * (OCPP-J 1.6 §3.2: 404 for an unknown identity; RFC 7235: 401 with a challenge).
+ * (RFC 7235: 401 with a challenge; an unknown identity gets the same 401 as a wrong password,
+ * not OCPP-J 1.6 §3.2's 404: see NOT_ACCEPTED in src/modules/stations/service.ts).
  */
 export function refuseUpgrade(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
   if (socket.destroyed) return;

@@ -15,7 +15,8 @@ export interface AuthRequest {
   clientCertificate?: PeerCertificate;
 }
 
-export type AuthResult = { ok: true } | { ok: false; status: 401 | 403 | 404; reason: string };
+/** `reason` is the body the charger gets; `detail`, when given, is logged instead (what the operator needs, the charger must not learn). */
+export type AuthResult = { ok: true } | { ok: false; status: 401 | 403 | 404; reason: string; detail?: string };
 
 export interface ListenerTlsOptions {
   /** PEM. Pass arrays to serve an RSA and an ECDSA certificate side by side (Security Whitepaper §2.1, OCTT TC_086 wants both cipher families). */

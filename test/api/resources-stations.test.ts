@@ -198,13 +198,13 @@ test('delete: the live connection is closed, the station is gone, its next attem
   assert.equal((await closed).code, 1008);
   assert.equal((await app.request('GET', `${V1}/stations/ST-DEL`)).status, 404);
   assert.equal((await app.request('DELETE', `${V1}/stations/ST-DEL`)).status, 404);
-  await assert.rejects(app.charger('ST-DEL', { password: PASSWORD }).connect(), (err: any) => err.statusCode === 404);
+  await assert.rejects(app.charger('ST-DEL', { password: PASSWORD }).connect(), (err: any) => err.statusCode === 401);
   const unknown = await app.request('GET', `${V1}/unknown-stations`);
   assert.ok(unknown.body.items.some((u: any) => u.id === 'ST-DEL'));
 });
 
 test('unknown stations are stored, at most one write per identity per minute, and leave the list when registered', async () => {
-  await assert.rejects(app.charger('STRANGER-1').connect(), (err: any) => err.statusCode === 404);
+  await assert.rejects(app.charger('STRANGER-1').connect(), (err: any) => err.statusCode === 401);
   const stored = () => app.ctx.db.kysely.selectFrom('unknown_stations').selectAll().where('id', '=', 'STRANGER-1').executeTakeFirst();
   const first = await eventually(stored, 5000, 'the first attempt is written');
   assert.equal(Number(first.attempts), 1);

@@ -10,7 +10,7 @@ const CAP = 15;
 const EXTRA = 7;
 
 async function knock(app: TestApp, id: string): Promise<void> {
-  await assert.rejects(app.charger(id).connect(), (err: any) => err.statusCode === 404);
+  await assert.rejects(app.charger(id).connect(), (err: any) => err.statusCode === 401);
 }
 
 /** Waits for the clock to move on, so each knock has its own lastSeenAt (ISO milliseconds). */

@@ -13,6 +13,7 @@ import type { Config, DeepPartial } from '../../src/config.ts';
 import { CallErrorResponse, type SimulatedCharger } from '../../src/simulator/charger.ts';
 import { CommandRefusedError } from '../../src/modules/stations/service.ts';
 import { ISO_UTC } from './support.ts';
+import { basicAuth, captureLogger, expectRefused } from '../gateway/helpers.ts';
 
 const RETRY_S = 42;
 const HEARTBEAT_S = 240;
@@ -160,12 +161,13 @@ test('an operator-registered Pending station (profile 1) boots Pending until acc
   assert.match((await cp.heartbeat()).currentTime, ISO_UTC);
 });
 
-test('profile 0 disabled: an unknown charger is refused at the upgrade with 404 and not registered', async (t) => {
+test('profile 0 disabled: an unknown charger is refused at the upgrade with 401 and not registered', async (t) => {
   const app = await startTestApp({ config: { registration: { unknownStations: 'accept' } } });
   t.after(() => app.cleanup());
   assert.equal(app.config.ocpp.allowUnsecured, false);
-  await assert.rejects(app.charger('STRANGER').connect(), (err: any) => err.statusCode === 404);
-  await assert.rejects(app.charger('STRANGER', { password: 'whatever-password' }).connect(), (err: any) => err.statusCode === 404);
+  // 401, not OCPP-J 1.6 §3.2's 404: the same answer as a wrong password (issue 11, see the next test).
+  await assert.rejects(app.charger('STRANGER').connect(), (err: any) => err.statusCode === 401);
+  await assert.rejects(app.charger('STRANGER', { password: 'whatever-password' }).connect(), (err: any) => err.statusCode === 401);
   assert.equal(await app.ctx.services.stations.get('STRANGER'), undefined, 'no station row for a refused stranger');
   assert.equal(app.gateway.get('STRANGER'), undefined);
   const attempts = app.ctx.services.stations.unknownAttempts();
@@ -174,6 +176,30 @@ test('profile 0 disabled: an unknown charger is refused at the upgrade with 404 
     [['STRANGER', 2]],
     'the operator can see who knocked',
   );
+});
+
+test('the door does not tell which identities exist: unknown id, wrong password and no password set get the same answer; the log says which', async (t) => {
+  const logs: Array<Record<string, unknown>> = [];
+  const app = await startTestApp({ log: captureLogger(logs) });
+  t.after(() => app.cleanup());
+  await app.ctx.services.stations.create({ id: 'CP-REAL', password: PASSWORD });
+  await app.ctx.services.stations.create({ id: 'CP-NOPW' });
+  const base = app.ocppUrl() + '/';
+  const knock = (id: string, password?: string) =>
+    expectRefused(base + id, 'ocpp1.6', password === undefined ? {} : { headers: { authorization: basicAuth(id, password) } });
+  const answer = (r: Awaited<ReturnType<typeof knock>>) => ({ status: r.status, body: r.body, challenge: r.headers['www-authenticate'], type: r.headers['content-type'], length: r.headers['content-length'] });
+
+  const wrong = answer(await knock('CP-REAL', 'wrong-password-0123456'));
+  assert.equal(wrong.status, 401);
+  assert.match(String(wrong.challenge), /^Basic realm=/);
+  assert.deepEqual(answer(await knock('CP-NOBODY', 'wrong-password-0123456')), wrong, 'unknown identity');
+  assert.deepEqual(answer(await knock('CP-NOPW', 'wrong-password-0123456')), wrong, 'station without a password');
+  // Without credentials: one answer too, whether the identity exists or not.
+  assert.deepEqual(answer(await knock('CP-NOBODY')), answer(await knock('CP-REAL')));
+
+  assert.deepEqual(app.ctx.services.stations.unknownAttempts().map((a) => [a.stationId, a.count]), [['CP-NOBODY', 2]], 'unknown identities are still recorded for the operator');
+  const reasons = logs.filter((l) => l.msg === 'charger connection refused').map((l) => [l.chargePointId, l.reason]);
+  assert.deepEqual(reasons.slice(0, 3), [['CP-REAL', 'wrong password'], ['CP-NOBODY', 'unknown charge point'], ['CP-NOPW', 'no password is set for this charge point']]);
 });
 
 test('profile 1: the right password connects; a wrong password, none, or a user name other than the identity get 401', async (t) => {

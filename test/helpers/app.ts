@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'node:test';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadConfig, type Config, type DeepPartial } from '../../src/config.ts';
 import { createApp, type App } from '../../src/app.ts';
 import { SimulatedCharger, type SimulatorOptions } from '../../src/simulator/charger.ts';
@@ -53,6 +53,8 @@ export interface TestAppOptions {
   /** reuse the data of an earlier app (same file / schema); the caller cleans up */
   reuse?: { databaseUrl: string | null; sqlitePath: string };
   logLevel?: string;
+  /** a logger of the test's own (e.g. captureLogger from test/gateway/helpers.ts); overrides logLevel */
+  log?: Logger;
   /** SQLite: replaces the WAL fdatasync (a disk the test holds; see test/robustness/ack-after-sync.test.ts) */
   syncWal?: (fd: number) => Promise<void>;
 }
@@ -88,7 +90,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       (opts.config ?? {}) as Record<string, unknown>,
     ) as DeepPartial<Config>,
   });
-  const log = pino({ level: opts.logLevel ?? process.env.PLUGBOARD_TEST_LOG_LEVEL ?? 'silent' });
+  const log = opts.log ?? pino({ level: opts.logLevel ?? process.env.PLUGBOARD_TEST_LOG_LEVEL ?? 'silent' });
   const app = await createApp(config, { log, syncWal: opts.syncWal });
   await app.start();
   const chargers: SimulatedCharger[] = [];

@@ -2,7 +2,7 @@
 // connector status, and the commands an operator sends to a charger.
 import type { AppContext } from '../../context.ts';
 import type { Station } from '../../db/schema.ts';
-import { hashSecret, verifySecret } from '../../secrets.ts';
+import { hashSecret, unmatchableHash, verifySecret } from '../../secrets.ts';
 import { OcppError } from '../../protocol/errors.ts';
 import type { CentralAction, CentralToCharger } from '../../protocol/ocpp16.ts';
 import * as store from './store.ts';
@@ -19,7 +19,18 @@ export interface AuthRequest {
   secure: boolean;
   remoteAddress: string;
 }
-export type AuthResult = { ok: true } | { ok: false; status: 401 | 403 | 404; reason: string };
+/** `reason` is what the charger is told; `detail`, when given, is what the log says instead (the operator's view). */
+export type AuthResult = { ok: true } | { ok: false; status: 401 | 403 | 404; reason: string; detail?: string };
+
+/**
+ * The one answer for an unknown identity, a wrong password and a station without a password:
+ * the same status, body and challenge, so the door does not tell which identities exist. OCPP-J
+ * 1.6 §3.2 says an unknown identity SHOULD get 404; we deviate on purpose (issue 11: 401 versus
+ * 404 let an attacker enumerate station ids). The log line keeps the real reason (`detail`).
+ */
+export const NOT_ACCEPTED = 'charge point identity or password not accepted';
+const CREDENTIALS_REQUIRED = 'HTTP Basic authentication required';
+const refused = (detail: string, reason = NOT_ACCEPTED): AuthResult => ({ ok: false, status: 401, reason, detail });
 
 export interface BootInfo {
   chargePointVendor: string;
@@ -229,11 +240,21 @@ export function createStationsService(ctx: AppContext) {
     return policy === 'accept' ? 'Accepted' : policy === 'pending' ? 'Pending' : 'Rejected';
   }
 
+  /** Costs what a real password check costs and matches nothing (see unmatchableHash). */
+  const dummyHash = unmatchableHash();
+
+  /** The refusal for an identity that may not log in with a password: after the same work a wrong password costs. */
+  async function refuseLikeWrongPassword(password: Buffer | null, detail: string): Promise<AuthResult> {
+    if (!password) return refused(detail, CREDENTIALS_REQUIRED);
+    await verifySecret(password, dummyHash);
+    return refused(detail);
+  }
+
   async function verifyPassword(station: Station, password: Buffer | null): Promise<AuthResult> {
-    if (!station.password_hash) return { ok: false, status: 401, reason: 'no password is set for this charge point' };
-    if (!password) return { ok: false, status: 401, reason: 'HTTP Basic authentication required' };
+    if (!station.password_hash) return refuseLikeWrongPassword(password, 'no password is set for this charge point');
+    if (!password) return refused('no Basic credentials sent', CREDENTIALS_REQUIRED);
     if (verified.has(station.id, station.password_hash, password)) return { ok: true };
-    if (!(await verifySecret(password, station.password_hash))) return { ok: false, status: 401, reason: 'wrong password' };
+    if (!(await verifySecret(password, station.password_hash))) return refused('wrong password');
     verified.remember(station.id, station.password_hash, password);
     return { ok: true };
   }
@@ -344,8 +365,8 @@ export function createStationsService(ctx: AppContext) {
       if (!station) {
         if (!ctx.config.ocpp.allowUnsecured) {
           noteUnknownAttempt(req.identity, req.remoteAddress);
-          // OCPP-J 1.6 §3.2: an unknown identity SHOULD be answered with 404.
-          return { ok: false, status: 404, reason: 'unknown charge point' };
+          // Not 404 (OCPP-J 1.6 §3.2's SHOULD): the same answer as a wrong password, see NOT_ACCEPTED.
+          return refuseLikeWrongPassword(req.password, 'unknown charge point');
         }
         // Profile 0 is enabled: register the newcomer, as a profile 0 station, according to the registration policy.
         station = await db.write((trx) => store.insertStationIfMissing(trx, newStationRow(req.identity, registrationForUnknown(), null, 0)));
@@ -353,7 +374,7 @@ export function createStationsService(ctx: AppContext) {
       statusCache.set(station.id, station.registration_status);
       const profile = station.security_profile ?? ctx.config.ocpp.defaultSecurityProfile;
       if (profile === 0) {
-        if (!ctx.config.ocpp.allowUnsecured) return { ok: false, status: 401, reason: 'unsecured connections (security profile 0) are disabled' };
+        if (!ctx.config.ocpp.allowUnsecured) return refuseLikeWrongPassword(req.password, 'unsecured connections (security profile 0) are disabled');
         return { ok: true };
       }
       // Security Whitepaper A00.FR.001/002: a charger must connect with its configured profile; no downgrade.
