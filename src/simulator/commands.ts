@@ -4,7 +4,7 @@
 // real charger, where the CALLRESULT comes first.
 import { OcppError } from '../protocol/errors.ts';
 import type { Ocpp16ChargerHandlers } from '../protocol/ocpp16.ts';
-import { getDiagnostics, updateFirmware } from './file-transfer.ts';
+import { getDiagnostics, signedUpdateFirmware, updateFirmware } from './file-transfer.ts';
 import type { Station } from './station.ts';
 
 /** Runs fn after the current answer has been sent. */
@@ -100,6 +100,10 @@ const handlers: Ocpp16ChargerHandlers<Station> = {
   async UpdateFirmware(req, st) {
     updateFirmware(st, req);
     return {};
+  },
+
+  async SignedUpdateFirmware(req, st) {
+    return signedUpdateFirmware(st, req);
   },
 
   async GetLocalListVersion(_req, st) {

@@ -2,7 +2,10 @@
 // transfers: the firmware is downloaded over HTTP(S) from the location given, a diagnostics
 // file is uploaded with an HTTP PUT, and the status notifications follow what happened
 // (Downloading -> Downloaded -> Installing -> reboot -> Installed, or DownloadFailed;
-// Uploading -> Uploaded, or UploadFailed).
+// Uploading -> Uploaded, or UploadFailed). SignedUpdateFirmware (Security Whitepaper) also
+// verifies the signature over the downloaded image with the signing certificate (SHA-256,
+// RSA or ECDSA) before installing: SignatureVerified, or InvalidSignature and no install.
+import { createVerify, X509Certificate, type Verify } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { OCPP16 } from 'typed-ocpp';
@@ -17,7 +20,7 @@ interface TransferResult {
   bytes: number;
 }
 
-function transfer(url: URL, st: Station, method: 'GET' | 'PUT', body?: Buffer, redirects = 3): Promise<TransferResult> {
+function transfer(url: URL, st: Station, method: 'GET' | 'PUT', body?: Buffer, redirects = 3, onData?: (chunk: Buffer) => void): Promise<TransferResult> {
   const client = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
   if (!client) return Promise.reject(new Error(`${url.protocol} is not supported (SupportedFileTransferProtocols: HTTP,HTTPS)`));
   return new Promise((resolve, reject) => {
@@ -33,13 +36,14 @@ function transfer(url: URL, st: Station, method: 'GET' | 'PUT', body?: Buffer, r
         const location = res.headers.location;
         if (method === 'GET' && res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && location && redirects > 0) {
           res.resume();
-          transfer(new URL(location, url), st, method, body, redirects - 1).then(resolve, reject);
+          transfer(new URL(location, url), st, method, body, redirects - 1, onData).then(resolve, reject);
           return;
         }
         let bytes = 0;
         res.on('data', (chunk: Buffer) => {
           bytes += chunk.length;
           if (bytes > MAX_DOWNLOAD_BYTES) req.destroy(new Error('download too large'));
+          else if (ok({ status: res.statusCode ?? 0, bytes })) onData?.(chunk);
         });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
         res.on('error', reject);
@@ -82,6 +86,7 @@ function versionFrom(location: URL, previous: string): string {
  * install (InstallationFailed), which gives tests a way to reach that status.
  */
 export function updateFirmware(st: Station, req: OCPP16.UpdateFirmwareRequest): void {
+  st.signedRequestId = null;
   let url: URL;
   try {
     url = new URL(req.location);
@@ -114,6 +119,78 @@ async function install(st: Station, url: URL, retries: number, retryIntervalS: n
   // Installing is told before the reboot (the station waits for the answer), Installed after it.
   await st.setFirmwareStatus('Installing');
   st.firmwareVersion = versionFrom(url, st.firmwareVersion);
+  await st.reboot('Firmware', { installed: true });
+}
+
+/**
+ * SignedUpdateFirmware: a certificate that does not parse or is outside its validity is
+ * answered InvalidCertificate; otherwise Accepted (AcceptedCanceled when a signed update was
+ * under way), and at retrieveDateTime the download starts, with the signature checked over the
+ * bytes as they arrive. The statuses go out as SignedFirmwareStatusNotification with requestId.
+ */
+export function signedUpdateFirmware(st: Station, req: OCPP16.SignedUpdateFirmwareRequest): { status: 'Accepted' | 'AcceptedCanceled' | 'InvalidCertificate' } {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(req.firmware.signingCertificate);
+  } catch {
+    return { status: 'InvalidCertificate' };
+  }
+  const now = Date.now();
+  if (Date.parse(cert.validTo) <= now || Date.parse(cert.validFrom) > now) return { status: 'InvalidCertificate' };
+  const busy = st.signedRequestId !== null && !['Idle', 'Installed', 'DownloadFailed', 'InstallationFailed', 'InvalidSignature', 'InstallVerificationFailed'].includes(st.firmwareStatus);
+  st.signedRequestId = req.requestId;
+  const requestId = req.requestId;
+  let url: URL | null = null;
+  try {
+    url = new URL(req.firmware.location);
+  } catch {
+    url = null;
+  }
+  const wait = Math.max(0, Date.parse(req.firmware.retrieveDateTime) - Date.now()) || 0;
+  setTimeout(() => void installSigned(st, requestId, url, cert, Buffer.from(req.firmware.signature, 'base64'), req.retries ?? 0, req.retryInterval ?? 30), Math.min(wait, 2_147_483_647));
+  return { status: busy ? 'AcceptedCanceled' : 'Accepted' };
+}
+
+async function installSigned(st: Station, requestId: number, url: URL | null, cert: X509Certificate, signature: Buffer, retries: number, retryIntervalS: number): Promise<void> {
+  // A newer SignedUpdateFirmware took over: this one stops.
+  const current = () => st.running && st.signedRequestId === requestId;
+  if (!current()) return;
+  await st.setFirmwareStatus('Downloading');
+  let verifier: Verify = createVerify('sha256');
+  const image = url
+    ? await withRetries(st, retries, retryIntervalS, () => {
+        verifier = createVerify('sha256');
+        return transfer(url, st, 'GET', undefined, 3, (chunk) => verifier.update(chunk));
+      })
+    : null;
+  if (!current()) return;
+  if (!image) {
+    await st.setFirmwareStatus('DownloadFailed');
+    return;
+  }
+  await st.setFirmwareStatus('Downloaded');
+  let verified: boolean;
+  try {
+    verified = verifier.verify(cert.publicKey, signature);
+  } catch {
+    verified = false;
+  }
+  if (!current()) return;
+  if (!verified) {
+    await st.setFirmwareStatus('InvalidSignature');
+    return;
+  }
+  await st.setFirmwareStatus('SignatureVerified');
+  if (image.bytes === 0) {
+    await st.setFirmwareStatus('InstallationFailed');
+    return;
+  }
+  st.maintenance = true;
+  while (current() && st.connectors.some((c) => c.tx !== null)) await sleep(500);
+  if (!current()) return;
+  await st.setFirmwareStatus('Installing');
+  await st.setFirmwareStatus('InstallRebooting');
+  if (url) st.firmwareVersion = versionFrom(url, st.firmwareVersion);
   await st.reboot('Firmware', { installed: true });
 }
 

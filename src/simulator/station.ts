@@ -40,6 +40,8 @@ export type RebootKind = 'Soft' | 'Hard' | 'PowerLoss' | 'Firmware';
 const REBOOT_REASON = { Soft: 'SoftReset', Hard: 'HardReset', PowerLoss: 'PowerLoss', Firmware: 'Reboot' } as const;
 
 export type FirmwareStatus = 'Idle' | 'Downloading' | 'Downloaded' | 'DownloadFailed' | 'Installing' | 'Installed' | 'InstallationFailed';
+/** SignedFirmwareStatusNotification's statuses (Security Whitepaper): the above and the signed ones. */
+export type SignedFirmwareStatus = FirmwareStatus | 'DownloadScheduled' | 'DownloadPaused' | 'InstallRebooting' | 'InstallScheduled' | 'InstallVerificationFailed' | 'InvalidSignature' | 'SignatureVerified';
 export type DiagnosticsStatus = 'Idle' | 'Uploading' | 'Uploaded' | 'UploadFailed';
 
 export class Station implements ConnectorHost {
@@ -56,7 +58,9 @@ export class Station implements ConnectorHost {
   operative = true;
   password: string | null;
   firmwareVersion: string;
-  firmwareStatus: FirmwareStatus = 'Idle';
+  firmwareStatus: SignedFirmwareStatus = 'Idle';
+  /** the requestId of the SignedUpdateFirmware being worked on; null: an UpdateFirmware (or none) */
+  signedRequestId: number | null = null;
   diagnosticsStatus: DiagnosticsStatus = 'Idle';
   /** no new sessions: a firmware update waits for the running ones to end */
   maintenance = false;
@@ -590,11 +594,16 @@ export class Station implements ConnectorHost {
     this.recomputePower();
   }
 
-  /** Reports a firmware status; resolves once the central system answered (or at once when offline). */
-  async setFirmwareStatus(status: FirmwareStatus): Promise<void> {
+  /**
+   * Reports a firmware status, as SignedFirmwareStatusNotification with its requestId while a
+   * signed update runs; resolves once the central system answered (or at once when offline).
+   */
+  async setFirmwareStatus(status: SignedFirmwareStatus): Promise<void> {
     this.firmwareStatus = status;
     this.env.emit({ type: 'firmwareStatus', stationId: this.id, status });
-    if (this.isReady()) await this.call('FirmwareStatusNotification', { status }).catch(() => {});
+    if (!this.isReady()) return;
+    if (this.signedRequestId !== null) await this.call('SignedFirmwareStatusNotification', { status, requestId: this.signedRequestId }).catch(() => {});
+    else await this.call('FirmwareStatusNotification', { status }).catch(() => {});
   }
 
   setDiagnosticsStatus(status: DiagnosticsStatus): void {

@@ -8,6 +8,11 @@ import { eventually, startOpenApp, type TestApp } from '../helpers/app.ts';
 import { createFleet, type Fleet } from '../../src/simulator/fleet.ts';
 import type { SimEvent } from '../../src/simulator/types.ts';
 import { FAST, frames, meterValues, transactions } from './support.ts';
+import { createSign } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { selfSignedPair } from '../helpers/signing-certs.ts';
 
 let app: TestApp;
 let fleet: Fleet;
@@ -16,9 +21,9 @@ const events: SimEvent[] = [];
 before(async () => {
   app = await startOpenApp();
   // Idle stations: nothing happens on them unless a command says so.
-  fleet = createFleet({ url: app.ocppUrl(), ...FAST, count: 8, identity: 'CMD-{n:1}', behaviour: 'idle', connectors: 2, acPowerKw: 22, onEvent: (e) => events.push(e) });
+  fleet = createFleet({ url: app.ocppUrl(), ...FAST, count: 9, identity: 'CMD-{n:1}', behaviour: 'idle', connectors: 2, acPowerKw: 22, onEvent: (e) => events.push(e) });
   await fleet.start();
-  assert.equal(fleet.stats().booted, 8);
+  assert.equal(fleet.stats().booted, 9);
 });
 
 after(async () => {
@@ -307,5 +312,46 @@ describe('commands to simulated stations', { concurrency: true }, () => {
     // nobody listening at the location: UploadFailed
     await send(st, 'GetDiagnostics', { location: 'http://127.0.0.1:9/upload/' });
     await eventually(() => statuses('diagnosticsStatus').at(-1) === 'UploadFailed', 5000, 'UploadFailed');
+  });
+
+  test('SignedUpdateFirmware: the station verifies the signature over the download, installs and reports by requestId; a bad signature is InvalidSignature', async (t) => {
+    const st = 'CMD-9';
+    const image = Buffer.alloc(32 * 1024, 9);
+    const server: Server = createServer((req, res) => (req.url === '/fw/acme-3.0.bin' ? res.end(image) : res.writeHead(404).end()));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const keys = mkdtempSync(join(tmpdir(), 'plugboard-sim-fw-'));
+    t.after(() => {
+      server.close();
+      rmSync(keys, { recursive: true, force: true });
+    });
+    const pair = selfSignedPair(keys, 'sim-vendor', 'ec');
+    const location = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fw/acme-3.0.bin`;
+    const statuses = () => events.filter((e) => e.type === 'firmwareStatus' && e.stationId === st).map((e) => (e as { status: string }).status);
+    const update = (signature: string) => services().firmware.updates.request(st, { location, signed: true, signature, signingCertificate: pair.certificatePem });
+
+    const good = await update(createSign('sha256').update(image).sign(pair.keyPem).toString('base64'));
+    assert.equal(good.command_status, 'accepted');
+    await eventually(() => statuses().at(-1) === 'Installed', 8000, 'Installed');
+    assert.deepEqual(statuses(), ['Downloading', 'Downloaded', 'SignatureVerified', 'Installing', 'InstallRebooting', 'Installed']);
+    const done = await eventually(async () => {
+      const u = await services().firmware.updates.get(good.id);
+      return u?.firmware_version_after && u.firmware_status === 'Installed' ? u : null;
+    }, 5000, 'Installed and the new version recorded');
+    assert.equal(done.firmware_version_after, 'acme-3.0');
+    const sent = await eventually(async () => {
+      const f = await frames(app, st, { direction: 'in', action: 'SignedFirmwareStatusNotification' });
+      return f.length === 6 ? f : null;
+    }, 5000, 'six SignedFirmwareStatusNotifications in the message log');
+    assert.ok(sent.every((f) => f.payload.requestId === good.id), 'every status carries the requestId');
+
+    const seen = statuses().length;
+    const bad = await update(createSign('sha256').update(Buffer.from('something else')).sign(pair.keyPem).toString('base64'));
+    await eventually(() => statuses().at(-1) === 'InvalidSignature', 8000, 'InvalidSignature');
+    assert.deepEqual(statuses().slice(seen), ['Downloading', 'Downloaded', 'InvalidSignature']);
+    const failed = await eventually(async () => {
+      const u = await services().firmware.updates.get(bad.id);
+      return u?.failure ? u : null;
+    }, 5000, 'the update marked failed');
+    assert.equal(failed.failure, 'InvalidSignature');
   });
 });

@@ -113,6 +113,7 @@ export function createRepository({ ctx, baseUrl }: RepositoryDeps) {
       await checkCertificateUsable(signing.certificate, ctx.now(), (c) => ctx.services.certificates.isRevoked(c));
       await refuseWhileCampaignRuns(id);
       const signature = await signFile(repository.pathOf(row), signing.key);
+      ctx.log.info({ firmwareId: id, certificateSerial: signing.certificate.serialNumber }, "firmware signed with Plugboard's signing key");
       return saveSignature(id, { signature, signing_certificate: signing.certificatePem, signature_source: 'plugboard', signature_verified: 1 });
     },
 
@@ -128,6 +129,7 @@ export function createRepository({ ctx, baseUrl }: RepositoryDeps) {
       await checkCertificateUsable(cert, ctx.now(), (c) => ctx.services.certificates.isRevoked(c));
       if (!input.unverified && !(await verifyFile(repository.pathOf(row), cert, signature))) throw new SignatureMismatchError(id);
       await refuseWhileCampaignRuns(id);
+      ctx.log.info({ firmwareId: id, certificateSerial: cert.serialNumber, verified: !input.unverified }, "vendor's firmware signature stored");
       return saveSignature(id, {
         signature: input.signature.trim(),
         signing_certificate: input.signingCertificate.trim(),
