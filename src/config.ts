@@ -3,6 +3,7 @@
 // with a message naming the setting, before anything listens.
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
+import { parseCidr } from './address-policy.ts';
 
 export interface TlsListenerConfig {
   host: string;
@@ -68,6 +69,10 @@ export interface Config {
     maxAttempts: number;
     /** per attempt */
     timeoutSeconds: number;
+    /** deliver to loopback, link-local, private and other non-public addresses too (refused by default, ADR 0013) */
+    allowPrivateTargets: boolean;
+    /** CIDRs (e.g. "10.20.0.0/16", "fd00:1::/64") allowed as webhook targets even though not public */
+    allowedTargets: string[];
   };
   /** file holding the instance key that encrypts secrets Plugboard must be able to use (webhook signing secrets); created 0600 if missing */
   secretKeyFile: string;
@@ -116,7 +121,7 @@ export const defaultConfig: Config = {
   authorization: { acceptUnknownIdTags: false, allowConcurrentTx: false },
   messageLog: { enabled: true, retentionDays: 30, maxRowsPerStation: 100_000 },
   api: { adminKey: null, maxAuthFailuresPerMinute: 20, authFailureWindowSeconds: 60, maxEventStreamsPerKey: 10 },
-  webhooks: { maxAttempts: 8, timeoutSeconds: 10 },
+  webhooks: { maxAttempts: 8, timeoutSeconds: 10, allowPrivateTargets: false, allowedTargets: [] },
   secretKeyFile: './data/secret.key',
   files: { directory: './data/files', publicBaseUrl: null, maxFirmwareBytes: 512 * 1024 * 1024, maxDiagnosticsBytes: 100 * 1024 * 1024, diagnosticsUploadTtlSeconds: 86400, firmwareSigning: { keyFile: null, certificateFile: null } },
   smartCharging: { nominalVoltage: 230, defaultNumberPhases: 3, stations: {} },
@@ -161,6 +166,8 @@ export const ENV_VARS: Record<string, string> = {
   PLUGBOARD_MAX_EVENT_STREAMS_PER_KEY: 'api.maxEventStreamsPerKey',
   PLUGBOARD_WEBHOOK_MAX_ATTEMPTS: 'webhooks.maxAttempts',
   PLUGBOARD_WEBHOOK_TIMEOUT_SECONDS: 'webhooks.timeoutSeconds',
+  PLUGBOARD_WEBHOOK_ALLOW_PRIVATE_TARGETS: 'webhooks.allowPrivateTargets',
+  PLUGBOARD_WEBHOOK_ALLOWED_TARGETS: 'webhooks.allowedTargets',
   PLUGBOARD_SECRET_KEY_FILE: 'secretKeyFile',
   PLUGBOARD_FILES_DIR: 'files.directory',
   PLUGBOARD_FILES_PUBLIC_BASE_URL: 'files.publicBaseUrl',
@@ -272,6 +279,8 @@ const schema = {
       properties: {
         maxAttempts: { type: 'integer', minimum: 1, maximum: 50 },
         timeoutSeconds: { type: 'integer', minimum: 1, maximum: 120 },
+        allowPrivateTargets: { type: 'boolean' },
+        allowedTargets: { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 64 } },
       },
     },
     secretKeyFile: { type: 'string', minLength: 1 },
@@ -330,6 +339,7 @@ function coerce(path: string, raw: string): unknown {
     if (!Number.isFinite(n)) throw new ConfigError(`${path}: expected a number, got "${raw}"`);
     return n;
   }
+  if (Array.isArray(current)) return raw.split(',').map((v) => v.trim()).filter(Boolean);
   if (typeof current === 'boolean' || /^(allow|accept|enabled|requestClientCert)/.test(path.split('.').pop()!)) {
     if (/^(1|true|yes|on)$/i.test(raw)) return true;
     if (/^(0|false|no|off)$/i.test(raw)) return false;
@@ -388,5 +398,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     const problems = (validateConfig.errors ?? []).map((e) => `${e.instancePath.slice(1).replaceAll('/', '.') || '(root)'} ${e.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
+  const badCidr = (cfg as unknown as Config).webhooks.allowedTargets.find((c) => !parseCidr(c));
+  if (badCidr !== undefined) throw new ConfigError(`webhooks.allowedTargets: ${JSON.stringify(badCidr)} is not a CIDR: write an address and a prefix length, e.g. "10.20.0.0/16" or "fd00:1::/64"`);
   return cfg as unknown as Config;
 }

@@ -74,7 +74,8 @@ function signatureOf(secret: string, r: Received): string {
 
 let app: TestApp;
 before(async () => {
-  app = await startOpenApp({ webhooks: { maxAttempts: 4, timeoutSeconds: 1 } });
+  // The receivers listen on 127.0.0.1: a loopback target, refused unless allowed (ADR 0013).
+  app = await startOpenApp({ webhooks: { maxAttempts: 4, timeoutSeconds: 1, allowPrivateTargets: true } });
   app.ctx.services.webhooks.configureDelivery(FAST);
   await app.ctx.services.authorization.upsertToken({ idTag: 'WH-TAG' });
 });
@@ -154,7 +155,7 @@ test('a receiver answering 500 is retried after a backoff, and the delivery log 
     return d.items[0]?.attempts === 1 && d.items[0].responseStatus === 500 ? d.items[0] : null;
   }, 1000, 'the failed attempt in the log');
   assert.equal(pending.status, 'pending');
-  assert.equal(pending.lastError, 'HTTP 500: receiver says no');
+  assert.equal(pending.lastError, 'HTTP 500', 'the status only, never the receiver\'s answer');
   assert.ok(Date.parse(pending.nextAttemptAt) > Date.parse(pending.lastAttemptAt), 'next attempt scheduled later');
 
   await eventually(() => rx.received.length === 2, 3000, 'the retry');
@@ -188,7 +189,7 @@ test('a receiver that keeps failing gets exponentially spaced attempts, then the
     const d = await deliveries(hook.id, '?status=failed');
     return d.total === 1 ? d.items[0] : null;
   }, 2000, 'the delivery failed for good');
-  assert.deepEqual([failed.attempts, failed.responseStatus, failed.lastError, failed.nextAttemptAt], [4, 503, 'HTTP 503: receiver says no', null]);
+  assert.deepEqual([failed.attempts, failed.responseStatus, failed.lastError, failed.nextAttemptAt], [4, 503, 'HTTP 503', null]);
   const gaps = rx.received.slice(1).map((r, i) => r.at - rx.received[i].at);
   // Equal jitter: retry n waits between base*2^(n-1)/2 and base*2^(n-1).
   assert.ok(gaps[0] >= 45 && gaps[1] >= 95 && gaps[2] >= 195, `gaps ${gaps.map(Math.round).join(', ')} ms`);
@@ -202,7 +203,7 @@ test('a receiver that keeps failing gets exponentially spaced attempts, then the
   }, 5000, 'the delivery to the down receiver failed for good');
   assert.equal(downFailed.attempts, 4);
   assert.equal(downFailed.responseStatus, null);
-  assert.match(downFailed.lastError, /ECONNREFUSED/);
+  assert.equal(downFailed.lastError, 'connection refused');
   assert.equal((await deliveries(hook.id, '?status=pending')).total, 0);
 });
 
@@ -267,7 +268,7 @@ test('the test endpoint sends a signed ping now and returns its delivery; inacti
   const failed = await app.request('POST', `/api/v1/webhooks/${hook.id}/test`);
   assert.equal(failed.status, 200);
   assert.deepEqual([failed.body.status, failed.body.attempts, failed.body.responseStatus], ['failed', 1, null]);
-  assert.match(failed.body.lastError, /ECONNREFUSED/);
+  assert.equal(failed.body.lastError, 'connection refused');
 });
 
 test('the retry schedule: exponential, capped, jittered by half, Retry-After honoured within the cap', () => {
@@ -287,7 +288,7 @@ test('deliveries survive a restart: an attempt cut short by a stop is made again
     rmSync(dir, { recursive: true, force: true });
   });
   const reuse = { databaseUrl: pg?.url ?? null, sqlitePath: join(dir, 'plugboard.db') };
-  const config = { ocpp: { allowUnsecured: true }, secretKeyFile: join(dir, 'secret.key'), webhooks: { timeoutSeconds: 30 } };
+  const config = { ocpp: { allowUnsecured: true }, secretKeyFile: join(dir, 'secret.key'), webhooks: { timeoutSeconds: 30, allowPrivateTargets: true } };
   const rx = await receiver(() => 'hang');
   t.after(() => rx.close());
 

@@ -10,7 +10,8 @@ import { loadOrCreateKey, SecretBox, SecretBoxError } from '../../src/secretbox.
 
 let app: TestApp;
 before(async () => {
-  app = await startOpenApp();
+  // RECEIVER is on 127.0.0.1: a loopback target, refused unless allowed (ADR 0013).
+  app = await startOpenApp({ webhooks: { allowPrivateTargets: true } });
 });
 after(() => app?.cleanup());
 

@@ -30,7 +30,8 @@ before(async () => {
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  app = await startTestApp();
+  // The receiver is on 127.0.0.1: a loopback target, refused unless allowed (ADR 0013).
+  app = await startTestApp({ config: { webhooks: { allowPrivateTargets: true } } });
   b = await launchBrowser();
   ({ page } = await newPage(b, app.httpUrl()));
   page.on('dialog', (d) => void d.accept());

@@ -62,7 +62,7 @@ async function checked<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof InvalidWebhookError) throw new HttpError(400, 'invalid_webhook', err.message);
+    if (err instanceof InvalidWebhookError) throw new HttpError(400, err.code, err.message);
     throw err;
   }
 }

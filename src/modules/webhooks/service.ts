@@ -5,6 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AppContext } from '../../context.ts';
 import type { PlugboardEvent } from '../../bus/events.ts';
 import { SecretBox } from '../../secretbox.ts';
+import { ALLOW_HELP, AddressPolicy } from '../../address-policy.ts';
 import { eventMatcher, TYPE_PATTERN_HELP, unknownTypePatterns } from '../events/types.ts';
 import * as store from './store.ts';
 import { DeliveryQueue } from './queue.ts';
@@ -34,9 +35,11 @@ export interface Webhook {
 }
 
 export class InvalidWebhookError extends Error {
-  constructor(message: string) {
+  readonly code: string;
+  constructor(message: string, code = 'invalid_webhook') {
     super(message);
     this.name = 'InvalidWebhookError';
+    this.code = code;
   }
 }
 
@@ -62,7 +65,7 @@ function toWebhook(r: Row): Webhook {
   };
 }
 
-function checkUrl(url: string): void {
+function checkUrl(url: string, policy: AddressPolicy): void {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -70,6 +73,10 @@ function checkUrl(url: string): void {
     throw new InvalidWebhookError(`url ${JSON.stringify(url)} is not a URL`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InvalidWebhookError(`url must be http:// or https://, not ${parsed.protocol}`);
+  // The URL parser has already turned numeric tricks (http://2130706433/, http://0x7f.1/) into
+  // dotted IPv4; a host name is checked again, once resolved, at every delivery.
+  const refused = policy.hostRefusal(parsed.hostname);
+  if (refused) throw new InvalidWebhookError(`url host ${parsed.hostname} is a ${refused} address: ${ALLOW_HELP}`, 'webhook_target_not_allowed');
 }
 
 function checkEventTypes(types: string[]): void {
@@ -92,6 +99,7 @@ export function createWebhooksService(ctx: AppContext) {
   // The key file is read (or created) at the first webhook, not at every start.
   const secretBox = () => (box ??= SecretBox.fromKeyFile(ctx.config.secretKeyFile, (message) => log.warn(message)));
 
+  const policy = new AddressPolicy(ctx.config.webhooks);
   const options: DeliveryOptions = {
     concurrency: 16,
     perWebhook: 4,
@@ -105,7 +113,7 @@ export function createWebhooksService(ctx: AppContext) {
 
   /** Active webhooks whose secret opens, by id: what the bus listener matches events against. */
   let active = new Map<number, ActiveWebhook>();
-  const worker = new DeliveryWorker({ db, log: log.child({ component: 'webhooks' }), now: ctx.now, targets: () => active, options });
+  const worker = new DeliveryWorker({ db, log: log.child({ component: 'webhooks' }), now: ctx.now, targets: () => active, options, policy });
   const queue = new DeliveryQueue({ db, log, flushMs: 20, maxRows: 100_000, onWritten: () => worker.wake() });
 
   function target(r: Row): ActiveWebhook | null {
@@ -119,10 +127,17 @@ export function createWebhooksService(ctx: AppContext) {
     }
   }
 
+  const warnedRefused = new Set<number>();
   async function reload(): Promise<void> {
     const next = new Map<number, ActiveWebhook>();
     for (const r of await store.listWebhooks(db.kysely)) {
       if (!r.active) continue;
+      // Stored before internal targets were refused (ADR 0013): kept, but every delivery fails.
+      const refused = URL.canParse(r.url) ? policy.hostRefusal(new URL(r.url).hostname) : null;
+      if (refused && !warnedRefused.has(Number(r.id))) {
+        warnedRefused.add(Number(r.id));
+        log.warn({ webhookId: Number(r.id), refused }, `webhook targets a ${refused} address: its deliveries are refused; ${ALLOW_HELP}`);
+      }
       const t = target(r);
       if (t) next.set(t.id, t);
     }
@@ -172,7 +187,7 @@ export function createWebhooksService(ctx: AppContext) {
 
     /** Creates a webhook; the returned secret is not shown again. */
     async create(input: WebhookInput): Promise<Webhook & { secret: string }> {
-      checkUrl(input.url);
+      checkUrl(input.url, policy);
       checkEventTypes(input.eventTypes);
       const secret = input.secret ?? newSecret();
       const b = secretBox();
@@ -197,7 +212,7 @@ export function createWebhooksService(ctx: AppContext) {
     },
 
     async update(id: number, patch: WebhookPatch): Promise<Webhook | undefined> {
-      if (patch.url !== undefined) checkUrl(patch.url);
+      if (patch.url !== undefined) checkUrl(patch.url, policy);
       if (patch.eventTypes !== undefined) checkEventTypes(patch.eventTypes);
       const sealed = patch.secret === undefined ? undefined : secretBox().seal(patch.secret, secretContext(id));
       const n = await db.write((trx) =>

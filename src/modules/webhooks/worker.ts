@@ -7,7 +7,8 @@ import type { Db } from '../../db/index.ts';
 import type { WebhookDeliveriesTable } from '../../db/schema.ts';
 import type { Updateable } from 'kysely';
 import * as store from './store.ts';
-import { attemptDelivery } from './send.ts';
+import { attemptDelivery, type Resolver } from './send.ts';
+import type { AddressPolicy } from '../../address-policy.ts';
 import { retryDelayMs } from './backoff.ts';
 
 export interface DeliveryOptions {
@@ -23,6 +24,8 @@ export interface DeliveryOptions {
   maxAttempts: number;
   /** how long a claimed delivery is left alone before it counts as abandoned (crash) and is retried */
   leaseMs: number;
+  /** how target host names are resolved (tests replace it); the system's resolver when absent */
+  resolve?: Resolver;
 }
 
 export interface DeliveryTarget {
@@ -46,6 +49,7 @@ export class DeliveryWorker {
   readonly #now: () => Date;
   readonly #targets: () => ReadonlyMap<number, DeliveryTarget>;
   readonly #opts: DeliveryOptions;
+  readonly #policy: AddressPolicy;
   readonly #inFlight = new Map<number, { webhookId: number; done: Promise<void> }>();
   #abort = new AbortController();
   #running = false;
@@ -55,7 +59,8 @@ export class DeliveryWorker {
   #retryTimer: NodeJS.Timeout | undefined;
   #retryAt: number | null = null;
 
-  constructor(deps: { db: Db; log: Logger; now: () => Date; targets: () => ReadonlyMap<number, DeliveryTarget>; options: DeliveryOptions }) {
+  constructor(deps: { db: Db; log: Logger; now: () => Date; targets: () => ReadonlyMap<number, DeliveryTarget>; options: DeliveryOptions; policy: AddressPolicy }) {
+    this.#policy = deps.policy;
     this.#db = deps.db;
     this.#log = deps.log;
     this.#now = deps.now;
@@ -184,6 +189,8 @@ export class DeliveryWorker {
       timeoutMs: o.timeoutMs,
       signal: stopSignal,
       now: started.getTime(),
+      policy: this.#policy,
+      resolve: o.resolve,
     });
     const finished = this.#now();
     const common = { response_status: result.responseStatus, last_error: result.error ? result.error.slice(0, 1000) : null };
@@ -196,7 +203,7 @@ export class DeliveryWorker {
     } else if (attempt >= o.maxAttempts || row.event_type === 'ping') {
       // A ping is a check the operator is watching: one attempt, no retries.
       outcome = { ...common, status: 'failed', next_attempt_at: null };
-      this.#log.warn({ deliveryId: id, webhookId: target.id, attempts: attempt, error: result.error }, 'webhook delivery failed for good');
+      this.#log.warn({ deliveryId: id, webhookId: target.id, attempts: attempt, error: result.error, errorClass: result.errorClass }, 'webhook delivery failed for good');
     } else {
       const delay = retryDelayMs(attempt, { baseMs: o.retryBaseMs, maxMs: o.retryMaxMs, retryAfterMs: result.retryAfterMs });
       outcome = { ...common, status: 'pending', next_attempt_at: new Date(finished.getTime() + delay).toISOString() };
