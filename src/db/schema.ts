@@ -295,6 +295,12 @@ export interface DiagnosticsRequestsTable {
   /** the upload URL is refused after this */
   expires_at: string | null;
   requested_at: string;
+  /** which command: GetLog requests share the receiver, the tokens and the files (migration 0009) */
+  kind: ColumnType<'GetDiagnostics' | 'GetLog', 'GetDiagnostics' | 'GetLog' | undefined, 'GetDiagnostics' | 'GetLog'>;
+  /** GetLog: SecurityLog | DiagnosticsLog */
+  log_type: string | null;
+  /** GetLog.conf status: Accepted, Rejected, AcceptedCanceled */
+  answer_status: string | null;
 }
 
 export interface DiagnosticsStatusHistoryTable {
@@ -302,6 +308,20 @@ export interface DiagnosticsStatusHistoryTable {
   station_id: string;
   request_id: number | null;
   status: string;
+  received_at: string;
+}
+
+/** A security event of a station: reported by it (SecurityEventNotification) or seen by Plugboard. */
+export interface SecurityEventsTable {
+  id: Id;
+  station_id: string;
+  type: string;
+  source: 'station' | 'csms';
+  /** the event's own time (the station's timestamp for station events) */
+  timestamp: string;
+  tech_info: string | null;
+  /** 1 = critical */
+  critical: number;
   received_at: string;
 }
 
@@ -476,6 +496,7 @@ export interface Database {
   diagnostics_requests: DiagnosticsRequestsTable;
   diagnostics_status_history: DiagnosticsStatusHistoryTable;
   diagnostics_files: DiagnosticsFilesTable;
+  security_events: SecurityEventsTable;
   firmware_campaigns: FirmwareCampaignsTable;
   firmware_campaign_stations: FirmwareCampaignStationsTable;
   reservations: ReservationsTable;

@@ -207,7 +207,11 @@ const expectedColumns: { [T in keyof Database]: Nullability<Database[T]> } = {
     diagnostics_status_at: N,
     expires_at: N,
     requested_at: NN,
+    kind: NN,
+    log_type: N,
+    answer_status: N,
   },
+  security_events: { id: NN, station_id: NN, type: NN, source: NN, timestamp: NN, tech_info: N, critical: NN, received_at: NN },
   diagnostics_status_history: { id: NN, station_id: NN, request_id: N, status: NN, received_at: NN },
   diagnostics_files: { id: NN, station_id: NN, request_id: NN, filename: NN, stored_name: NN, size_bytes: NN, sha256: NN, content_type: N, remote_address: N, uploaded_at: NN },
   firmware_campaigns: {
@@ -275,6 +279,9 @@ const expectedIndexes = [
   'diagnostics_status_history_station_idx',
   'diagnostics_files_station_idx',
   'diagnostics_files_request_idx',
+  'security_events_station_idx',
+  'security_events_timestamp_idx',
+  'security_events_critical_idx',
   'firmware_campaigns_status_idx',
   'charging_profiles_station_profile_uq',
 ];

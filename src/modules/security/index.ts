@@ -1,9 +1,13 @@
 import type { Module } from '../../context.ts';
 import { createSecurityService } from './service.ts';
+import { registerOcpp16 } from './ocpp16.ts';
+import { registerRoutes } from './routes.ts';
 
 export const securityModule: Module = {
   name: 'security',
   register(ctx) {
     ctx.services.security = createSecurityService(ctx);
+    registerOcpp16(ctx);
   },
+  routes: registerRoutes,
 };

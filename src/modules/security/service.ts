@@ -1,7 +1,12 @@
 // Security events, version-neutral: what stations report (SecurityEventNotification) and what
-// Plugboard itself sees (refused certificates, failed logins), one record each, published on the
-// bus as security.event so that the live view and webhooks see them.
+// Plugboard itself sees (refused certificates, failed logins), one record each, stored per
+// station and, once committed, published on the bus as security.event so that the live view
+// and webhooks see them (critical = true for the events the caller's protocol marks critical).
+import type { Selectable } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import type { SecurityEventsTable } from '../../db/schema.ts';
+import { toIsoTimestamp } from '../../time.ts';
+import * as store from './store.ts';
 
 export interface SecurityEventInput {
   stationId: string;
@@ -15,11 +20,31 @@ export interface SecurityEventInput {
   critical: boolean;
 }
 
+export type SecurityEventRow = Selectable<SecurityEventsTable>;
+export type { SecurityEventFilter } from './store.ts';
+
 export function createSecurityService(ctx: AppContext) {
+  const db = ctx.db;
   return {
-    /** Records one security event and publishes it. */
-    async record(event: SecurityEventInput): Promise<void> {
-      ctx.bus.publish({ type: 'security.event', stationId: event.stationId, at: event.at, eventType: event.type, source: event.source, critical: event.critical, techInfo: event.techInfo ?? null });
+    /** Records one security event (committed when this resolves) and publishes it. */
+    async record(event: SecurityEventInput): Promise<SecurityEventRow> {
+      const row = {
+        station_id: event.stationId,
+        type: event.type,
+        source: event.source,
+        timestamp: toIsoTimestamp(event.at),
+        tech_info: event.techInfo ?? null,
+        critical: event.critical ? 1 : 0,
+        received_at: ctx.now().toISOString(),
+      };
+      const id = await db.write((trx) => store.insertEvent(trx, row));
+      ctx.bus.publish({ type: 'security.event', stationId: event.stationId, at: row.timestamp, eventType: event.type, source: event.source, critical: event.critical, techInfo: row.tech_info });
+      return { id, ...row };
+    },
+
+    async page(filter: store.SecurityEventFilter, page: { limit: number; offset: number }) {
+      const [items, total] = await Promise.all([store.listEvents(db.kysely, filter, page), store.countEvents(db.kysely, filter)]);
+      return { items, total };
     },
   };
 }

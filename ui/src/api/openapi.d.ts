@@ -3091,6 +3091,119 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/security-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Security events of every station, newest first
+         * @description from/to apply to the event's timestamp.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description true: only critical events; false: only the others */
+                    critical?: boolean;
+                    /** @description inclusive lower bound (ISO-8601) */
+                    from?: string;
+                    /** @description page size */
+                    limit?: number;
+                    /** @description rows to skip */
+                    offset?: number;
+                    source?: "station" | "csms";
+                    stationId?: string;
+                    /** @description exclusive upper bound (ISO-8601) */
+                    to?: string;
+                    /** @description only this event type */
+                    type?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description critical per the Security Whitepaper's list; raised as bus event / webhook security.event with critical true */
+                                critical: boolean;
+                                id: number;
+                                /** Format: date-time */
+                                receivedAt: string;
+                                /** @description station: reported with SecurityEventNotification; csms: seen by Plugboard */
+                                source: "station" | "csms";
+                                stationId: string;
+                                techInfo: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description when it happened (the station's clock for station events)
+                                 */
+                                timestamp: string;
+                                /** @description the Security Whitepaper's event type (e.g. InvalidChargePointCertificate), a vendor's, or Plugboard's own */
+                                type: string;
+                            }[];
+                            limit: number;
+                            offset: number;
+                            /** @description rows matching the filters */
+                            total: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stations": {
         parameters: {
             query?: never;
@@ -8544,6 +8657,129 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stations/{id}/security-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Security events of one station, newest first
+         * @description from/to apply to the event's timestamp.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description true: only critical events; false: only the others */
+                    critical?: boolean;
+                    /** @description inclusive lower bound (ISO-8601) */
+                    from?: string;
+                    /** @description page size */
+                    limit?: number;
+                    /** @description rows to skip */
+                    offset?: number;
+                    source?: "station" | "csms";
+                    /** @description exclusive upper bound (ISO-8601) */
+                    to?: string;
+                    /** @description only this event type */
+                    type?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description critical per the Security Whitepaper's list; raised as bus event / webhook security.event with critical true */
+                                critical: boolean;
+                                id: number;
+                                /** Format: date-time */
+                                receivedAt: string;
+                                /** @description station: reported with SecurityEventNotification; csms: seen by Plugboard */
+                                source: "station" | "csms";
+                                stationId: string;
+                                techInfo: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description when it happened (the station's clock for station events)
+                                 */
+                                timestamp: string;
+                                /** @description the Security Whitepaper's event type (e.g. InvalidChargePointCertificate), a vendor's, or Plugboard's own */
+                                type: string;
+                            }[];
+                            limit: number;
+                            offset: number;
+                            /** @description rows matching the filters */
+                            total: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
