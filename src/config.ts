@@ -98,6 +98,29 @@ export interface Config {
     /** per station id, what differs from the two above (e.g. a 120 V or single-phase site) */
     stations: Record<string, { nominalVoltage?: number; defaultNumberPhases?: 1 | 2 | 3 }>;
   };
+  /** station certificates (SignCertificate -> CertificateSigned): the built-in CA or an external signer */
+  certificates: {
+    /** builtin: Plugboard's CA signs CSRs; external: CSRs wait (event certificate.csr_received) for a chain posted through the API */
+    signer: 'builtin' | 'external';
+    /** the built-in CA's generated certificate and key (key 0600); null = a `ca` folder beside secretKeyFile */
+    caDirectory: string | null;
+    /** key of a generated CA */
+    caKeyType: 'ecdsa-p256' | 'rsa-2048' | 'rsa-3072';
+    /** subject of a generated CA */
+    caSubject: string;
+    caValidityDays: number;
+    /** an operator's CA instead of a generated one: PEM certificate (then any certificates above it) and PEM key, both or neither */
+    caCertFile: string | null;
+    caKeyFile: string | null;
+    /** validity of an issued station certificate (never past the CA's) */
+    validityDays: number;
+    /** stations whose certificate expires within this many days are asked to renew it (ExtendedTriggerMessage SignChargePointCertificate) */
+    renewBeforeDays: number;
+    /** how often expiring certificates are looked for; 0 = never */
+    renewalCheckIntervalSeconds: number;
+    /** CertificateSigned.certificateChain length limit unless the station reports CertificateSignedMaxChainSize */
+    maxChainSize: number;
+  };
 }
 
 export const defaultConfig: Config = {
@@ -125,6 +148,19 @@ export const defaultConfig: Config = {
   secretKeyFile: './data/secret.key',
   files: { directory: './data/files', publicBaseUrl: null, maxFirmwareBytes: 512 * 1024 * 1024, maxDiagnosticsBytes: 100 * 1024 * 1024, diagnosticsUploadTtlSeconds: 86400, firmwareSigning: { keyFile: null, certificateFile: null } },
   smartCharging: { nominalVoltage: 230, defaultNumberPhases: 3, stations: {} },
+  certificates: {
+    signer: 'builtin',
+    caDirectory: null,
+    caKeyType: 'ecdsa-p256',
+    caSubject: 'CN=Plugboard Station CA, O=Plugboard',
+    caValidityDays: 3650,
+    caCertFile: null,
+    caKeyFile: null,
+    validityDays: 365,
+    renewBeforeDays: 30,
+    renewalCheckIntervalSeconds: 3600,
+    maxChainSize: 10_000,
+  },
 };
 
 /** Environment variable -> config path. Documented in README.md. */
@@ -178,6 +214,14 @@ export const ENV_VARS: Record<string, string> = {
   PLUGBOARD_FIRMWARE_SIGNING_CERTIFICATE_FILE: 'files.firmwareSigning.certificateFile',
   PLUGBOARD_SMART_CHARGING_NOMINAL_VOLTAGE: 'smartCharging.nominalVoltage',
   PLUGBOARD_SMART_CHARGING_DEFAULT_NUMBER_PHASES: 'smartCharging.defaultNumberPhases',
+  PLUGBOARD_CERTIFICATES_SIGNER: 'certificates.signer',
+  PLUGBOARD_CERTIFICATES_CA_DIR: 'certificates.caDirectory',
+  PLUGBOARD_CERTIFICATES_CA_KEY_TYPE: 'certificates.caKeyType',
+  PLUGBOARD_CERTIFICATES_CA_SUBJECT: 'certificates.caSubject',
+  PLUGBOARD_CERTIFICATES_CA_CERT_FILE: 'certificates.caCertFile',
+  PLUGBOARD_CERTIFICATES_CA_KEY_FILE: 'certificates.caKeyFile',
+  PLUGBOARD_CERTIFICATES_VALIDITY_DAYS: 'certificates.validityDays',
+  PLUGBOARD_CERTIFICATES_RENEW_BEFORE_DAYS: 'certificates.renewBeforeDays',
 };
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 };
@@ -188,7 +232,7 @@ const host = { type: 'string', minLength: 1 };
 const schema = {
   type: 'object',
   additionalProperties: false,
-  required: ['ocpp', 'http', 'database', 'log', 'registration', 'authorization', 'messageLog', 'api', 'webhooks', 'secretKeyFile', 'files', 'smartCharging'],
+  required: ['ocpp', 'http', 'database', 'log', 'registration', 'authorization', 'messageLog', 'api', 'webhooks', 'secretKeyFile', 'files', 'smartCharging', 'certificates'],
   properties: {
     ocpp: {
       type: 'object',
@@ -309,6 +353,23 @@ const schema = {
         stations: { type: 'object', additionalProperties: { type: 'object', additionalProperties: false, properties: { nominalVoltage: voltage, defaultNumberPhases: phases } } },
       },
     },
+    certificates: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        signer: { enum: ['builtin', 'external'] },
+        caDirectory: { type: ['string', 'null'], minLength: 1 },
+        caKeyType: { enum: ['ecdsa-p256', 'rsa-2048', 'rsa-3072'] },
+        caSubject: { type: 'string', pattern: '^\\s*[A-Za-z]+=' },
+        caValidityDays: { type: 'integer', minimum: 1, maximum: 36500 },
+        caCertFile: { type: ['string', 'null'], minLength: 1 },
+        caKeyFile: { type: ['string', 'null'], minLength: 1 },
+        validityDays: { type: 'integer', minimum: 1, maximum: 3650 },
+        renewBeforeDays: { type: 'integer', minimum: 1, maximum: 3650 },
+        renewalCheckIntervalSeconds: { type: 'integer', minimum: 0, maximum: 7 * 86400 },
+        maxChainSize: { type: 'integer', minimum: 1000, maximum: 10_000 },
+      },
+    },
   },
 };
 
@@ -333,7 +394,7 @@ function merge(base: Json, over: Json): Json {
 /** Env values are strings; turn them into the type the schema expects at that path. */
 function coerce(path: string, raw: string): unknown {
   const current = path.split('.').reduce<unknown>((o, k) => (isObject(o) ? o[k] : undefined), defaultConfig);
-  if (raw === '' && (path === 'database.url' || path === 'ocpp.tls.caFile' || path === 'api.adminKey' || path === 'files.publicBaseUrl' || path.startsWith('files.firmwareSigning.'))) return null;
+  if (raw === '' && (path === 'database.url' || path === 'ocpp.tls.caFile' || path === 'api.adminKey' || path === 'files.publicBaseUrl' || path.startsWith('files.firmwareSigning.') || /^certificates\.ca(Directory|CertFile|KeyFile)$/.test(path))) return null;
   if (typeof current === 'number' || /port$|Seconds$|Bytes$|Size$|Profile$|PerMinute$|Days$|PerStation$/.test(path)) {
     const n = Number(raw);
     if (!Number.isFinite(n)) throw new ConfigError(`${path}: expected a number, got "${raw}"`);
@@ -400,5 +461,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   const badCidr = (cfg as unknown as Config).webhooks.allowedTargets.find((c) => !parseCidr(c));
   if (badCidr !== undefined) throw new ConfigError(`webhooks.allowedTargets: ${JSON.stringify(badCidr)} is not a CIDR: write an address and a prefix length, e.g. "10.20.0.0/16" or "fd00:1::/64"`);
+  const certs = cfg.certificates as Json;
+  if ((certs.caCertFile === null) !== (certs.caKeyFile === null)) throw new ConfigError('invalid configuration: certificates.caCertFile and certificates.caKeyFile go together (both or neither)');
   return cfg as unknown as Config;
 }

@@ -16,6 +16,8 @@ export type PlugboardEvent =
   | { type: 'local-list.updated'; stationId: string; at: string; updateType: 'Full' | 'Differential'; listVersion: number; status: string; entryCount: number }
   | { type: 'reservation.updated'; stationId: string; at: string; reservationId: number; connectorId: number; status: string; transactionId: number | null }
   // source: reported by the station (SecurityEventNotification) or seen by Plugboard (a refused certificate, ...)
-  | { type: 'security.event'; stationId: string; at: string; eventType: string; source: 'station' | 'csms'; critical: boolean; techInfo: string | null };
+  | { type: 'security.event'; stationId: string; at: string; eventType: string; source: 'station' | 'csms'; critical: boolean; techInfo: string | null }
+  // A station's CSR awaits the external CA (certificates.signer 'external'): sign csr, then POST /certificate-requests/{requestId}/certificate
+  | { type: 'certificate.csr_received'; stationId: string; at: string; requestId: number; subject: string; keyType: string; csr: string };
 
 export type EventType = PlugboardEvent['type'];

@@ -14,6 +14,7 @@ import { migration as reservations } from './migration-0003-reservations.ts';
 import { migration as smartCharging } from './migration-0003-smartcharging.ts';
 import { migration as transactionsHotPaths } from './migration-0004-transactions.ts';
 import { migration as meterValuesUnique } from './migration-0005-meter-values-unique.ts';
+import { migration as certificates } from './migration-0008-certificates.ts';
 import { migration as securityEvents } from './migration-0009-security-events.ts';
 import { migration as signedFirmware } from './migration-0010-signed-firmware.ts';
 
@@ -276,6 +277,8 @@ export const migrations: Record<string, Migration> = {
   '0004_transactions': transactionsHotPaths,
   // Issue 10 (durability): a resent MeterValues is stored once.
   '0005_meter_values_unique': meterValuesUnique,
+  // Issue 11 (security): station certificates, revocations, installed roots.
+  '0008_certificates': certificates,
   // Issue 11 (security): security events; GetLog requests beside GetDiagnostics.
   '0009_security_events': securityEvents,
   // Issue 11 (security): signed firmware images and SignedUpdateFirmware.

@@ -476,6 +476,81 @@ export interface ChargingLimitsTable {
   updated_at: string;
 }
 
+/** A CSR a station sent (SignCertificate) that passed the checks, and what became of it. */
+export interface CertificateRequestsTable {
+  id: Id;
+  station_id: string;
+  csr: string;
+  subject: string;
+  /** rsa, ec-p256, ec-p384 */
+  key_type: string;
+  /** SHA-256 of the CSR's SubjectPublicKeyInfo: a posted chain's leaf must carry this key */
+  public_key_hash: string;
+  signer: 'builtin' | 'external';
+  /** pending: waiting for the external CA's chain; sending: CertificateSigned sent; accepted/rejected: the station's answer; failed: signing or sending failed */
+  status: 'pending' | 'sending' | 'accepted' | 'rejected' | 'failed';
+  certificate_id: number | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A station certificate Plugboard issued (built-in CA) or sent (external CA). */
+export interface IssuedCertificatesTable {
+  id: Id;
+  station_id: string;
+  request_id: number | null;
+  /** lower-case hex, no leading zeros */
+  serial_number: string;
+  /** SHA-256 of the DER, lower-case hex */
+  fingerprint256: string;
+  subject: string;
+  issuer: string;
+  not_before: string;
+  not_after: string;
+  /** the leaf certificate */
+  pem: string;
+  /** what CertificateSigned carried: leaf first */
+  chain_pem: string;
+  signer: 'builtin' | 'external';
+  revoked_at: string | null;
+  revocation_reason: string | null;
+  /** the last time the station was asked to renew it (ExtendedTriggerMessage SignChargePointCertificate) */
+  renewal_requested_at: string | null;
+  created_at: string;
+}
+
+/** Certificates refused at connect: by serial number and/or SHA-256 fingerprint. */
+export interface RevokedCertificatesTable {
+  id: Id;
+  serial_number: string | null;
+  fingerprint256: string | null;
+  issued_certificate_id: number | null;
+  reason: string | null;
+  revoked_at: string;
+}
+
+/** What a station holds (GetInstalledCertificateIds answers, InstallCertificate / DeleteCertificate results). */
+export interface InstalledCertificatesTable {
+  id: Id;
+  station_id: string;
+  certificate_type: 'CentralSystemRootCertificate' | 'ManufacturerRootCertificate';
+  /** as the station reported it (SHA256, SHA384, SHA512); DeleteCertificate uses the same */
+  hash_algorithm: string;
+  issuer_name_hash: string;
+  /** null until the station reports it (a non-self-signed certificate installed by Plugboard) */
+  issuer_key_hash: string | null;
+  serial_number: string;
+  /** when Plugboard installed it */
+  pem: string | null;
+  subject: string | null;
+  not_after: string | null;
+  installed_at: string | null;
+  /** the last GetInstalledCertificateIds answer that listed it */
+  reported_at: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   stations: StationsTable;
   connector_status: ConnectorStatusTable;
@@ -505,6 +580,10 @@ export interface Database {
   local_list_updates: LocalListUpdatesTable;
   charging_profiles: ChargingProfilesTable;
   charging_limits: ChargingLimitsTable;
+  certificate_requests: CertificateRequestsTable;
+  issued_certificates: IssuedCertificatesTable;
+  revoked_certificates: RevokedCertificatesTable;
+  installed_certificates: InstalledCertificatesTable;
 }
 
 export type Station = Selectable<StationsTable>;

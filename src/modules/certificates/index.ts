@@ -1,9 +1,20 @@
-import type { Module } from '../../context.ts';
+import type { AppContext, Module } from '../../context.ts';
 import { createCertificatesService } from './service.ts';
+import { registerOcpp16 } from './ocpp16.ts';
+
+const unobserve = new WeakMap<AppContext, () => void>();
 
 export const certificatesModule: Module = {
   name: 'certificates',
-  register(ctx) {
+  async register(ctx) {
     ctx.services.certificates = createCertificatesService(ctx);
+    // stations registers first (app.ts): its sendCommand is the one path commands take.
+    unobserve.set(ctx, registerOcpp16(ctx));
+    await ctx.services.certificates.start();
+  },
+  async stop(ctx) {
+    unobserve.get(ctx)?.();
+    unobserve.delete(ctx);
+    await ctx.services.certificates.stop();
   },
 };

@@ -17,6 +17,7 @@ export const EVENT_TYPES = [
   'token.changed',
   'local-list.updated',
   'security.event',
+  'certificate.csr_received',
 ] as const satisfies readonly EventType[];
 
 // Compile-time proof that the list names every event of the bus, not just some.

@@ -612,14 +612,14 @@ export interface paths {
         };
         /**
          * Live events (Server-Sent Events)
-         * @description A text/event-stream of what happens, as it happens: `event: <type>`, `id: <sequence>`, `data: <the event as JSON>`. Types: station.connected, station.disconnected, station.booted, station.heartbeat, connector.status, transaction.started, transaction.stopped, meter.values, command.sent, command.answered, reservation.updated, token.changed, local-list.updated, security.event. A comment line is sent every 15 s. A client that reconnects with Last-Event-ID gets the events it missed, if they are among the last 1000 (numbering restarts when Plugboard restarts). At most `api.maxEventStreamsPerKey` streams (default 10) may be open per API key; one more is answered 429 `too_many_event_streams` until one closes. Authentication is the API key header like every other route: browsers read the stream with fetch() and a stream reader, since EventSource cannot send headers; keys are deliberately not accepted in the URL, where they would end up in access logs, proxies and browser history.
+         * @description A text/event-stream of what happens, as it happens: `event: <type>`, `id: <sequence>`, `data: <the event as JSON>`. Types: station.connected, station.disconnected, station.booted, station.heartbeat, connector.status, transaction.started, transaction.stopped, meter.values, command.sent, command.answered, reservation.updated, token.changed, local-list.updated, security.event, certificate.csr_received. A comment line is sent every 15 s. A client that reconnects with Last-Event-ID gets the events it missed, if they are among the last 1000 (numbering restarts when Plugboard restarts). At most `api.maxEventStreamsPerKey` streams (default 10) may be open per API key; one more is answered 429 `too_many_event_streams` until one closes. Authentication is the API key header like every other route: browsers read the stream with fetch() and a stream reader, since EventSource cannot send headers; keys are deliberately not accepted in the URL, where they would end up in access logs, proxies and browser history.
          */
         get: {
             parameters: {
                 query?: {
                     /** @description only these stations; repeat the parameter or separate with commas */
                     stationId?: string[];
-                    /** @description only these event types: an event type (station.connected, station.disconnected, station.booted, station.heartbeat, connector.status, transaction.started, transaction.stopped, meter.values, command.sent, command.answered, reservation.updated, token.changed, local-list.updated, security.event), a group such as transaction.*, or *; repeat or separate with commas */
+                    /** @description only these event types: an event type (station.connected, station.disconnected, station.booted, station.heartbeat, connector.status, transaction.started, transaction.stopped, meter.values, command.sent, command.answered, reservation.updated, token.changed, local-list.updated, security.event, certificate.csr_received), a group such as transaction.*, or *; repeat or separate with commas */
                     type?: string[];
                 };
                 header?: never;
@@ -10512,7 +10512,7 @@ export interface paths {
                     "application/json": {
                         active?: boolean;
                         description?: string | null;
-                        /** @description an event type (station.connected, station.disconnected, station.booted, station.heartbeat, connector.status, transaction.started, transaction.stopped, meter.values, command.sent, command.answered, reservation.updated, token.changed, local-list.updated, security.event), a group such as transaction.*, or * */
+                        /** @description an event type (station.connected, station.disconnected, station.booted, station.heartbeat, connector.status, transaction.started, transaction.stopped, meter.values, command.sent, command.answered, reservation.updated, token.changed, local-list.updated, security.event, certificate.csr_received), a group such as transaction.*, or * */
                         eventTypes: string[];
                         /** @description the HMAC signing secret; generated (and returned once) when absent */
                         secret?: string;
@@ -10766,7 +10766,7 @@ export interface paths {
                     "application/json": {
                         active?: boolean;
                         description?: string | null;
-                        /** @description an event type (station.connected, station.disconnected, station.booted, station.heartbeat, connector.status, transaction.started, transaction.stopped, meter.values, command.sent, command.answered, reservation.updated, token.changed, local-list.updated, security.event), a group such as transaction.*, or * */
+                        /** @description an event type (station.connected, station.disconnected, station.booted, station.heartbeat, connector.status, transaction.started, transaction.stopped, meter.values, command.sent, command.answered, reservation.updated, token.changed, local-list.updated, security.event, certificate.csr_received), a group such as transaction.*, or * */
                         eventTypes?: string[];
                         /** @description the HMAC signing secret; generated (and returned once) when absent */
                         secret?: string;
