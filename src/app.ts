@@ -139,6 +139,11 @@ export async function createApp(config: Config, opts: Pick<CoreOptions, 'log' | 
     callTimeoutMs: config.ocpp.callTimeoutSeconds * 1000,
     maxBadMessagesPerMinute: config.ocpp.maxBadMessagesPerMinute,
     drainTimeoutMs: config.ocpp.shutdownTimeoutSeconds * 1000,
+    admission: {
+      maxFailuresPerAddress: config.ocpp.admission.maxFailuresPerAddress,
+      maxFailuresPerIdentity: config.ocpp.admission.maxFailuresPerIdentity,
+      windowMs: config.ocpp.admission.failureWindowSeconds * 1000,
+    },
     log,
     authenticate: (req) => ctx.services.stations.authenticate(req),
     onCall: (conn, action, payload) => ctx.ocpp16.dispatch({ stationId: conn.identity, log }, action, payload),

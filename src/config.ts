@@ -32,6 +32,20 @@ export interface Config {
     maxBadMessagesPerMinute: number;
     /** on SIGTERM: how long to wait for the CALLs already received to be answered before closing the sockets */
     shutdownTimeoutSeconds: number;
+    /** the charger door's limits (issue 11); see README */
+    admission: {
+      /** refused upgrades from one address within the window; beyond, only known-good credentials pass (429 otherwise) */
+      maxFailuresPerAddress: number;
+      /** refused credentials for one identity within the window; beyond, an address that failed before gets 429 for it */
+      maxFailuresPerIdentity: number;
+      failureWindowSeconds: number;
+      /** password checks (scrypt) running at once */
+      verifyConcurrency: number;
+      /** password checks waiting, all addresses together; a full queue answers 503 with Retry-After */
+      verifyQueueLength: number;
+      /** password checks waiting from one address */
+      verifyQueuePerAddress: number;
+    };
   };
   http: { host: string; port: number };
   database: { url: string | null; sqlitePath: string; poolSize: number };
@@ -136,6 +150,7 @@ export const defaultConfig: Config = {
     callTimeoutSeconds: 30,
     maxBadMessagesPerMinute: 30,
     shutdownTimeoutSeconds: 10,
+    admission: { maxFailuresPerAddress: 50, maxFailuresPerIdentity: 10, failureWindowSeconds: 300, verifyConcurrency: 2, verifyQueueLength: 200, verifyQueuePerAddress: 32 },
   },
   http: { host: '127.0.0.1', port: 8080 },
   database: { url: null, sqlitePath: './data/plugboard.db', poolSize: 10 },
@@ -175,6 +190,12 @@ export const ENV_VARS: Record<string, string> = {
   PLUGBOARD_OCPP_CALL_TIMEOUT_SECONDS: 'ocpp.callTimeoutSeconds',
   PLUGBOARD_OCPP_MAX_BAD_MESSAGES_PER_MINUTE: 'ocpp.maxBadMessagesPerMinute',
   PLUGBOARD_OCPP_SHUTDOWN_TIMEOUT_SECONDS: 'ocpp.shutdownTimeoutSeconds',
+  PLUGBOARD_OCPP_MAX_FAILURES_PER_ADDRESS: 'ocpp.admission.maxFailuresPerAddress',
+  PLUGBOARD_OCPP_MAX_FAILURES_PER_IDENTITY: 'ocpp.admission.maxFailuresPerIdentity',
+  PLUGBOARD_OCPP_FAILURE_WINDOW_SECONDS: 'ocpp.admission.failureWindowSeconds',
+  PLUGBOARD_OCPP_VERIFY_CONCURRENCY: 'ocpp.admission.verifyConcurrency',
+  PLUGBOARD_OCPP_VERIFY_QUEUE_LENGTH: 'ocpp.admission.verifyQueueLength',
+  PLUGBOARD_OCPP_VERIFY_QUEUE_PER_ADDRESS: 'ocpp.admission.verifyQueuePerAddress',
   PLUGBOARD_OCPP_TLS_HOST: 'ocpp.tls.host',
   PLUGBOARD_OCPP_TLS_PORT: 'ocpp.tls.port',
   PLUGBOARD_OCPP_TLS_CERT_FILE: 'ocpp.tls.certFile',
@@ -265,6 +286,18 @@ const schema = {
         callTimeoutSeconds: seconds,
         maxBadMessagesPerMinute: { type: 'integer', minimum: 1 },
         shutdownTimeoutSeconds: { type: 'integer', minimum: 0, maximum: 3600 },
+        admission: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            maxFailuresPerAddress: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+            maxFailuresPerIdentity: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+            failureWindowSeconds: seconds,
+            verifyConcurrency: { type: 'integer', minimum: 1, maximum: 64 },
+            verifyQueueLength: { type: 'integer', minimum: 0, maximum: 100_000 },
+            verifyQueuePerAddress: { type: 'integer', minimum: 0, maximum: 100_000 },
+          },
+        },
       },
     },
     http: { type: 'object', additionalProperties: false, properties: { host, port } },

@@ -14,6 +14,7 @@ import {
   pickSubprotocol,
   usernameMatches,
 } from './handshake.ts';
+import { Admission, TOO_MANY_FAILURES } from './admission.ts';
 import { refuseUpgrade } from './refuse.ts';
 import { ChargerSocket } from './socket.ts';
 import type { AuthRequest, AuthResult, GatewayOptions, ListenerOptions } from './types.ts';
@@ -46,6 +47,7 @@ export class Gateway implements ConnectionHost {
   readonly validator = ocpp16Validator;
 
   private readonly wss: WebSocketServer;
+  private readonly admission: Admission | null;
   private readonly listeners: BoundListener[] = [];
   private readonly registry = new Map<string, ChargerConnection>();
   /** Every socket not yet fully closed, including connections already finished or replaced. */
@@ -58,6 +60,7 @@ export class Gateway implements ConnectionHost {
 
   constructor(options: GatewayOptions) {
     this.options = options;
+    this.admission = options.admission === undefined ? null : new Admission(options.admission);
     this.wss = new WebSocketServer({
       noServer: true,
       // We keep our own registry; ws's client set would add a closure per socket.
@@ -229,6 +232,9 @@ export class Gateway implements ConnectionHost {
     const log = this.options.log;
     const refuse = (status: number, message: string, identity?: string, headers?: Record<string, string>, detail?: string): void => {
       log.info({ chargePointId: identity, remoteAddress, status, reason: detail ?? message }, 'charger connection refused');
+      // Every refusal the peer caused counts against its address (not our 5xx, a supersede, or throttling itself).
+      if (status >= 400 && status < 409) this.admission?.addressFailed(remoteAddress);
+      if (identity !== undefined && (status === 401 || status === 403)) this.admission?.identityFailed(identity);
       refuseUpgrade(socket, status, message, headers);
     };
 
@@ -262,6 +268,11 @@ export class Gateway implements ConnectionHost {
     }
 
     const authRequest: AuthRequest = { identity, password: credentials?.password ?? null, secure, remoteAddress };
+    const verdict = this.admission?.verdict(remoteAddress, identity);
+    if (verdict !== undefined) {
+      authRequest.suspect = verdict.suspect;
+      authRequest.throttled = verdict.throttled;
+    }
     const certificate = verifiedClientCertificate(req.socket as TLSSocket, log, identity);
     if (certificate !== undefined) authRequest.clientCertificate = certificate;
 
@@ -278,7 +289,15 @@ export class Gateway implements ConnectionHost {
 
     if (socket.destroyed || !socket.writable) return; // the charger gave up while we checked
     if (this.state !== 'running') return refuse(503, 'Server is shutting down', identity);
-    if (!result.ok) return refuse(result.status, result.reason, identity, result.status === 401 ? BASIC_CHALLENGE : undefined, result.detail);
+    if (!result.ok && result.status === 401 && verdict?.throttled === true) {
+      // A callback that ignored `throttled`: the answer is still the throttled one.
+      result = { ok: false, status: 429, reason: TOO_MANY_FAILURES, detail: result.detail ?? result.reason };
+    }
+    if (!result.ok) {
+      const headers: Record<string, string> | undefined =
+        result.status === 401 ? BASIC_CHALLENGE : result.status === 429 || result.status === 503 ? { 'Retry-After': String(result.retryAfterSeconds ?? verdict?.retryAfterSeconds ?? 1) } : undefined;
+      return refuse(result.status, result.reason, identity, headers, result.detail);
+    }
     const current = this.registry.get(identity);
     if (current !== undefined && current.seq > seq) {
       return refuse(409, 'Superseded by a newer connection from the same charge point', identity);

@@ -5,6 +5,7 @@ export {
   REPLACED_CODE,
   REPLACED_REASON,
 } from './gateway.ts';
+export { TOO_MANY_FAILURES, type AdmissionOptions } from './admission.ts';
 export type {
   AuthRequest,
   AuthResult,

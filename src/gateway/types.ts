@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PeerCertificate } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ChargerConnection } from './connection.ts';
+import type { AdmissionOptions } from './admission.ts';
 
 /** What the gateway knows about a charger knocking on the door; the business layer decides. */
 export interface AuthRequest {
@@ -13,10 +14,14 @@ export interface AuthRequest {
   remoteAddress: string;
   /** Present only when the listener requests client certificates and the chain verified against its `ca` (profile 3). */
   clientCertificate?: PeerCertificate;
+  /** The address has refused upgrades in its current window (admission.ts): its expensive checks go after clean addresses'. */
+  suspect?: boolean;
+  /** Over a failure limit (admission.ts): accept only what can be checked cheaply (a known-good credential), else answer 429. */
+  throttled?: boolean;
 }
 
 /** `reason` is the body the charger gets; `detail`, when given, is logged instead (what the operator needs, the charger must not learn). */
-export type AuthResult = { ok: true } | { ok: false; status: 401 | 403 | 404; reason: string; detail?: string };
+export type AuthResult = { ok: true } | { ok: false; status: 401 | 403 | 404 | 429 | 503; reason: string; detail?: string; retryAfterSeconds?: number };
 
 export interface ListenerTlsOptions {
   /** PEM. Pass arrays to serve an RSA and an ECDSA certificate side by side (Security Whitepaper §2.1, OCTT TC_086 wants both cipher families). */
@@ -59,6 +64,8 @@ export interface GatewayOptions {
   callTimeoutMs: number;
   /** Beyond this many bad messages within a minute the charger is disconnected with 1008. */
   maxBadMessagesPerMinute: number;
+  /** Limits on failed upgrades per address and per identity (admission.ts); absent: none. */
+  admission?: AdmissionOptions;
   /** stop(): how long to wait for the CALLs already read to be answered before closing (default 10 s). */
   drainTimeoutMs?: number;
   log: Logger;

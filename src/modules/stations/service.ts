@@ -8,6 +8,8 @@ import type { CentralAction, CentralToCharger } from '../../protocol/ocpp16.ts';
 import * as store from './store.ts';
 import { VerifiedCredentials } from './verified-credentials.ts';
 import { assertStationPassword } from './password-rules.ts';
+import { VerificationQueue, VerificationQueueFullError } from './verification-queue.ts';
+import { TOO_MANY_FAILURES } from '../../gateway/admission.ts';
 import { toIsoTimestamp } from '../../time.ts';
 import type { SortKey } from '../../db/list-query.ts';
 
@@ -18,9 +20,13 @@ export interface AuthRequest {
   password: Buffer | null;
   secure: boolean;
   remoteAddress: string;
+  /** the address failed recently: its expensive checks wait behind clean addresses' (gateway admission) */
+  suspect?: boolean;
+  /** over a failure limit: only a known-good credential (verified cache) may pass, no expensive check runs */
+  throttled?: boolean;
 }
 /** `reason` is what the charger is told; `detail`, when given, is what the log says instead (the operator's view). */
-export type AuthResult = { ok: true } | { ok: false; status: 401 | 403 | 404; reason: string; detail?: string };
+export type AuthResult = { ok: true } | { ok: false; status: 401 | 403 | 404 | 429 | 503; reason: string; detail?: string; retryAfterSeconds?: number };
 
 /**
  * The one answer for an unknown identity, a wrong password and a station without a password:
@@ -243,18 +249,45 @@ export function createStationsService(ctx: AppContext) {
   /** Costs what a real password check costs and matches nothing (see unmatchableHash). */
   const dummyHash = unmatchableHash();
 
-  /** The refusal for an identity that may not log in with a password: after the same work a wrong password costs. */
-  async function refuseLikeWrongPassword(password: Buffer | null, detail: string): Promise<AuthResult> {
-    if (!password) return refused(detail, CREDENTIALS_REQUIRED);
-    await verifySecret(password, dummyHash);
-    return refused(detail);
+  const admission = ctx.config.ocpp.admission;
+  /** Every scrypt run at the door waits here: bounded, fair per address (verification-queue.ts). */
+  const verifications = new VerificationQueue({
+    concurrency: admission.verifyConcurrency,
+    maxWaiting: admission.verifyQueueLength,
+    maxWaitingPerAddress: admission.verifyQueuePerAddress,
+  });
+
+  /**
+   * The expensive check (scrypt) of a password against a stored hash, through the queue: true or
+   * false, or the answer to give instead (429 when throttled: no scrypt runs; 503 when the queue is full).
+   */
+  async function expensiveCheck(req: AuthRequest, password: Buffer, hash: string, detail: string): Promise<boolean | AuthResult> {
+    if (req.throttled === true) return { ok: false, status: 429, reason: TOO_MANY_FAILURES, detail: `${detail} (throttled, not checked)` };
+    try {
+      return await verifications.run(req.remoteAddress, req.suspect === true, () => verifySecret(password, hash));
+    } catch (err) {
+      if (!(err instanceof VerificationQueueFullError)) throw err;
+      return { ok: false, status: 503, reason: 'Busy checking credentials: retry later', detail: `${detail} (verification queue full)`, retryAfterSeconds: err.retryAfterSeconds };
+    }
   }
 
-  async function verifyPassword(station: Station, password: Buffer | null): Promise<AuthResult> {
-    if (!station.password_hash) return refuseLikeWrongPassword(password, 'no password is set for this charge point');
+  /** The refusal for an identity that may not log in with a password: after the same work a wrong password costs. */
+  async function refuseLikeWrongPassword(req: AuthRequest, detail: string): Promise<AuthResult> {
+    if (!req.password) return refused(detail, CREDENTIALS_REQUIRED);
+    const checked = await expensiveCheck(req, req.password, dummyHash, detail);
+    return typeof checked === 'boolean' ? refused(detail) : checked;
+  }
+
+  async function verifyPassword(station: Station, req: AuthRequest): Promise<AuthResult> {
+    const password = req.password;
+    if (!station.password_hash) return refuseLikeWrongPassword(req, 'no password is set for this charge point');
     if (!password) return refused('no Basic credentials sent', CREDENTIALS_REQUIRED);
+    // A known-good credential costs one HMAC and passes whatever the limits say: an attacker
+    // hammering this identity (or sharing the charger's address) does not lock the charger out.
     if (verified.has(station.id, station.password_hash, password)) return { ok: true };
-    if (!(await verifySecret(password, station.password_hash))) return refused('wrong password');
+    const checked = await expensiveCheck(req, password, station.password_hash, 'wrong password');
+    if (typeof checked !== 'boolean') return checked;
+    if (!checked) return refused('wrong password');
     verified.remember(station.id, station.password_hash, password);
     return { ok: true };
   }
@@ -366,7 +399,7 @@ export function createStationsService(ctx: AppContext) {
         if (!ctx.config.ocpp.allowUnsecured) {
           noteUnknownAttempt(req.identity, req.remoteAddress);
           // Not 404 (OCPP-J 1.6 §3.2's SHOULD): the same answer as a wrong password, see NOT_ACCEPTED.
-          return refuseLikeWrongPassword(req.password, 'unknown charge point');
+          return refuseLikeWrongPassword(req, 'unknown charge point');
         }
         // Profile 0 is enabled: register the newcomer, as a profile 0 station, according to the registration policy.
         station = await db.write((trx) => store.insertStationIfMissing(trx, newStationRow(req.identity, registrationForUnknown(), null, 0)));
@@ -374,12 +407,12 @@ export function createStationsService(ctx: AppContext) {
       statusCache.set(station.id, station.registration_status);
       const profile = station.security_profile ?? ctx.config.ocpp.defaultSecurityProfile;
       if (profile === 0) {
-        if (!ctx.config.ocpp.allowUnsecured) return refuseLikeWrongPassword(req.password, 'unsecured connections (security profile 0) are disabled');
+        if (!ctx.config.ocpp.allowUnsecured) return refuseLikeWrongPassword(req, 'unsecured connections (security profile 0) are disabled');
         return { ok: true };
       }
       // Security Whitepaper A00.FR.001/002: a charger must connect with its configured profile; no downgrade.
       if (profile >= 2 && !req.secure) return { ok: false, status: 403, reason: `security profile ${profile} requires a TLS (wss://) connection` };
-      return verifyPassword(station, req.password);
+      return verifyPassword(station, req);
     },
 
     /** A frame arrived from this charger. */
@@ -393,6 +426,11 @@ export function createStationsService(ctx: AppContext) {
       }
       lastSeen.set(stationId, { at, writtenAt: now.getTime() });
       db.updateLater('stations', 'id', stationId, { last_seen_at: at });
+    },
+
+    /** The door's credential-check queue: running, waiting, started and refused checks (tests, benches). */
+    verificationStats() {
+      return verifications.stats();
     },
 
     /** This process's view of the unknown identities (count since start); the API lists the stored ones. */
