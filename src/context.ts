@@ -8,6 +8,7 @@ import type { Bus } from './bus/local.ts';
 import type { Metrics } from './metrics.ts';
 import type { OcppDispatcher } from './dispatch.ts';
 import type { StationsService } from './modules/stations/service.ts';
+import type { CredentialFlowsService } from './modules/stations/rotation.ts';
 import type { AuthorizationService } from './modules/authorization/service.ts';
 import type { TransactionsService } from './modules/transactions/service.ts';
 import type { MessageLogService } from './modules/messagelog/service.ts';
@@ -26,6 +27,8 @@ import type { Api } from './http/types.ts';
 
 export interface Services {
   stations: StationsService;
+  /** password rotation and security profile upgrade (stations module, rotation.ts) */
+  credentialFlows: CredentialFlowsService;
   authorization: AuthorizationService;
   transactions: TransactionsService;
   messageLog: MessageLogService;

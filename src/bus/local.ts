@@ -2,6 +2,7 @@
 // A cluster bus (NATS) implements the same interface, routing a command to the node that holds
 // the charger's connection.
 import type { PlugboardEvent } from './events.ts';
+import { redact } from '../redact.ts';
 
 export interface CommandTarget {
   /** sends an OCPP CALL to a charger connected to THIS node; undefined when it is not here */
@@ -35,6 +36,8 @@ export class LocalBus implements Bus {
   }
 
   publish(event: PlugboardEvent): void {
+    // Secrets in frames never reach a listener (SSE, webhooks, ...): e.g. a charger's error text echoing a password.
+    event = redact(event);
     for (const listener of this.#listeners) {
       try {
         listener(event);

@@ -17,6 +17,7 @@ import { migration as meterValuesUnique } from './migration-0005-meter-values-un
 import { migration as certificates } from './migration-0008-certificates.ts';
 import { migration as securityEvents } from './migration-0009-security-events.ts';
 import { migration as signedFirmware } from './migration-0010-signed-firmware.ts';
+import { migration as passwordRotation } from './migration-0011-password-rotation.ts';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -283,6 +284,8 @@ export const migrations: Record<string, Migration> = {
   '0009_security_events': securityEvents,
   // Issue 11 (security): signed firmware images and SignedUpdateFirmware.
   '0010_signed_firmware': signedFirmware,
+  // Issue 11 (security): password rotation and security profile upgrade flows.
+  '0011_password_rotation': passwordRotation,
 };
 
 const provider: MigrationProvider = {

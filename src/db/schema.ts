@@ -551,6 +551,31 @@ export interface InstalledCertificatesTable {
   updated_at: string;
 }
 
+/** A password rotation or security profile upgrade of one station (src/modules/stations/rotation.ts). */
+export interface SecurityFlowsTable {
+  id: Id;
+  station_id: string;
+  kind: 'password-rotation' | 'profile-upgrade';
+  /**
+   * Sending (the ChangeConfiguration is on its way), Accepted (the charger took it: waiting for
+   * it to reconnect with the new credentials), Completed (it did), Rejected / NotSupported (its
+   * answer), Unanswered (no answer in time: a rotation's new password stays valid beside the
+   * old), Failed (not sent, or an error: detail), Superseded (an operator set the password)
+   */
+  status: 'Sending' | 'Accepted' | 'Completed' | 'Rejected' | 'NotSupported' | 'Unanswered' | 'Failed' | 'Superseded';
+  from_profile: number | null;
+  target_profile: number | null;
+  /** scrypt hash of the new password while the rotation is open; never the password */
+  pending_password_hash: string | null;
+  pending_since: string | null;
+  /** the charger's ChangeConfiguration answer */
+  charger_status: string | null;
+  detail: string | null;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
 export interface Database {
   stations: StationsTable;
   connector_status: ConnectorStatusTable;
@@ -584,6 +609,7 @@ export interface Database {
   issued_certificates: IssuedCertificatesTable;
   revoked_certificates: RevokedCertificatesTable;
   installed_certificates: InstalledCertificatesTable;
+  security_flows: SecurityFlowsTable;
 }
 
 export type Station = Selectable<StationsTable>;

@@ -285,6 +285,10 @@ const expectedColumns: { [T in keyof Database]: Nullability<Database[T]> } = {
     reported_at: N,
     updated_at: NN,
   },
+  security_flows: {
+    id: NN, station_id: NN, kind: NN, status: NN, from_profile: N, target_profile: N, pending_password_hash: N, pending_since: N,
+    charger_status: N, detail: N, created_at: NN, updated_at: NN, completed_at: N,
+  },
 };
 
 const expectedIndexes = [
@@ -325,6 +329,7 @@ const expectedIndexes = [
   'issued_certificates_not_after_idx',
   'issued_certificates_fingerprint_idx',
   'installed_certificates_station_idx',
+  'security_flows_station_idx',
 ];
 
 /** This database's tables (PostgreSQL introspection lists every schema's, other tests' included). */

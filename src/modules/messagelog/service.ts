@@ -4,6 +4,7 @@
 import type { AppContext } from '../../context.ts';
 import * as store from './store.ts';
 import type { SortKey } from '../../db/list-query.ts';
+import { redact } from '../../redact.ts';
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
@@ -16,6 +17,8 @@ export function createMessageLogService(ctx: AppContext) {
       // An unknown-id CALLRESULT/CALLERROR past the per-minute sample (protocol/rpc.ts) is
       // left out, so a charger flooding them cannot push its real history out of the log.
       if (!enabled || info.unlogged === true) return;
+      // Secrets in frames (AuthorizationKey values, private keys) never reach the table.
+      frame = redact(frame);
       ctx.db.appendLater('message_log', {
         station_id: stationId,
         direction,

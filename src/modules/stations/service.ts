@@ -10,6 +10,8 @@ import { VerifiedCredentials } from './verified-credentials.ts';
 import { assertStationPassword } from './password-rules.ts';
 import { VerificationQueue, VerificationQueueFullError } from './verification-queue.ts';
 import { TOO_MANY_FAILURES } from '../../gateway/admission.ts';
+import { CREDENTIALS_CHANGED_CODE, guardCredentialCommand } from './rotation.ts';
+import { redact } from '../../redact.ts';
 import { toIsoTimestamp } from '../../time.ts';
 import type { SortKey } from '../../db/list-query.ts';
 
@@ -287,7 +289,11 @@ export function createStationsService(ctx: AppContext) {
     if (verified.has(station.id, station.password_hash, password)) return { ok: true };
     const checked = await expensiveCheck(req, password, station.password_hash, 'wrong password');
     if (typeof checked !== 'boolean') return checked;
-    if (!checked) return refused('wrong password');
+    if (!checked) {
+      // During a password rotation the new password is valid too (rotation.ts), checked through the same queue.
+      const pending = await ctx.services.credentialFlows.verifyPending(station.id, password, async (hash) => (await expensiveCheck(req, password, hash, 'wrong password')) === true);
+      return pending ? { ok: true } : refused('wrong password');
+    }
     verified.remember(station.id, station.password_hash, password);
     return { ok: true };
   }
@@ -444,6 +450,7 @@ export function createStationsService(ctx: AppContext) {
       const at = iso();
       disconnectedAt.delete(stationId);
       db.updateLater('stations', 'id', stationId, { last_connected_at: at, ocpp_protocol: protocol, updated_at: at });
+      ctx.services.credentialFlows.onConnected(stationId);
     },
 
     onDisconnected(stationId: string): void {
@@ -551,6 +558,7 @@ export function createStationsService(ctx: AppContext) {
      * error) before the caller gets the result, so state follows the charger on every route.
      */
     async sendCommand<A extends CentralAction>(stationId: string, action: A, payload: CentralToCharger[A]['req'], opts: SendOptions = {}): Promise<CentralToCharger[A]['res']> {
+      guardCredentialCommand(action, payload, opts.origin);
       const station = await store.getStation(db.kysely, stationId);
       if (!station) throw new StationNotFoundError(stationId);
       if (station.registration_status === 'Rejected') throw new CommandRefusedError(stationId, `station ${stationId} is Rejected: no command is sent to it`);
@@ -573,7 +581,8 @@ export function createStationsService(ctx: AppContext) {
       }
       await notifyObservers({ stationId, action, request: payload, outcome, origin: opts.origin, sentAt: at, answeredAt: iso() });
       if (!outcome.ok) throw outcome.error;
-      return outcome.response;
+      // A secret the charger should never report (AuthorizationKey in a GetConfiguration answer) goes no further.
+      return redact(outcome.response);
     },
 
     /** Registers an observer of every `action` command sendCommand sends; returns its removal. */
@@ -643,6 +652,11 @@ export function createStationsService(ctx: AppContext) {
       if (n === 0) throw new StationNotFoundError(stationId);
       if (input.password !== undefined) verified.forget(stationId);
       if (input.registrationStatus !== undefined) statusCache.set(stationId, input.registrationStatus);
+      // The live connection used the old credentials: it goes; a rotation waiting for the charger is void.
+      if (input.password !== undefined) await ctx.services.credentialFlows.supersede(stationId, 'an operator set the password');
+      if (input.password !== undefined || (input.securityProfile !== undefined && input.securityProfile !== station.security_profile)) {
+        connections.get(stationId)?.close(CREDENTIALS_CHANGED_CODE, 'credentials changed by an operator');
+      }
       return withLastSeen((await store.getStation(db.kysely, stationId))!);
     },
 
@@ -669,6 +683,11 @@ export function createStationsService(ctx: AppContext) {
     /** Live connection state comes from here (the gateway in a running server). */
     useConnections(c: Connections): void {
       connections = c;
+    },
+
+    /** The live connection of a station, if any (to close it when its credentials change). */
+    liveConnection(stationId: string) {
+      return connections.get(stationId);
     },
 
     isConnected(stationId: string): boolean {

@@ -7994,6 +7994,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stations/{id}/password-rotation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the charger's password (ChangeConfiguration AuthorizationKey, Security Whitepaper A01)
+         * @description Plugboard generates a strong password (20 random bytes as 40 hex characters) unless one is given, keeps its hash as the pending password and sends ChangeConfiguration AuthorizationKey. Accepted: the connection that used the old password is closed; the charger may connect with the new one, and the old stays valid until it has (then the old is refused). Rejected / NotSupported: the old password stays, the new one is dropped. The answer holds the generated password once, for re-provisioning the charger by hand; Plugboard keeps only its hash and never logs it. 409 when the station is offline, at profile 0 or 3, or a flow is under way.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            /** @description may be omitted: Plugboard generates the password */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description HTTP Basic password (AuthorizationKey); stored hashed, never returned */
+                        password?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** SecurityFlow */
+                            flow: {
+                                /** @description the charger's ChangeConfiguration (or InstallCertificate) answer */
+                                chargerStatus: string | null;
+                                /** Format: date-time */
+                                completedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                detail: string | null;
+                                /** @description the security profile when the flow started */
+                                fromProfile: number | null;
+                                id: number;
+                                kind: "password-rotation" | "profile-upgrade";
+                                /**
+                                 * Format: date-time
+                                 * @description rotation: since when the new password is accepted beside the old one
+                                 */
+                                pendingSince: string | null;
+                                stationId: string;
+                                /** @description Sending: the ChangeConfiguration is on its way. Accepted: the charger took it; waiting for it to reconnect with the new credentials (rotation: the old and the new password are both valid until then). Completed: it did (rotation: the old password is refused from then on). Rejected / NotSupported: the charger's answer, nothing changed. Unanswered: no answer in time (rotation: both passwords stay valid). Failed: not sent or an error (detail). Superseded: a newer rotation, or an operator setting the password, replaced it. */
+                                status: "Sending" | "Accepted" | "Completed" | "Rejected" | "NotSupported" | "Unanswered" | "Failed" | "Superseded";
+                                /** @description profile upgrade: the profile asked for */
+                                targetProfile: number | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            /** @description the generated password, shown this once (absent when the operator gave it, or nothing was changed) */
+                            password?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stations/{id}/reject": {
         parameters: {
             query?: never;
@@ -8780,6 +8912,254 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stations/{id}/security-flows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The station's password rotations and security profile upgrades, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description page size */
+                    limit?: number;
+                    /** @description rows to skip */
+                    offset?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description the charger's ChangeConfiguration (or InstallCertificate) answer */
+                                chargerStatus: string | null;
+                                /** Format: date-time */
+                                completedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                detail: string | null;
+                                /** @description the security profile when the flow started */
+                                fromProfile: number | null;
+                                id: number;
+                                kind: "password-rotation" | "profile-upgrade";
+                                /**
+                                 * Format: date-time
+                                 * @description rotation: since when the new password is accepted beside the old one
+                                 */
+                                pendingSince: string | null;
+                                stationId: string;
+                                /** @description Sending: the ChangeConfiguration is on its way. Accepted: the charger took it; waiting for it to reconnect with the new credentials (rotation: the old and the new password are both valid until then). Completed: it did (rotation: the old password is refused from then on). Rejected / NotSupported: the charger's answer, nothing changed. Unanswered: no answer in time (rotation: both passwords stay valid). Failed: not sent or an error (detail). Superseded: a newer rotation, or an operator setting the password, replaced it. */
+                                status: "Sending" | "Accepted" | "Completed" | "Rejected" | "NotSupported" | "Unanswered" | "Failed" | "Superseded";
+                                /** @description profile upgrade: the profile asked for */
+                                targetProfile: number | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            limit: number;
+                            offset: number;
+                            /** @description rows matching the filters */
+                            total: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stations/{id}/security-profile-upgrade": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Raise the charger's security profile (ChangeConfiguration SecurityProfile, Security Whitepaper A05)
+         * @description Checks the prerequisites (profiles 1-2: the station has a password; 2-3: the TLS listener is configured; 3: client certificates are requested and a CA is configured), installs centralSystemRootCertificate first when given (InstallCertificate), then sends ChangeConfiguration SecurityProfile. Accepted: the station's profile is raised at once (a connection at a lower profile is refused from then on; no downgrade), a Reset is sent (Hard unless `reset` says otherwise) and the live connection closed; the flow is Completed when the charger has reconnected. 409 when the target is not higher than the current profile, a prerequisite is missing, or the station is offline.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description PEM certificate to install as CentralSystemRootCertificate before the change */
+                        centralSystemRootCertificate?: string;
+                        /** @description Reset after Accepted (default Hard, as OCTT TC_083 does) */
+                        reset?: "Hard" | "Soft" | "None";
+                        /** @description the new security profile, higher than the current one */
+                        targetProfile: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the charger's ChangeConfiguration (or InstallCertificate) answer */
+                            chargerStatus: string | null;
+                            /** Format: date-time */
+                            completedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            detail: string | null;
+                            /** @description the security profile when the flow started */
+                            fromProfile: number | null;
+                            id: number;
+                            kind: "password-rotation" | "profile-upgrade";
+                            /**
+                             * Format: date-time
+                             * @description rotation: since when the new password is accepted beside the old one
+                             */
+                            pendingSince: string | null;
+                            stationId: string;
+                            /** @description Sending: the ChangeConfiguration is on its way. Accepted: the charger took it; waiting for it to reconnect with the new credentials (rotation: the old and the new password are both valid until then). Completed: it did (rotation: the old password is refused from then on). Rejected / NotSupported: the charger's answer, nothing changed. Unanswered: no answer in time (rotation: both passwords stay valid). Failed: not sent or an error (detail). Superseded: a newer rotation, or an operator setting the password, replaced it. */
+                            status: "Sending" | "Accepted" | "Completed" | "Rejected" | "NotSupported" | "Unanswered" | "Failed" | "Superseded";
+                            /** @description profile upgrade: the profile asked for */
+                            targetProfile: number | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
