@@ -65,3 +65,47 @@ test('TC_078_CSMS Invalid CentralSystemCertificate Security Event', async () => 
   const [event] = await securityEvents('TC078');
   assert.deepEqual([event.type, event.source, event.critical, event.techInfo], ['InvalidCentralSystemCertificate', 'station', false, 'root certificate expired']);
 });
+
+test('TC_079_CSMS Get Security Log', async () => {
+  const log = Buffer.from(`${new Date().toISOString()} SecurityLogWasCleared\n${new Date().toISOString()} StartupOfTheDevice\n`.repeat(50));
+  const uploads: Array<Promise<number>> = [];
+  const cp: SimulatedCharger = await acceptedCharger(app, 'TC079', {
+    handlers: {
+      // The charge point's side of GetLog: Accepted with its file name, then Uploading, the
+      // upload to remoteLocation (a directory: the file name appended), and Uploaded.
+      GetLog: (req: { requestId: number; logType: string; log: { remoteLocation: string } }) => {
+        const filename = 'security-TC079.log';
+        uploads.push(
+          new Promise((resolve) => setImmediate(resolve)).then(async () => {
+            await cp.call('LogStatusNotification', { status: 'Uploading', requestId: req.requestId });
+            const res = await fetch(`${req.log.remoteLocation}${filename}`, { method: 'PUT', body: log });
+            await cp.call('LogStatusNotification', { status: res.status === 200 ? 'Uploaded' : 'UploadFailure', requestId: req.requestId });
+            return res.status;
+          }),
+        );
+        return { status: 'Accepted', filename };
+      },
+    },
+  });
+
+  const res = await app.request('POST', '/api/v1/stations/TC079/logs', { body: { logType: 'SecurityLog' } });
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual([res.body.status, res.body.filename, res.body.logType, res.body.ownReceiver], ['Accepted', 'security-TC079.log', 'SecurityLog', true]);
+  const sent = cp.received.find((r) => r.action === 'GetLog')!.payload;
+  assert.equal(sent.logType, 'SecurityLog');
+  assert.equal(sent.requestId, res.body.requestId);
+  assert.equal(sent.log.remoteLocation, res.body.remoteLocation);
+  assert.match(sent.log.remoteLocation, /\/files\/diagnostics\/[\w-]+\/$/, 'Plugboard\'s own upload receiver');
+
+  assert.equal(await uploads[0], 200, 'the receiver took the upload');
+  const history = await app.request('GET', '/api/v1/stations/TC079/logs');
+  assert.equal(history.status, 200, history.text);
+  const [item] = history.body.items;
+  assert.equal(item.request.uploadStatus, 'Uploaded');
+  assert.deepEqual(item.timeline.map((t: { status: string }) => t.status), ['Uploading', 'Uploaded']);
+  assert.equal(item.files.length, 1);
+  assert.equal(item.files[0].filename, 'security-TC079.log');
+  const content = await app.request('GET', item.files[0].contentPath);
+  assert.equal(content.status, 200);
+  assert.equal(content.text, log.toString(), 'the operator downloads the log the charger uploaded');
+});

@@ -6,7 +6,7 @@ import type { Api } from '../../http/types.ts';
 import { IdParam, NumericIdParam, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
 import { StationNotFoundError } from '../stations/service.ts';
 import { COMMAND_DESCRIPTION, commandErrors, TimeoutQuery, timeoutMs } from '../commands/schemas.ts';
-import { DiagnosticsFileView, DiagnosticsRequestView, mapped, PAST_LIMIT, TimelineEntry, toDiagnosticsFile, toDiagnosticsRequest, toTimeline } from './schemas.ts';
+import { DiagnosticsFileView, DiagnosticsRequestView, LogRequestView, mapped, PAST_LIMIT, TimelineEntry, toDiagnosticsFile, toDiagnosticsRequest, toLogRequest, toTimeline } from './schemas.ts';
 
 const tags = ['Diagnostics'];
 const NotFound = { 404: Type.Ref('ErrorBody') };
@@ -80,6 +80,60 @@ export function registerDiagnosticsRoutes(api: Api, ctx: AppContext): void {
     const { requests, timeline } = await diagnostics().stationHistory(req.params.id, req.query.limit ?? 50);
     const list = requests.map(toDiagnosticsRequest);
     return { stationId: req.params.id, latestRequest: list[0] ?? null, requests: list, timeline: toTimeline(timeline) };
+  });
+
+  api.post('/stations/:id/logs', {
+    schema: {
+      tags,
+      summary: 'Ask a charger for its security or diagnostics log (GetLog); it uploads it to Plugboard',
+      description:
+        'Security Whitepaper GetLog. Without remoteLocation, the charger gets an upload URL of its own on the charger listener, ' +
+        'the same receiver as GetDiagnostics ({files.publicBaseUrl}/files/diagnostics/{token}/, HTTP PUT or POST, raw or ' +
+        'multipart/form-data), valid for files.diagnosticsUploadTtlSeconds plus retries x retryInterval; a Rejected GetLog ' +
+        'closes it. The requestId sent is the request\'s id; LogStatusNotifications with it update uploadStatus. ' +
+        'The uploaded files are listed with GET /stations/{id}/logs and downloaded from /diagnostics/{fileId}/content. ' + COMMAND_DESCRIPTION,
+      params: IdParam,
+      querystring: TimeoutQuery,
+      body: Type.Object(
+        {
+          logType: Type.Union([Type.Literal('SecurityLog'), Type.Literal('DiagnosticsLog')]),
+          remoteLocation: Type.Optional(Type.String({ minLength: 1, maxLength: 512, format: 'uri', description: 'another upload location (e.g. ftp://...) instead of Plugboard\'s receiver' })),
+          oldestTimestamp: Type.Optional(Type.String({ format: 'date-time', description: 'only log entries from this time on' })),
+          latestTimestamp: Type.Optional(Type.String({ format: 'date-time', description: 'only log entries up to this time' })),
+          retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+          retryInterval: Type.Optional(Type.Integer({ minimum: 0, maximum: 86400, description: 'seconds' })),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 200: LogRequestView, ...commandErrors, ...standardErrors },
+    },
+  }, (req) => mapped(async () => toLogRequest(await diagnostics().requestLog(req.params.id, req.body, { timeoutMs: timeoutMs(req.query) }))));
+
+  api.get('/stations/:id/logs', {
+    schema: {
+      tags,
+      summary: 'A charger\'s GetLog requests, newest first, with their LogStatusNotifications and uploaded files',
+      params: IdParam,
+      querystring: PAST_LIMIT,
+      response: {
+        200: Type.Object({
+          stationId: Type.String(),
+          items: Type.Array(
+            Type.Object({ request: LogRequestView, timeline: Type.Array(TimelineEntry, { description: 'oldest first' }), files: Type.Array(DiagnosticsFileView) }, { title: 'LogRequestHistory' }),
+          ),
+        }),
+        ...NotFound,
+        ...standardErrors,
+      },
+    },
+  }, async (req) => {
+    await requireStation(req.params.id);
+    const items = await diagnostics().logRequests(req.params.id, req.query.limit ?? 50);
+    return {
+      stationId: req.params.id,
+      // toTimeline reverses a newest-first list; these are oldest first already.
+      items: items.map((i) => ({ request: toLogRequest(i.request), timeline: toTimeline([...i.statuses].reverse()), files: i.files.map(toDiagnosticsFile) })),
+    };
   });
 
   api.get('/diagnostics/:id', {

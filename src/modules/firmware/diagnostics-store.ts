@@ -22,20 +22,37 @@ export function requestByToken(db: Exec, token: string) {
   return db.selectFrom('diagnostics_requests').selectAll().where('upload_token', '=', token).executeTakeFirst();
 }
 
-/** The request a DiagnosticsStatusNotification reports on: the station's latest one that was sent. */
+/** The request a DiagnosticsStatusNotification reports on: the station's latest GetDiagnostics that was sent. */
 export function latestSentRequest(db: Exec, stationId: string) {
   return db
     .selectFrom('diagnostics_requests')
     .selectAll()
     .where('station_id', '=', stationId)
+    .where('kind', '=', 'GetDiagnostics')
     .where('command_status', '!=', 'error')
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
 }
 
-export function listRequests(db: Exec, stationId: string, limit: number) {
-  return db.selectFrom('diagnostics_requests').selectAll().where('station_id', '=', stationId).orderBy('id', 'desc').limit(limit).execute();
+export function listRequests(db: Exec, stationId: string, limit: number, kind: 'GetDiagnostics' | 'GetLog' = 'GetDiagnostics') {
+  return db.selectFrom('diagnostics_requests').selectAll().where('station_id', '=', stationId).where('kind', '=', kind).orderBy('id', 'desc').limit(limit).execute();
+}
+
+/** The GetLog request a LogStatusNotification names (its requestId is the row id). */
+export function logRequest(db: Exec, stationId: string, id: number) {
+  return db.selectFrom('diagnostics_requests').selectAll().where('id', '=', id).where('station_id', '=', stationId).where('kind', '=', 'GetLog').executeTakeFirst();
+}
+
+/** The status notifications linked to these requests, oldest first. */
+export function statusesOfRequests(db: Exec, requestIds: number[]) {
+  if (requestIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('diagnostics_status_history').selectAll().where('request_id', 'in', requestIds).orderBy('id', 'asc').execute();
+}
+
+export function filesOfRequests(db: Exec, requestIds: number[]) {
+  if (requestIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('diagnostics_files').selectAll().where('request_id', 'in', requestIds).orderBy('id', 'asc').execute();
 }
 
 export async function insertDiagnosticsStatus(db: Exec, row: { station_id: string; request_id: number | null; status: string; received_at: string }): Promise<void> {
@@ -43,10 +60,12 @@ export async function insertDiagnosticsStatus(db: Exec, row: { station_id: strin
 }
 
 export function diagnosticsTimeline(db: Exec, stationId: string, limit: number) {
+  // LogStatusNotifications are kept here too, always linked to their GetLog request: left out.
   return db
     .selectFrom('diagnostics_status_history')
     .selectAll()
     .where('station_id', '=', stationId)
+    .where((eb) => eb.or([eb('request_id', 'is', null), eb('request_id', 'not in', eb.selectFrom('diagnostics_requests').select('id').where('station_id', '=', stationId).where('kind', '=', 'GetLog'))]))
     .orderBy('id', 'desc')
     .limit(limit)
     .execute();

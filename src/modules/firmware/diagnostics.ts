@@ -27,6 +27,19 @@ export interface GetDiagnosticsInput {
   retryInterval?: number;
 }
 
+export type LogType = CentralToCharger['GetLog']['req']['logType'];
+export type LogUploadStatus = ChargerToCentral['LogStatusNotification']['req']['status'];
+
+export interface GetLogInput {
+  logType: LogType;
+  /** where the charger uploads to; default: Plugboard's own receiver */
+  remoteLocation?: string;
+  oldestTimestamp?: string;
+  latestTimestamp?: string;
+  retries?: number;
+  retryInterval?: number;
+}
+
 /** Uploads one request accepts (a charger that retries after a broken connection uploads again). */
 export const MAX_FILES_PER_REQUEST = 5;
 
@@ -102,6 +115,92 @@ export function createDiagnostics({ ctx, baseUrl }: { ctx: AppContext; baseUrl()
       return (await store.getRequest(db.kysely, id))!;
     },
 
+    /**
+     * Sends GetLog (Security Whitepaper §4.5) and returns the recorded request with the charger's
+     * answer (answer_status: Accepted, Rejected, AcceptedCanceled) and filename. The request's
+     * row id is the OCPP requestId, so LogStatusNotifications find it. Uploads go to the same
+     * receiver and token URLs as GetDiagnostics (ADR 0006). Send failures are recorded and rethrown.
+     */
+    async requestLog(stationId: string, input: GetLogInput, opts: { timeoutMs?: number } = {}): Promise<DiagnosticsRequest> {
+      if (!(await ctx.services.stations.get(stationId))) throw new StationNotFoundError(stationId);
+      const token = input.remoteLocation === undefined ? newToken() : null;
+      const location = input.remoteLocation ?? `${baseUrl()}/files/diagnostics/${token}/`;
+      const oldest = input.oldestTimestamp === undefined ? undefined : toIsoTimestamp(input.oldestTimestamp);
+      const latest = input.latestTimestamp === undefined ? undefined : toIsoTimestamp(input.latestTimestamp);
+      if (oldest && latest && oldest > latest) throw new InvalidFirmwareRequestError('oldestTimestamp must not be after latestTimestamp');
+      const payloadFor = (requestId: number): CentralToCharger['GetLog']['req'] => ({
+        logType: input.logType,
+        requestId,
+        log: { remoteLocation: location, ...(oldest === undefined ? {} : { oldestTimestamp: oldest }), ...(latest === undefined ? {} : { latestTimestamp: latest }) },
+        ...(input.retries === undefined ? {} : { retries: input.retries }),
+        ...(input.retryInterval === undefined ? {} : { retryInterval: input.retryInterval }),
+      });
+      const v = ocpp16Validator.validateRequest('GetLog', payloadFor(1), 'local');
+      if (!v.ok) throw new InvalidFirmwareRequestError(`invalid GetLog request: ${v.message.replace(/^\w+Request: /, '')}`, { errors: v.errors });
+
+      const now = ctx.now();
+      const graceSeconds = ctx.config.files.diagnosticsUploadTtlSeconds + (input.retries ?? 0) * (input.retryInterval ?? 0);
+      const id = await db.write((trx) =>
+        store.insertRequest(trx, {
+          station_id: stationId,
+          kind: 'GetLog',
+          log_type: input.logType,
+          upload_token: token,
+          location,
+          start_time: oldest ?? null,
+          stop_time: latest ?? null,
+          retries: input.retries ?? null,
+          retry_interval: input.retryInterval ?? null,
+          command_status: 'sending',
+          answer_status: null,
+          error: null,
+          file_name: null,
+          diagnostics_status: null,
+          diagnostics_status_at: null,
+          expires_at: token ? new Date(now.getTime() + graceSeconds * 1000).toISOString() : null,
+          requested_at: now.toISOString(),
+        }),
+      );
+      let res: CentralToCharger['GetLog']['res'];
+      try {
+        res = await ctx.services.stations.sendCommand(stationId, 'GetLog', payloadFor(id), { timeoutMs: opts.timeoutMs });
+      } catch (err) {
+        await db.write((trx) => store.patchRequest(trx, id, { command_status: 'error', error: describe(err) }));
+        throw err;
+      }
+      await db.write((trx) => store.patchRequest(trx, id, { command_status: 'accepted', answer_status: res.status, file_name: res.filename ?? null }));
+      return (await store.getRequest(db.kysely, id))!;
+    },
+
+    /**
+     * LogStatusNotification: kept in the timeline of the GetLog request its requestId names, whose
+     * status it becomes (Idle, only sent when triggered, says nothing about an upload). One that
+     * names no request of ours (none, or a GetLog another tool sent) is not stored; false then.
+     */
+    async logStatusNotification(stationId: string, status: LogUploadStatus, requestId: number | undefined): Promise<boolean> {
+      if (requestId === undefined) return false;
+      const at = iso();
+      return db.write(async (trx) => {
+        const request = await store.logRequest(trx, stationId, requestId);
+        if (!request) return false;
+        await store.insertDiagnosticsStatus(trx, { station_id: stationId, request_id: Number(request.id), status, received_at: at });
+        if (status !== 'Idle') await store.patchRequest(trx, Number(request.id), { diagnostics_status: status, diagnostics_status_at: at });
+        return true;
+      });
+    },
+
+    /** A station's GetLog requests, newest first, each with its status notifications and files. */
+    async logRequests(stationId: string, limit: number) {
+      const requests = await store.listRequests(db.kysely, stationId, limit, 'GetLog');
+      const ids = requests.map((r) => Number(r.id));
+      const [statuses, files] = await Promise.all([store.statusesOfRequests(db.kysely, ids), store.filesOfRequests(db.kysely, ids)]);
+      return requests.map((request) => ({
+        request,
+        statuses: statuses.filter((s) => Number(s.request_id) === Number(request.id)),
+        files: files.filter((f) => Number(f.request_id) === Number(request.id)),
+      }));
+    },
+
     /** DiagnosticsStatusNotification: kept in the timeline, linked to the latest request sent. */
     async statusNotification(stationId: string, status: DiagnosticsStatus): Promise<void> {
       const at = iso();
@@ -116,7 +215,7 @@ export function createDiagnostics({ ctx, baseUrl }: { ctx: AppContext; baseUrl()
     /** The request an upload URL belongs to, while it accepts uploads; undefined otherwise. */
     async uploadTarget(token: string): Promise<DiagnosticsRequest | undefined> {
       const request = await store.requestByToken(db.kysely, token);
-      if (!request || request.command_status === 'error') return undefined;
+      if (!request || request.command_status === 'error' || request.answer_status === 'Rejected') return undefined;
       if (request.expires_at !== null && request.expires_at <= iso()) return undefined;
       if ((await store.countFilesOfRequest(db.kysely, Number(request.id))) >= MAX_FILES_PER_REQUEST) return undefined;
       return request;

@@ -25,6 +25,16 @@ export function registerOcpp16(ctx: AppContext): void {
     return {};
   });
 
+  ctx.ocpp16.on('LogStatusNotification', async (req, session) => {
+    try {
+      const linked = await firmware().diagnostics.logStatusNotification(session.stationId, req.status, req.requestId);
+      if (!linked) session.log.info({ stationId: session.stationId, status: req.status, requestId: req.requestId ?? null }, 'LogStatusNotification for no GetLog request of ours: not stored');
+    } catch (err) {
+      session.log.error({ err, stationId: session.stationId, status: req.status, requestId: req.requestId }, 'recording a LogStatusNotification failed');
+    }
+    return {};
+  });
+
   ctx.ocpp16.on('DiagnosticsStatusNotification', async (req, session) => {
     try {
       await firmware().diagnostics.statusNotification(session.stationId, req.status);

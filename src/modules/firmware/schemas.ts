@@ -216,6 +216,53 @@ export function toDiagnosticsRequest(r: DiagnosticsRequest): Static<typeof Diagn
   };
 }
 
+export const LogRequestView = Type.Object(
+  {
+    id: Type.Integer(),
+    requestId: Type.Integer({ description: 'the GetLog requestId (the same as id)' }),
+    stationId: Type.String(),
+    logType: Type.String({ description: 'SecurityLog or DiagnosticsLog' }),
+    remoteLocation: Type.String({ description: 'the upload location sent to the charger' }),
+    ownReceiver: Type.Boolean({ description: 'true when the location is Plugboard\'s upload receiver' }),
+    oldestTimestamp: Nullable(DateTime()),
+    latestTimestamp: Nullable(DateTime()),
+    retries: Nullable(Type.Integer()),
+    retryInterval: Nullable(Type.Integer()),
+    commandStatus: CommandStatus,
+    error: Nullable(Type.String()),
+    status: Nullable(Type.String({ description: 'the charger\'s answer to GetLog: Accepted, Rejected, AcceptedCanceled' })),
+    filename: Nullable(Type.String({ description: 'GetLog.conf filename' })),
+    uploadStatus: Nullable(Type.String({ description: 'the last LogStatusNotification: BadMessage, NotSupportedOperation, PermissionDenied, Uploaded, UploadFailure, Uploading' })),
+    uploadStatusAt: Nullable(DateTime()),
+    expiresAt: Nullable(DateTime('uploads to the location are refused after this')),
+    requestedAt: DateTime(),
+  },
+  { title: 'LogRequest' },
+);
+
+export function toLogRequest(r: DiagnosticsRequest): Static<typeof LogRequestView> {
+  return {
+    id: Number(r.id),
+    requestId: Number(r.id),
+    stationId: r.station_id,
+    logType: r.log_type ?? 'DiagnosticsLog',
+    remoteLocation: r.location,
+    ownReceiver: r.upload_token !== null,
+    oldestTimestamp: r.start_time,
+    latestTimestamp: r.stop_time,
+    retries: r.retries,
+    retryInterval: r.retry_interval,
+    commandStatus: r.command_status,
+    error: r.error,
+    status: r.answer_status,
+    filename: r.file_name,
+    uploadStatus: r.diagnostics_status,
+    uploadStatusAt: r.diagnostics_status_at,
+    expiresAt: r.expires_at,
+    requestedAt: r.requested_at,
+  };
+}
+
 export const DiagnosticsFileView = Type.Object(
   {
     id: Type.Integer(),

@@ -7638,6 +7638,314 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stations/{id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A charger's GetLog requests, newest first, with their LogStatusNotifications and uploaded files */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description how many of the most recent entries */
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                files: {
+                                    /** @description API path of the content: GET it with an API key */
+                                    contentPath: string;
+                                    contentType: string | null;
+                                    filename: string;
+                                    id: number;
+                                    requestId: number;
+                                    sha256: string;
+                                    sizeBytes: number;
+                                    stationId: string;
+                                    /** Format: date-time */
+                                    uploadedAt: string;
+                                }[];
+                                /** LogRequest */
+                                request: {
+                                    /** @description sending: sent, no answer yet; accepted: the charger confirmed it; error: not delivered (see error) */
+                                    commandStatus: "sending" | "accepted" | "error";
+                                    error: string | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description uploads to the location are refused after this
+                                     */
+                                    expiresAt: string | null;
+                                    /** @description GetLog.conf filename */
+                                    filename: string | null;
+                                    id: number;
+                                    /** Format: date-time */
+                                    latestTimestamp: string | null;
+                                    /** @description SecurityLog or DiagnosticsLog */
+                                    logType: string;
+                                    /** Format: date-time */
+                                    oldestTimestamp: string | null;
+                                    /** @description true when the location is Plugboard's upload receiver */
+                                    ownReceiver: boolean;
+                                    /** @description the upload location sent to the charger */
+                                    remoteLocation: string;
+                                    /** Format: date-time */
+                                    requestedAt: string;
+                                    /** @description the GetLog requestId (the same as id) */
+                                    requestId: number;
+                                    retries: number | null;
+                                    retryInterval: number | null;
+                                    stationId: string;
+                                    /** @description the charger's answer to GetLog: Accepted, Rejected, AcceptedCanceled */
+                                    status: string | null;
+                                    /** @description the last LogStatusNotification: BadMessage, NotSupportedOperation, PermissionDenied, Uploaded, UploadFailure, Uploading */
+                                    uploadStatus: string | null;
+                                    /** Format: date-time */
+                                    uploadStatusAt: string | null;
+                                };
+                                /** @description oldest first */
+                                timeline: {
+                                    id: number;
+                                    /** Format: date-time */
+                                    receivedAt: string;
+                                    /** @description the update (or diagnostics request) it was linked to: the latest sent before it */
+                                    requestId: number | null;
+                                    status: string;
+                                }[];
+                            }[];
+                            stationId: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Ask a charger for its security or diagnostics log (GetLog); it uploads it to Plugboard
+         * @description Security Whitepaper GetLog. Without remoteLocation, the charger gets an upload URL of its own on the charger listener, the same receiver as GetDiagnostics ({files.publicBaseUrl}/files/diagnostics/{token}/, HTTP PUT or POST, raw or multipart/form-data), valid for files.diagnosticsUploadTtlSeconds plus retries x retryInterval; a Rejected GetLog closes it. The requestId sent is the request's id; LogStatusNotifications with it update uploadStatus. The uploaded files are listed with GET /stations/{id}/logs and downloaded from /diagnostics/{fileId}/content. The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description seconds to wait for the charger's answer (default: the configured OCPP call timeout) */
+                    timeout?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description only log entries up to this time
+                         */
+                        latestTimestamp?: string;
+                        logType: "SecurityLog" | "DiagnosticsLog";
+                        /**
+                         * Format: date-time
+                         * @description only log entries from this time on
+                         */
+                        oldestTimestamp?: string;
+                        /**
+                         * Format: uri
+                         * @description another upload location (e.g. ftp://...) instead of Plugboard's receiver
+                         */
+                        remoteLocation?: string;
+                        retries?: number;
+                        /** @description seconds */
+                        retryInterval?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description sending: sent, no answer yet; accepted: the charger confirmed it; error: not delivered (see error) */
+                            commandStatus: "sending" | "accepted" | "error";
+                            error: string | null;
+                            /**
+                             * Format: date-time
+                             * @description uploads to the location are refused after this
+                             */
+                            expiresAt: string | null;
+                            /** @description GetLog.conf filename */
+                            filename: string | null;
+                            id: number;
+                            /** Format: date-time */
+                            latestTimestamp: string | null;
+                            /** @description SecurityLog or DiagnosticsLog */
+                            logType: string;
+                            /** Format: date-time */
+                            oldestTimestamp: string | null;
+                            /** @description true when the location is Plugboard's upload receiver */
+                            ownReceiver: boolean;
+                            /** @description the upload location sent to the charger */
+                            remoteLocation: string;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            /** @description the GetLog requestId (the same as id) */
+                            requestId: number;
+                            retries: number | null;
+                            retryInterval: number | null;
+                            stationId: string;
+                            /** @description the charger's answer to GetLog: Accepted, Rejected, AcceptedCanceled */
+                            status: string | null;
+                            /** @description the last LogStatusNotification: BadMessage, NotSupportedOperation, PermissionDenied, Uploaded, UploadFailure, Uploading */
+                            uploadStatus: string | null;
+                            /** Format: date-time */
+                            uploadStatusAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stations/{id}/messages": {
         parameters: {
             query?: never;
