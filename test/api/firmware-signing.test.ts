@@ -160,20 +160,14 @@ test('SignedUpdateFirmware: refused before sending for an unsigned file, an expi
   assert.equal(expiredRes.status, 409);
   assert.equal(expiredRes.body.error, 'signing_certificate_expired');
 
-  // Revocation is the certificates service's answer (ctx.services.certificates.isRevoked).
-  const certs = app.ctx.services.certificates;
-  const original = certs.isRevoked;
-  const revokedFingerprint = new X509Certificate(vendorRsa.certificatePem).fingerprint256;
-  certs.isRevoked = async (c) => c.fingerprint256 === revokedFingerprint;
-  try {
-    const revoked = await app.request('POST', '/api/v1/stations/SIGNED-1/firmware-update', {
-      body: { location, signed: true, signature: signWith(vendorRsa, image), signingCertificate: vendorRsa.certificatePem },
-    });
-    assert.equal(revoked.status, 409);
-    assert.equal(revoked.body.error, 'signing_certificate_revoked');
-  } finally {
-    certs.isRevoked = original;
-  }
+  // A certificate revoked in the certificates module (by fingerprint) is refused.
+  const revokedPair = selfSignedPair(join(dir, 'keys'), 'vendor-revoked', 'ec');
+  await app.ctx.services.certificates.revoke({ fingerprint256: new X509Certificate(revokedPair.certificatePem).fingerprint256, reason: 'key compromise' });
+  const revoked = await app.request('POST', '/api/v1/stations/SIGNED-1/firmware-update', {
+    body: { location, signed: true, signature: signWith(revokedPair, image), signingCertificate: revokedPair.certificatePem },
+  });
+  assert.equal(revoked.status, 409, revoked.text);
+  assert.equal(revoked.body.error, 'signing_certificate_revoked');
   assert.equal(signedSent(cp).length, 0, 'nothing was sent');
 
   const sig = signWith(vendorRsa, image);
@@ -188,7 +182,7 @@ test('SignedUpdateFirmware: refused before sending for an unsigned file, an expi
       firmware: { location, retrieveDateTime: '2029-01-01T00:00:00.000Z', installDateTime: '2030-01-01T00:00:00.000Z', signingCertificate: vendorRsa.certificatePem.trim(), signature: sig },
     },
   ]);
-  assert.equal(ok.body.signingCertificateSha256, revokedFingerprint);
+  assert.equal(ok.body.signingCertificateSha256, new X509Certificate(vendorRsa.certificatePem).fingerprint256);
 });
 
 test("the charger's refusal (InvalidCertificate) marks the update rejected and failed", async () => {
