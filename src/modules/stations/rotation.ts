@@ -17,7 +17,7 @@
 // bulk, friendly endpoint) is refused by guardCredentialCommand in stations.sendCommand.
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../../context.ts';
-import type { SecurityFlowsTable } from '../../db/schema.ts';
+import type { SecurityFlowsTable, Station } from '../../db/schema.ts';
 import type { Selectable } from 'kysely';
 import { hashSecret, verifySecret } from '../../secrets.ts';
 import { redact, rememberSecret } from '../../redact.ts';
@@ -112,15 +112,18 @@ export function createCredentialFlows(ctx: AppContext) {
     return { status: 'Failed', detail: redact((err as Error)?.message ?? String(err)) };
   }
 
-  async function begin(stationId: string) {
+  /** The station, its live connection and profile; `check` (what the station must be) runs first. */
+  async function begin(stationId: string, check: (station: Station, profile: number) => void) {
     const station = await stations().get(stationId);
     if (!station) throw new StationNotFoundError(stationId);
+    const profile = station.security_profile ?? ctx.config.ocpp.defaultSecurityProfile;
+    check(station, profile);
     // The connection that uses the current credentials: closed once the charger took the new ones
     // (only this one: the charger may already be back on a new connection by then).
     const connection = stations().liveConnection(stationId);
     if (!connection) throw new CredentialFlowConflictError(`station ${stationId} is not connected: the charger must be online to be told; nothing was sent`);
     if (starting.has(stationId)) throw new CredentialFlowConflictError(`a password rotation or profile upgrade of station ${stationId} is under way; wait for its answer`);
-    return { station, connection, profile: station.security_profile ?? ctx.config.ocpp.defaultSecurityProfile };
+    return { station, connection, profile };
   }
 
   const flows = {
@@ -129,9 +132,10 @@ export function createCredentialFlows(ctx: AppContext) {
      * (shown once: the charger got it over OCPP; the operator needs it only to re-provision).
      */
     async rotatePassword(stationId: string, opts: { password?: string } = {}): Promise<{ flow: SecurityFlow; password?: string }> {
-      const { profile, connection } = await begin(stationId);
-      if (profile === 0) throw new CredentialFlowConflictError(`station ${stationId} is at security profile 0 and uses no password: upgrade it to profile 1 first (POST /api/v1/stations/{id}/security-profile-upgrade)`);
-      if (profile >= 3) throw new CredentialFlowConflictError(`station ${stationId} is at security profile 3 and authenticates with its client certificate, not a password`);
+      const { profile, connection } = await begin(stationId, (_s, profile) => {
+        if (profile === 0) throw new CredentialFlowConflictError(`station ${stationId} is at security profile 0 and uses no password: upgrade it to profile 1 first (POST /api/v1/stations/{id}/security-profile-upgrade)`);
+        if (profile >= 3) throw new CredentialFlowConflictError(`station ${stationId} is at security profile 3 and authenticates with its client certificate, not a password`);
+      });
       starting.add(stationId);
       try {
         const password = opts.password ?? generatePassword();
@@ -201,17 +205,18 @@ export function createCredentialFlows(ctx: AppContext) {
 
     /** A5 security profile upgrade. */
     async upgradeProfile(stationId: string, opts: { targetProfile: number; centralSystemRootCertificate?: string; reset?: 'Hard' | 'Soft' | 'None' }): Promise<SecurityFlow> {
-      const { station, profile, connection } = await begin(stationId);
       const target = opts.targetProfile;
-      if (target <= profile) throw new CredentialFlowConflictError(`station ${stationId} is at security profile ${profile}: a profile is only raised (no downgrade), so the target must be ${profile + 1} to 3`);
-      if (target <= 2 && !station.password_hash) {
-        throw new CredentialFlowConflictError(`security profile ${target} uses HTTP Basic auth but station ${stationId} has no password: set one first (PATCH /api/v1/stations/{id} with the charger's AuthorizationKey)`);
-      }
       const tls = ctx.config.ocpp.tls;
-      if (target >= 2 && !tls) throw new CredentialFlowConflictError(`security profile ${target} needs the TLS listener: configure ocpp.tls (certFile, keyFile) first`);
-      if (target === 3 && (!tls?.caFile || !tls.requestClientCert)) {
-        throw new CredentialFlowConflictError('security profile 3 needs client certificates: configure ocpp.tls.caFile and ocpp.tls.requestClientCert first');
-      }
+      const { profile, connection } = await begin(stationId, (station, profile) => {
+        if (target <= profile) throw new CredentialFlowConflictError(`station ${stationId} is at security profile ${profile}: a profile is only raised (no downgrade), so the target must be ${profile + 1} to 3`);
+        if (target <= 2 && !station.password_hash) {
+          throw new CredentialFlowConflictError(`security profile ${target} uses HTTP Basic auth but station ${stationId} has no password: set one first (PATCH /api/v1/stations/{id} with the charger's AuthorizationKey)`);
+        }
+        if (target >= 2 && !tls) throw new CredentialFlowConflictError(`security profile ${target} needs the TLS listener: configure ocpp.tls (certFile, keyFile) first`);
+        if (target === 3 && (!tls?.caFile || !tls.requestClientCert)) {
+          throw new CredentialFlowConflictError('security profile 3 needs client certificates: configure ocpp.tls.caFile and ocpp.tls.requestClientCert first');
+        }
+      });
       starting.add(stationId);
       try {
         const at = iso();
