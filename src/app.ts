@@ -144,6 +144,7 @@ export async function createApp(config: Config, opts: Pick<CoreOptions, 'log' | 
       maxFailuresPerIdentity: config.ocpp.admission.maxFailuresPerIdentity,
       windowMs: config.ocpp.admission.failureWindowSeconds * 1000,
     },
+    handshakes: { timeoutMs: config.ocpp.admission.handshakeTimeoutSeconds * 1000, maxPending: config.ocpp.admission.maxPendingHandshakes },
     log,
     authenticate: (req) => ctx.services.stations.authenticate(req),
     onCall: (conn, action, payload) => ctx.ocpp16.dispatch({ stationId: conn.identity, log }, action, payload),

@@ -45,6 +45,10 @@ export interface Config {
       verifyQueueLength: number;
       /** password checks waiting from one address */
       verifyQueuePerAddress: number;
+      /** a socket whose request headers are not complete this long after connecting is closed: silent sockets, dribbling headers, stalled TLS */
+      handshakeTimeoutSeconds: number;
+      /** sockets in their handshake at once (plain and TLS listeners together); a new one beyond it is closed at once */
+      maxPendingHandshakes: number;
     };
   };
   http: { host: string; port: number };
@@ -150,7 +154,7 @@ export const defaultConfig: Config = {
     callTimeoutSeconds: 30,
     maxBadMessagesPerMinute: 30,
     shutdownTimeoutSeconds: 10,
-    admission: { maxFailuresPerAddress: 50, maxFailuresPerIdentity: 10, failureWindowSeconds: 300, verifyConcurrency: 2, verifyQueueLength: 200, verifyQueuePerAddress: 32 },
+    admission: { maxFailuresPerAddress: 50, maxFailuresPerIdentity: 10, failureWindowSeconds: 300, verifyConcurrency: 2, verifyQueueLength: 200, verifyQueuePerAddress: 32, handshakeTimeoutSeconds: 10, maxPendingHandshakes: 2000 },
   },
   http: { host: '127.0.0.1', port: 8080 },
   database: { url: null, sqlitePath: './data/plugboard.db', poolSize: 10 },
@@ -196,6 +200,8 @@ export const ENV_VARS: Record<string, string> = {
   PLUGBOARD_OCPP_VERIFY_CONCURRENCY: 'ocpp.admission.verifyConcurrency',
   PLUGBOARD_OCPP_VERIFY_QUEUE_LENGTH: 'ocpp.admission.verifyQueueLength',
   PLUGBOARD_OCPP_VERIFY_QUEUE_PER_ADDRESS: 'ocpp.admission.verifyQueuePerAddress',
+  PLUGBOARD_OCPP_HANDSHAKE_TIMEOUT_SECONDS: 'ocpp.admission.handshakeTimeoutSeconds',
+  PLUGBOARD_OCPP_MAX_PENDING_HANDSHAKES: 'ocpp.admission.maxPendingHandshakes',
   PLUGBOARD_OCPP_TLS_HOST: 'ocpp.tls.host',
   PLUGBOARD_OCPP_TLS_PORT: 'ocpp.tls.port',
   PLUGBOARD_OCPP_TLS_CERT_FILE: 'ocpp.tls.certFile',
@@ -296,6 +302,8 @@ const schema = {
             verifyConcurrency: { type: 'integer', minimum: 1, maximum: 64 },
             verifyQueueLength: { type: 'integer', minimum: 0, maximum: 100_000 },
             verifyQueuePerAddress: { type: 'integer', minimum: 0, maximum: 100_000 },
+            handshakeTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 600 },
+            maxPendingHandshakes: { type: 'integer', minimum: 1, maximum: 1_000_000 },
           },
         },
       },

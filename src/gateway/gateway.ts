@@ -15,6 +15,7 @@ import {
   usernameMatches,
 } from './handshake.ts';
 import { Admission, TOO_MANY_FAILURES } from './admission.ts';
+import { HandshakeGuard } from './handshakes.ts';
 import { refuseUpgrade } from './refuse.ts';
 import { ChargerSocket } from './socket.ts';
 import type { AuthRequest, AuthResult, GatewayOptions, ListenerOptions } from './types.ts';
@@ -48,6 +49,7 @@ export class Gateway implements ConnectionHost {
 
   private readonly wss: WebSocketServer;
   private readonly admission: Admission | null;
+  private readonly handshakes: HandshakeGuard | null;
   private readonly listeners: BoundListener[] = [];
   private readonly registry = new Map<string, ChargerConnection>();
   /** Every socket not yet fully closed, including connections already finished or replaced. */
@@ -61,6 +63,7 @@ export class Gateway implements ConnectionHost {
   constructor(options: GatewayOptions) {
     this.options = options;
     this.admission = options.admission === undefined ? null : new Admission(options.admission);
+    this.handshakes = options.handshakes === undefined ? null : new HandshakeGuard(options.handshakes, options.log);
     this.wss = new WebSocketServer({
       noServer: true,
       // We keep our own registry; ws's client set would add a closure per socket.
@@ -85,6 +88,7 @@ export class Gateway implements ConnectionHost {
     try {
       for (const options of this.options.listeners) {
         const server = createListenerServer(options, this.handleHttpRequest);
+        if (this.handshakes !== null) server.on('connection', this.handshakes.connection);
         server.on('upgrade', this.handleUpgrade);
         if (options.tls !== undefined) server.on('tlsClientError', this.logTlsFailure);
         this.listeners.push({ options, server });
@@ -129,6 +133,7 @@ export class Gateway implements ConnectionHost {
       await Promise.race([drained, grace]);
       for (const socket of this.sockets) socket.terminate();
     }
+    this.handshakes?.closeAll();
     for (const { server } of this.listeners) server.closeAllConnections();
     await Promise.all(listenersClosed);
     this.state = 'stopped';
@@ -201,6 +206,7 @@ export class Gateway implements ConnectionHost {
   }
 
   private handleHttpRequest(req: IncomingMessage, res: ServerResponse): void {
+    this.handshakes?.done(req.socket);
     let handled: boolean;
     try {
       handled = this.options.onHttpRequest?.(req, res) === true;
@@ -220,6 +226,7 @@ export class Gateway implements ConnectionHost {
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     // Until ws takes over, a reset by the peer must not become an uncaught 'error'.
     socket.on('error', ignoreHandshakeError);
+    this.handshakes?.headersIn(req.socket);
     this.negotiate(req, socket, head).catch((err: unknown) => {
       this.options.log.error({ err }, 'charger upgrade failed unexpectedly');
       refuseUpgrade(socket, 500, 'Internal server error');
@@ -304,7 +311,13 @@ export class Gateway implements ConnectionHost {
     }
 
     // Synchronous from here to adopt(): no other upgrade can interleave.
+    this.handshakes?.done(req.socket);
     this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws as ChargerSocket, identity, protocol, remoteAddress, secure, seq));
+  }
+
+  /** Sockets on the listeners not yet a WebSocket nor an HTTP request (tests). */
+  get pendingHandshakes(): number {
+    return this.handshakes?.pending ?? 0;
   }
 
   private adopt(socket: ChargerSocket, identity: string, protocol: string, remoteAddress: string, secure: boolean, seq: number): void {

@@ -3,6 +3,7 @@ import type { PeerCertificate } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ChargerConnection } from './connection.ts';
 import type { AdmissionOptions } from './admission.ts';
+import type { HandshakeLimits } from './handshakes.ts';
 
 /** What the gateway knows about a charger knocking on the door; the business layer decides. */
 export interface AuthRequest {
@@ -64,6 +65,8 @@ export interface GatewayOptions {
   callTimeoutMs: number;
   /** Beyond this many bad messages within a minute the charger is disconnected with 1008. */
   maxBadMessagesPerMinute: number;
+  /** Timeout and bound for sockets not yet upgraded (handshakes.ts); absent: none. */
+  handshakes?: HandshakeLimits;
   /** Limits on failed upgrades per address and per identity (admission.ts); absent: none. */
   admission?: AdmissionOptions;
   /** stop(): how long to wait for the CALLs already read to be answered before closing (default 10 s). */
