@@ -16,6 +16,7 @@ import { migration as transactionsHotPaths } from './migration-0004-transactions
 import { migration as meterValuesUnique } from './migration-0005-meter-values-unique.ts';
 import { migration as certificates } from './migration-0008-certificates.ts';
 import { migration as securityEvents } from './migration-0009-security-events.ts';
+import { migration as webhookHardening } from './migration-0012-webhook-hardening.ts';
 import { migration as signedFirmware } from './migration-0010-signed-firmware.ts';
 import { migration as passwordRotation } from './migration-0011-password-rotation.ts';
 
@@ -286,6 +287,8 @@ export const migrations: Record<string, Migration> = {
   '0010_signed_firmware': signedFirmware,
   // Issue 11 (security): password rotation and security profile upgrade flows.
   '0011_password_rotation': passwordRotation,
+  // Issue 11 (front door): webhook URL credentials sealed, delivery errors without the receiver's answer.
+  '0012_webhook_hardening': webhookHardening,
 };
 
 const provider: MigrationProvider = {

@@ -152,6 +152,8 @@ export interface WebhooksTable {
   station_ids: string | null;
   /** HMAC signing secret, encrypted at rest with the instance key (ADR 0005) */
   secret_encrypted: string;
+  /** the URL's `user:pass@` as sealed JSON { username, password } (ADR 0013); null without; never in `url` */
+  url_credentials_encrypted: string | null;
   active: number;
   created_at: string;
   updated_at: string;
@@ -167,7 +169,10 @@ export interface WebhookDeliveriesTable {
   next_attempt_at: string | null;
   last_attempt_at: string | null;
   response_status: number | null;
+  /** what went wrong, in Plugboard's words (never the receiver's answer body) */
   last_error: string | null;
+  /** http_status, redirect, timeout, connection_refused, ... (send.ts ErrorClass) */
+  error_class: string | null;
   created_at: string;
 }
 

@@ -26,7 +26,7 @@ test('create returns the secret once; it is stored encrypted under a 0600 instan
   assert.match(secret, /^whsec_[\w-]{43}$/);
   assert.deepEqual(
     { ...created.body, id: undefined, secret: undefined, createdAt: undefined, updatedAt: undefined },
-    { id: undefined, secret: undefined, createdAt: undefined, updatedAt: undefined, url: RECEIVER, eventTypes: ['transaction.started', 'transaction.stopped'], stationIds: ['CP-1'], description: 'billing', active: true },
+    { id: undefined, secret: undefined, createdAt: undefined, updatedAt: undefined, url: RECEIVER, hasCredentials: false, eventTypes: ['transaction.started', 'transaction.stopped'], stationIds: ['CP-1'], description: 'billing', active: true },
   );
 
   const listed = await app.request('GET', '/api/v1/webhooks');

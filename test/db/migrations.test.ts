@@ -122,7 +122,7 @@ const expectedColumns: { [T in keyof Database]: Nullability<Database[T]> } = {
     created_at: NN,
   },
   api_keys: { id: NN, name: NN, prefix: NN, key_hash: NN, role: NN, created_at: NN, last_used_at: N, revoked_at: N },
-  webhooks: { id: NN, url: NN, description: N, event_types: NN, station_ids: N, secret_encrypted: NN, active: NN, created_at: NN, updated_at: NN },
+  webhooks: { id: NN, url: NN, description: N, event_types: NN, station_ids: N, secret_encrypted: NN, url_credentials_encrypted: N, active: NN, created_at: NN, updated_at: NN },
   webhook_deliveries: {
     id: NN,
     webhook_id: NN,
@@ -134,6 +134,7 @@ const expectedColumns: { [T in keyof Database]: Nullability<Database[T]> } = {
     last_attempt_at: N,
     response_status: N,
     last_error: N,
+    error_class: N,
     created_at: NN,
   },
   unknown_id_tags: { id_tag: NN, first_seen_at: NN, last_seen_at: NN, last_station_id: NN, count: NN },

@@ -92,8 +92,9 @@ test('webhooks: create one, refuse a bad URL with the API\'s message, send a tes
   await form.getByRole('button', { name: 'Create webhook' }).click();
   await page.getByRole('alert').getByText('is not a URL').waitFor();
 
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  await form.getByLabel('URL').fill(url);
+  // Credentials in the URL are shown masked once stored, and sent as Basic auth.
+  const url = `http://****:****@127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  await form.getByLabel('URL').fill(url.replace('****:****', 'ui-user:ui-pass'));
   await form.getByLabel('Events').fill('transaction.*, station.connected');
   await form.getByLabel('Description').fill('billing');
   await form.getByRole('button', { name: 'Create webhook' }).click();
@@ -103,14 +104,17 @@ test('webhooks: create one, refuse a bad URL with the API\'s message, send a tes
   const row = page.getByRole('table', { name: 'Webhooks' }).locator('tr', { hasText: url });
   await row.waitFor();
   await row.getByText('transaction.*, station.connected').waitFor();
+  await row.getByText('(Basic auth)').waitFor();
+  assert.doesNotMatch(await page.locator('main').innerText(), /ui-pass/, 'the password is not on the page');
   await row.getByRole('button', { name: 'Send test' }).click();
 
   // The ping reached the receiver, signed, and its delivery is in the log with the answer.
   const ping = await eventually(() => received.find((r) => r.body?.type === 'ping'), 10_000, 'the ping at the receiver');
   assert.match(String(ping.headers['x-plugboard-signature']), /^sha256=[0-9a-f]{64}$/);
-  const delivery = page.getByRole('table', { name: 'Deliveries' }).locator(`tr[data-delivery-id="${ping.headers['x-plugboard-delivery']}"]`);
+  assert.equal(ping.headers.authorization, `Basic ${Buffer.from('ui-user:ui-pass').toString('base64')}`);
+  // The log may first show it pending (fetched between the row's insert and the attempt's record).
+  const delivery = page.getByRole('table', { name: 'Deliveries' }).locator(`tr[data-delivery-id="${ping.headers['x-plugboard-delivery']}"][data-status="succeeded"]`);
   await delivery.waitFor();
-  assert.equal(await delivery.getAttribute('data-status'), 'succeeded');
   await delivery.getByText('HTTP 200').waitFor();
   assert.match(await delivery.innerText(), /ping/);
   await screenshot(page, 'webhooks');

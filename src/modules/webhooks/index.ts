@@ -6,6 +6,8 @@ export const webhooksModule: Module = {
   name: 'webhooks',
   async register(ctx) {
     ctx.services.webhooks = createWebhooksService(ctx);
+    // Credentials still in a stored URL (before migration 0012) are sealed before any use.
+    await ctx.services.webhooks.sealUrlCredentials();
     await ctx.services.webhooks.reload();
   },
   routes: registerRoutes,

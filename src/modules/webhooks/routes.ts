@@ -1,5 +1,6 @@
-// Webhook subscriptions, their delivery log, and a test ping. Admin only: webhook URLs often
-// carry credentials of the receiving system.
+// Webhook subscriptions, their delivery log, and a test ping. Admin only. A URL's credentials
+// (`user:pass@`) are stored encrypted and shown masked; a failed delivery shows its status or
+// an error class, never the receiver's answer.
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.ts';
 import type { Api } from '../../http/types.ts';
@@ -7,13 +8,15 @@ import { HttpError, notFound } from '../../http/errors.ts';
 import { NumericIdParam, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
 import { TYPE_PATTERN_HELP } from '../events/types.ts';
 import { InvalidWebhookError } from './service.ts';
+import type { ErrorClass } from './send.ts';
 
 const tags = ['Webhooks'];
 const config = { role: 'admin' as const };
 
 const Webhook = Type.Object({
   id: Type.Integer(),
-  url: Type.String(),
+  url: Type.String({ description: 'credentials in it are shown as ****:****; send the URL back unchanged in a PATCH to keep them' }),
+  hasCredentials: Type.Boolean({ description: 'the URL has a user and password, stored encrypted and sent as HTTP Basic auth' }),
   description: Type.Union([Type.String(), Type.Null()]),
   eventTypes: Type.Array(Type.String()),
   stationIds: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'null: every station' }),
@@ -22,7 +25,13 @@ const Webhook = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
 });
 
-const Url = Type.String({ minLength: 1, maxLength: 2000, description: 'http:// or https:// URL that receives a POST per event' });
+const Url = Type.String({
+  minLength: 1,
+  maxLength: 2000,
+  description:
+    'http:// or https:// URL that receives a POST per event, at a public address unless the operator allows internal ones (webhooks.allowPrivateTargets, webhooks.allowedTargets). ' +
+    '`user:pass@` in it is stored encrypted, shown masked (****:****) and sent as HTTP Basic auth; in a PATCH, the masked form keeps the stored credentials and a URL without any removes them.',
+});
 const EventTypes = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 50, description: `${TYPE_PATTERN_HELP}` });
 const StationIds = Type.Union([Type.Null(), Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 1000 })], { description: 'only events of these stations; null or absent: all' });
 // Null first: with the API's type coercion, a null tried against string first would become "".
@@ -37,13 +46,20 @@ const Delivery = Type.Object({
   attempts: Type.Integer(),
   nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   lastAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  responseStatus: Type.Union([Type.Integer(), Type.Null()]),
-  lastError: Type.Union([Type.String(), Type.Null()]),
+  responseStatus: Type.Union([Type.Integer(), Type.Null()], { description: 'the HTTP status of the last answer; null when there was none' }),
+  errorClass: Type.Union(
+    [
+      ...(['http_status', 'redirect', 'timeout', 'connection_refused', 'connection_reset', 'dns_failed', 'host_unreachable', 'tls_failed', 'target_refused', 'aborted', 'connection_failed'] as const).map((c) => Type.Literal(c)),
+      Type.Null(),
+    ],
+    { description: 'why the last attempt failed; null after a success or before any attempt' },
+  ),
+  lastError: Type.Union([Type.String(), Type.Null()], { description: "the same in Plugboard's words (e.g. HTTP 503, connection refused); never the receiver's answer" }),
   createdAt: Type.String({ format: 'date-time' }),
   payload: Type.Unknown({ description: 'the JSON body sent: { id, type, createdAt, data }' }),
 });
 
-type DeliveryRow = { id: number; webhook_id: number; event_type: string; status: 'pending' | 'succeeded' | 'failed'; attempts: number; next_attempt_at: string | null; last_attempt_at: string | null; response_status: number | null; last_error: string | null; created_at: string; payload: string };
+type DeliveryRow = { id: number; webhook_id: number; event_type: string; status: 'pending' | 'succeeded' | 'failed'; attempts: number; next_attempt_at: string | null; last_attempt_at: string | null; response_status: number | null; last_error: string | null; error_class: ErrorClass | null; created_at: string; payload: string };
 const toDelivery = (r: DeliveryRow) => ({
   id: Number(r.id),
   webhookId: Number(r.webhook_id),
@@ -53,6 +69,7 @@ const toDelivery = (r: DeliveryRow) => ({
   nextAttemptAt: r.next_attempt_at,
   lastAttemptAt: r.last_attempt_at,
   responseStatus: r.response_status === null ? null : Number(r.response_status),
+  errorClass: r.error_class,
   lastError: r.last_error,
   createdAt: r.created_at,
   payload: JSON.parse(r.payload),

@@ -1,6 +1,8 @@
 // Webhooks: subscriptions of a URL to event types (and optionally stations). Each matching bus
 // event becomes a stored delivery, sent in the background, signed with the webhook's secret,
-// retried with backoff; the secret is kept encrypted under the instance key (src/secretbox.ts).
+// retried with backoff; the secret is kept encrypted under the instance key (src/secretbox.ts),
+// and so are the `user:pass@` credentials of a URL: stored apart from the URL, shown masked,
+// sent as HTTP Basic auth.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AppContext } from '../../context.ts';
 import type { PlugboardEvent } from '../../bus/events.ts';
@@ -25,7 +27,9 @@ export type WebhookPatch = Partial<WebhookInput>;
 
 export interface Webhook {
   id: number;
+  /** with any credentials masked as ****:**** */
   url: string;
+  hasCredentials: boolean;
   description: string | null;
   eventTypes: string[];
   stationIds: string[] | null;
@@ -51,11 +55,40 @@ type Row = NonNullable<Awaited<ReturnType<typeof store.getWebhook>>>;
 
 /** The secret's ciphertext is bound to its webhook: copied to another row, it does not decrypt. */
 const secretContext = (id: number) => `webhook:${id}`;
+const credentialsContext = (id: number) => `webhook-url:${id}`;
+
+/** How URL credentials are shown; sent back unchanged in a PATCH, it keeps the stored ones. */
+export const CREDENTIALS_MASK = '****';
+
+interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** The URL without its `user:pass@`, and the credentials (decoded); `masked`: they were the mask. */
+function splitCredentials(url: string): { url: string; credentials: Credentials | null; masked: boolean } {
+  const u = new URL(url);
+  if (!u.username && !u.password) return { url, credentials: null, masked: false };
+  const masked = u.username === CREDENTIALS_MASK && u.password === CREDENTIALS_MASK;
+  const credentials = { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
+  u.username = '';
+  u.password = '';
+  return { url: u.href, credentials, masked };
+}
+
+function maskedUrl(url: string, hasCredentials: boolean): string {
+  if (!hasCredentials) return url;
+  const u = new URL(url);
+  u.username = CREDENTIALS_MASK;
+  u.password = CREDENTIALS_MASK;
+  return u.href;
+}
 
 function toWebhook(r: Row): Webhook {
   return {
     id: Number(r.id),
-    url: r.url,
+    url: maskedUrl(r.url, r.url_credentials_encrypted !== null),
+    hasCredentials: r.url_credentials_encrypted !== null,
     description: r.description,
     eventTypes: JSON.parse(r.event_types),
     stationIds: r.station_ids === null ? null : JSON.parse(r.station_ids),
@@ -119,10 +152,11 @@ export function createWebhooksService(ctx: AppContext) {
   function target(r: Row): ActiveWebhook | null {
     try {
       const secret = secretBox().open(r.secret_encrypted, secretContext(Number(r.id)));
+      const credentials = r.url_credentials_encrypted === null ? null : (JSON.parse(secretBox().open(r.url_credentials_encrypted, credentialsContext(Number(r.id)))) as Credentials);
       const hook = toWebhook(r);
-      return { id: hook.id, url: hook.url, secret, match: eventMatcher({ types: hook.eventTypes, stationIds: hook.stationIds }) };
+      return { id: hook.id, url: r.url, credentials, secret, match: eventMatcher({ types: hook.eventTypes, stationIds: hook.stationIds }) };
     } catch (err) {
-      log.error({ err, webhookId: Number(r.id) }, 'webhook secret does not decrypt with the instance key (was the key file replaced?): deliveries paused until a new secret is set');
+      log.error({ err, webhookId: Number(r.id) }, 'webhook secret or URL credentials do not decrypt with the instance key (was the key file replaced?): deliveries paused until a new secret (and URL) is set');
       return null;
     }
   }
@@ -166,6 +200,7 @@ export function createWebhooksService(ctx: AppContext) {
         last_attempt_at: null,
         response_status: null,
         last_error: null,
+        error_class: null,
         created_at: now,
       });
     }
@@ -175,6 +210,24 @@ export function createWebhooksService(ctx: AppContext) {
 
   const service = {
     reload,
+
+    /**
+     * Moves `user:pass@` out of the stored URLs into url_credentials_encrypted (rows from before
+     * migration 0012_webhook_hardening); runs at every start, a no-op once done.
+     */
+    async sealUrlCredentials(): Promise<number> {
+      const rows = (await store.listWebhooks(db.kysely)).filter((r) => r.url.includes('@') && URL.canParse(r.url));
+      let moved = 0;
+      for (const r of rows) {
+        const { url, credentials } = splitCredentials(r.url);
+        if (!credentials) continue;
+        const sealed = secretBox().seal(JSON.stringify(credentials), credentialsContext(Number(r.id)));
+        await db.write((trx) => store.updateWebhook(trx, Number(r.id), { url, url_credentials_encrypted: sealed }));
+        moved++;
+      }
+      if (moved) log.info({ webhooks: moved }, 'webhook URL credentials moved out of the stored URLs, encrypted with the instance key');
+      return moved;
+    },
 
     async list(): Promise<Webhook[]> {
       return (await store.listWebhooks(db.kysely)).map(toWebhook);
@@ -189,12 +242,15 @@ export function createWebhooksService(ctx: AppContext) {
     async create(input: WebhookInput): Promise<Webhook & { secret: string }> {
       checkUrl(input.url, policy);
       checkEventTypes(input.eventTypes);
+      const { url, credentials, masked } = splitCredentials(input.url);
+      if (masked) throw new InvalidWebhookError(`url credentials ${CREDENTIALS_MASK}:${CREDENTIALS_MASK} are the mask the API shows: write the real user and password, or none`);
       const secret = input.secret ?? newSecret();
       const b = secretBox();
       const at = iso();
       const id = await db.write(async (trx) => {
         const id = await store.insertWebhook(trx, {
-          url: input.url,
+          url,
+          url_credentials_encrypted: null,
           description: input.description ?? null,
           event_types: JSON.stringify(input.eventTypes),
           station_ids: input.stationIds?.length ? JSON.stringify(input.stationIds) : null,
@@ -204,7 +260,10 @@ export function createWebhooksService(ctx: AppContext) {
           created_at: at,
           updated_at: at,
         });
-        await store.updateWebhook(trx, id, { secret_encrypted: b.seal(secret, secretContext(id)) });
+        await store.updateWebhook(trx, id, {
+          secret_encrypted: b.seal(secret, secretContext(id)),
+          url_credentials_encrypted: credentials ? b.seal(JSON.stringify(credentials), credentialsContext(id)) : null,
+        });
         return id;
       });
       await reload();
@@ -215,10 +274,17 @@ export function createWebhooksService(ctx: AppContext) {
       if (patch.url !== undefined) checkUrl(patch.url, policy);
       if (patch.eventTypes !== undefined) checkEventTypes(patch.eventTypes);
       const sealed = patch.secret === undefined ? undefined : secretBox().seal(patch.secret, secretContext(id));
+      // A URL sent back with the mask keeps the stored credentials; other credentials replace
+      // them; a URL without any removes them.
+      const split = patch.url === undefined ? undefined : splitCredentials(patch.url);
+      const urlChange = split === undefined ? {} : split.masked ? { url: split.url } : {
+        url: split.url,
+        url_credentials_encrypted: split.credentials ? secretBox().seal(JSON.stringify(split.credentials), credentialsContext(id)) : null,
+      };
       const n = await db.write((trx) =>
         store.updateWebhook(trx, id, {
           updated_at: iso(),
-          ...(patch.url !== undefined ? { url: patch.url } : {}),
+          ...urlChange,
           ...(patch.description !== undefined ? { description: patch.description } : {}),
           ...(patch.eventTypes !== undefined ? { event_types: JSON.stringify(patch.eventTypes) } : {}),
           ...(patch.stationIds !== undefined ? { station_ids: patch.stationIds?.length ? JSON.stringify(patch.stationIds) : null } : {}),
@@ -254,7 +320,7 @@ export function createWebhooksService(ctx: AppContext) {
       if (!t) throw new InvalidWebhookError('the webhook\'s secret cannot be decrypted with this instance key: set a new secret first');
       const at = iso();
       const payload = JSON.stringify({ id: randomUUID(), type: 'ping', createdAt: at, data: { webhookId: id, message: 'Plugboard webhook test' } });
-      const row = { webhook_id: id, event_type: 'ping', payload, status: 'pending' as const, attempts: 0, next_attempt_at: at, last_attempt_at: null, response_status: null, last_error: null, created_at: at };
+      const row = { webhook_id: id, event_type: 'ping', payload, status: 'pending' as const, attempts: 0, next_attempt_at: at, last_attempt_at: null, response_status: null, last_error: null, error_class: null, created_at: at };
       const deliveryId = await db.write((trx) => store.insertDelivery(trx, row));
       await worker.deliverNow({ id: deliveryId, webhook_id: id, event_type: 'ping', payload, attempts: 0, next_attempt_at: at }, t);
       return store.getDelivery(db.kysely, deliveryId);

@@ -5,7 +5,7 @@ import type { Database, WebhookDeliveriesTable, WebhooksTable } from '../../db/s
 type Exec = Kysely<Database>;
 export type DeliveryStatus = WebhookDeliveriesTable['status'];
 
-// SQLite allows 32766 bound parameters per statement; 11 columns x 500 rows stays far below.
+// SQLite allows 32766 bound parameters per statement; 12 columns x 500 rows stays far below.
 const ROWS_PER_INSERT = 500;
 
 export function listWebhooks(db: Exec) {

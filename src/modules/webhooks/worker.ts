@@ -30,7 +30,10 @@ export interface DeliveryOptions {
 
 export interface DeliveryTarget {
   id: number;
+  /** without credentials */
   url: string;
+  /** the URL's user and password, sent as HTTP Basic auth */
+  credentials: { username: string; password: string } | null;
   secret: string;
 }
 
@@ -182,6 +185,7 @@ export class DeliveryWorker {
     const stopSignal = this.#abort.signal;
     const result = await attemptDelivery({
       url: target.url,
+      credentials: target.credentials,
       secret: target.secret,
       body: row.payload,
       eventType: row.event_type,
@@ -193,7 +197,7 @@ export class DeliveryWorker {
       resolve: o.resolve,
     });
     const finished = this.#now();
-    const common = { response_status: result.responseStatus, last_error: result.error ? result.error.slice(0, 1000) : null };
+    const common = { response_status: result.responseStatus, last_error: result.error ? result.error.slice(0, 1000) : null, error_class: result.errorClass };
     let outcome: Updateable<WebhookDeliveriesTable>;
     if (result.ok) {
       outcome = { ...common, status: 'succeeded', next_attempt_at: null };

@@ -11135,11 +11135,14 @@ export interface paths {
                                 createdAt: string;
                                 description: string | null;
                                 eventTypes: string[];
+                                /** @description the URL has a user and password, stored encrypted and sent as HTTP Basic auth */
+                                hasCredentials: boolean;
                                 id: number;
                                 /** @description null: every station */
                                 stationIds: string[] | null;
                                 /** Format: date-time */
                                 updatedAt: string;
+                                /** @description credentials in it are shown as ****:****; send the URL back unchanged in a PATCH to keep them */
                                 url: string;
                             }[];
                         };
@@ -11206,7 +11209,7 @@ export interface paths {
                         secret?: string;
                         /** @description only events of these stations; null or absent: all */
                         stationIds?: string[] | null;
-                        /** @description http:// or https:// URL that receives a POST per event */
+                        /** @description http:// or https:// URL that receives a POST per event, at a public address unless the operator allows internal ones (webhooks.allowPrivateTargets, webhooks.allowedTargets). `user:pass@` in it is stored encrypted, shown masked (****:****) and sent as HTTP Basic auth; in a PATCH, the masked form keeps the stored credentials and a URL without any removes them. */
                         url: string;
                     };
                 };
@@ -11224,11 +11227,14 @@ export interface paths {
                             createdAt: string;
                             description: string | null;
                             eventTypes: string[];
+                            /** @description the URL has a user and password, stored encrypted and sent as HTTP Basic auth */
+                            hasCredentials: boolean;
                             id: number;
                             /** @description null: every station */
                             stationIds: string[] | null;
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description credentials in it are shown as ****:****; send the URL back unchanged in a PATCH to keep them */
                             url: string;
                         } & {
                             secret: string;
@@ -11310,11 +11316,14 @@ export interface paths {
                             createdAt: string;
                             description: string | null;
                             eventTypes: string[];
+                            /** @description the URL has a user and password, stored encrypted and sent as HTTP Basic auth */
+                            hasCredentials: boolean;
                             id: number;
                             /** @description null: every station */
                             stationIds: string[] | null;
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description credentials in it are shown as ****:****; send the URL back unchanged in a PATCH to keep them */
                             url: string;
                         };
                     };
@@ -11460,7 +11469,7 @@ export interface paths {
                         secret?: string;
                         /** @description only events of these stations; null or absent: all */
                         stationIds?: string[] | null;
-                        /** @description http:// or https:// URL that receives a POST per event */
+                        /** @description http:// or https:// URL that receives a POST per event, at a public address unless the operator allows internal ones (webhooks.allowPrivateTargets, webhooks.allowedTargets). `user:pass@` in it is stored encrypted, shown masked (****:****) and sent as HTTP Basic auth; in a PATCH, the masked form keeps the stored credentials and a URL without any removes them. */
                         url?: string;
                     };
                 };
@@ -11478,11 +11487,14 @@ export interface paths {
                             createdAt: string;
                             description: string | null;
                             eventTypes: string[];
+                            /** @description the URL has a user and password, stored encrypted and sent as HTTP Basic auth */
+                            hasCredentials: boolean;
                             id: number;
                             /** @description null: every station */
                             stationIds: string[] | null;
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description credentials in it are shown as ****:****; send the URL back unchanged in a PATCH to keep them */
                             url: string;
                         };
                     };
@@ -11572,16 +11584,20 @@ export interface paths {
                                 attempts: number;
                                 /** Format: date-time */
                                 createdAt: string;
+                                /** @description why the last attempt failed; null after a success or before any attempt */
+                                errorClass: "http_status" | "redirect" | "timeout" | "connection_refused" | "connection_reset" | "dns_failed" | "host_unreachable" | "tls_failed" | "target_refused" | "aborted" | "connection_failed" | (never | null);
                                 eventType: string;
                                 /** @description also sent as X-Plugboard-Delivery */
                                 id: number;
                                 /** Format: date-time */
                                 lastAttemptAt: string | null;
+                                /** @description the same in Plugboard's words (e.g. HTTP 503, connection refused); never the receiver's answer */
                                 lastError: string | null;
                                 /** Format: date-time */
                                 nextAttemptAt: string | null;
                                 /** @description the JSON body sent: { id, type, createdAt, data } */
                                 payload: unknown;
+                                /** @description the HTTP status of the last answer; null when there was none */
                                 responseStatus: number | null;
                                 status: "pending" | "succeeded" | "failed";
                                 webhookId: number;
@@ -11682,16 +11698,20 @@ export interface paths {
                             attempts: number;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description why the last attempt failed; null after a success or before any attempt */
+                            errorClass: "http_status" | "redirect" | "timeout" | "connection_refused" | "connection_reset" | "dns_failed" | "host_unreachable" | "tls_failed" | "target_refused" | "aborted" | "connection_failed" | (never | null);
                             eventType: string;
                             /** @description also sent as X-Plugboard-Delivery */
                             id: number;
                             /** Format: date-time */
                             lastAttemptAt: string | null;
+                            /** @description the same in Plugboard's words (e.g. HTTP 503, connection refused); never the receiver's answer */
                             lastError: string | null;
                             /** Format: date-time */
                             nextAttemptAt: string | null;
                             /** @description the JSON body sent: { id, type, createdAt, data } */
                             payload: unknown;
+                            /** @description the HTTP status of the last answer; null when there was none */
                             responseStatus: number | null;
                             status: "pending" | "succeeded" | "failed";
                             webhookId: number;

@@ -1,6 +1,7 @@
 // Webhooks (admin only): subscriptions of URLs to events, their delivery log (status, attempts,
-// the receiver's answer or the error, the next retry) and a test ping. The signing secret is
-// shown once, when the webhook is created.
+// the receiver's HTTP status or the error class, the next retry; never the receiver's answer)
+// and a test ping. The signing secret is shown once, when the webhook is created; credentials in
+// a URL are shown masked (****:****), as the API returns them.
 import { useState, type FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../api/client.ts';
@@ -14,6 +15,12 @@ import { AdminOnlyPage, ShownOnce } from './apikeys.tsx';
 
 const DELIVERY_TONE: Record<WebhookDelivery['status'], string> = { succeeded: 'ok', pending: 'warn', failed: 'bad' };
 const list = (s: string) => s.split(/[\s,]+/).filter(Boolean);
+
+/** What the last attempt got: the receiver's status, else what went wrong (never its answer's body). */
+function outcome(d: WebhookDelivery): string {
+  if (d.errorClass === 'http_status' || d.errorClass === 'redirect' || (d.responseStatus !== null && !d.errorClass)) return d.lastError ?? `HTTP ${d.responseStatus}`;
+  return d.lastError ?? '';
+}
 
 export function Webhooks() {
   if (!useCanWrite()) return <AdminOnlyPage title="Webhooks" />;
@@ -60,6 +67,7 @@ function WebhooksPage() {
                       <td>{h.id}</td>
                       <td>
                         <span className="mono small">{h.url}</span>
+                        {h.hasCredentials && <span className="muted small" title="user and password stored encrypted, sent as HTTP Basic auth"> (Basic auth)</span>}
                         {h.description && <div className="muted small">{h.description}</div>}
                       </td>
                       <td className="small">{h.eventTypes.join(', ')}</td>
@@ -102,7 +110,7 @@ function WebhooksPage() {
         {tested && (
           <p className="small" role="status">
             Test delivery #{tested.id}: <Badge value={tested.status} tone={DELIVERY_TONE[tested.status]} />{' '}
-            {tested.responseStatus !== null ? `the receiver answered ${tested.responseStatus}` : tested.lastError ?? ''}
+            {tested.status === 'succeeded' ? `the receiver answered ${tested.responseStatus}` : outcome(tested)}
           </p>
         )}
       </Card>
@@ -145,7 +153,7 @@ function Deliveries({ webhook, id }: { webhook: Webhook | null; id: number }) {
                     <th>Event</th>
                     <th>Status</th>
                     <th className="num">Attempts</th>
-                    <th>Answer / last error</th>
+                    <th>Last result</th>
                     <th>Last attempt</th>
                     <th>Next attempt</th>
                     <th>Created</th>
@@ -160,9 +168,8 @@ function Deliveries({ webhook, id }: { webhook: Webhook | null; id: number }) {
                         <Badge value={x.status} tone={DELIVERY_TONE[x.status]} />
                       </td>
                       <td className="num">{x.attempts}</td>
-                      <td className="small">
-                        {x.responseStatus !== null && <span className="mono">HTTP {x.responseStatus}</span>} {x.lastError && <span className="danger-text">{x.lastError}</span>}
-                        {x.responseStatus === null && !x.lastError && '—'}
+                      <td className="small" title={x.errorClass ?? undefined}>
+                        {x.errorClass ? <span className="danger-text">{outcome(x)}</span> : x.responseStatus !== null ? <span className="mono">HTTP {x.responseStatus}</span> : '—'}
                       </td>
                       <td className="nowrap" title={x.lastAttemptAt ? fmtDateTime(x.lastAttemptAt) : undefined}>
                         {x.lastAttemptAt ? fmtWhen(x.lastAttemptAt) : '—'}
@@ -211,7 +218,12 @@ function CreateWebhook() {
       <form className="inline-form" onSubmit={submit}>
         <label className="grow">
           URL
-          <input value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://example.com/plugboard-events" />
+          <input
+            value={url}
+            onChange={(e) => setUrl(e.target.value)}
+            placeholder="https://example.com/plugboard-events"
+            title="a public http(s) URL; user:password@ in it is stored encrypted and sent as HTTP Basic auth"
+          />
         </label>
         <label>
           Events
