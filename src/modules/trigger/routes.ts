@@ -5,7 +5,7 @@ import type { Api } from '../../http/types.ts';
 import { HttpError } from '../../http/errors.ts';
 import { IdParam, standardErrors } from '../../http/schemas.ts';
 import { COMMAND_DESCRIPTION, commandErrors, TimeoutQuery, timeoutMs, translated } from '../commands/schemas.ts';
-import { BootTriggerRefusedError, REQUESTED_MESSAGES, type RequestedMessage } from './service.ts';
+import { BootTriggerRefusedError, EXTENDED_REQUESTED_MESSAGES, REQUESTED_MESSAGES, type ExtendedRequestedMessage, type RequestedMessage } from './service.ts';
 
 const tags = ['Commands'];
 
@@ -20,7 +20,7 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
         '(0: the charge point itself); without it, the charger sends the message for every connector where that makes sense. ' +
         'BootNotification to an Accepted station is refused with 409 boot_trigger_refused (OCPP 1.6 errata 3.40: the trigger is ' +
         'meant for Pending chargers, and a charger may reinitialise when it sends one) unless force is true. ' +
-        'ExtendedTriggerMessage (Security Whitepaper) goes through POST /stations/{id}/ocpp/ExtendedTriggerMessage. ' +
+        'ExtendedTriggerMessage (Security Whitepaper) is POST /stations/{id}/extended-trigger. ' +
         COMMAND_DESCRIPTION,
       params: IdParam,
       querystring: TimeoutQuery,
@@ -40,11 +40,48 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
     },
   }, async (req) => {
     const { force, ...payload } = req.body;
-    try {
-      return await translated(() => ctx.services.trigger.trigger(req.params.id, payload, { force, timeoutMs: timeoutMs(req.query) }));
-    } catch (err) {
-      if (err instanceof BootTriggerRefusedError) throw new HttpError(409, 'boot_trigger_refused', err.message);
-      throw err;
-    }
+    return refusalMapped(() => translated(() => ctx.services.trigger.trigger(req.params.id, payload, { force, timeoutMs: timeoutMs(req.query) })));
   });
+
+  api.post('/stations/:id/extended-trigger', {
+    schema: {
+      tags,
+      summary: 'Ask a charger to send a message now (ExtendedTriggerMessage, Security Whitepaper)',
+      description:
+        'Like POST /stations/{id}/trigger, with the messages of the Security Whitepaper: LogStatusNotification (the charger reports ' +
+        'the log upload under way, or Idle) and SignChargePointCertificate (the charger sends a SignCertificate with a new CSR) ' +
+        'besides BootNotification, FirmwareStatusNotification, Heartbeat, MeterValues and StatusNotification. ' +
+        'connectorId is sent only when given (0: the charge point itself); it applies to MeterValues and StatusNotification. ' +
+        'The answer is the charger\'s: Accepted, Rejected or NotImplemented. BootNotification to an Accepted station is refused ' +
+        'with 409 boot_trigger_refused unless force is true, as for TriggerMessage. ' +
+        COMMAND_DESCRIPTION,
+      params: IdParam,
+      querystring: TimeoutQuery,
+      body: Type.Object(
+        {
+          requestedMessage: Type.Unsafe<ExtendedRequestedMessage>({ type: 'string', enum: [...EXTENDED_REQUESTED_MESSAGES] }),
+          connectorId: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
+          force: Type.Optional(Type.Boolean({ description: 'send BootNotification even to an Accepted station (against errata 3.40)' })),
+        },
+        { additionalProperties: false },
+      ),
+      response: {
+        200: Type.Object({ status: Type.Union([Type.Literal('Accepted'), Type.Literal('Rejected'), Type.Literal('NotImplemented')]) }),
+        ...commandErrors,
+        ...standardErrors,
+      },
+    },
+  }, async (req) => {
+    const { force, ...payload } = req.body;
+    return refusalMapped(() => translated(() => ctx.services.trigger.extendedTrigger(req.params.id, payload, { force, timeoutMs: timeoutMs(req.query) })));
+  });
+}
+
+async function refusalMapped<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof BootTriggerRefusedError) throw new HttpError(409, 'boot_trigger_refused', err.message);
+    throw err;
+  }
 }

@@ -19,7 +19,7 @@ export const REQUESTED_MESSAGES: readonly RequestedMessage[] = [
 ];
 
 /**
- * TriggerMessage(BootNotification) to a station that is already Accepted: refused unless forced.
+ * (Extended)TriggerMessage(BootNotification) to a station that is already Accepted: refused unless forced.
  * OCPP 1.6 errata 3.40 forbids it. A BootNotification says the charger (re)booted (§4.2), so a
  * triggered one from a running, registered charger muddles that signal, and some chargers
  * reinitialise when they send it; the trigger exists for a Pending charger, so that it can
@@ -37,7 +37,29 @@ export class BootTriggerRefusedError extends Error {
   }
 }
 
+export type ExtendedTriggerRequest = CentralToCharger['ExtendedTriggerMessage']['req'];
+export type ExtendedRequestedMessage = ExtendedTriggerRequest['requestedMessage'];
+
+/** What ExtendedTriggerMessage (Security Whitepaper) can ask for: every MessageTriggerEnumType value. */
+export const EXTENDED_REQUESTED_MESSAGES: readonly ExtendedRequestedMessage[] = [
+  'BootNotification',
+  'LogStatusNotification',
+  'FirmwareStatusNotification',
+  'Heartbeat',
+  'MeterValues',
+  'SignChargePointCertificate',
+  'StatusNotification',
+];
+
 export function createTriggerService(ctx: AppContext) {
+  /** The errata 3.40 safeguard, for TriggerMessage and ExtendedTriggerMessage alike. */
+  async function refuseBootToAccepted(stationId: string, requestedMessage: string, force: boolean | undefined): Promise<void> {
+    if (requestedMessage !== 'BootNotification' || force) return;
+    const station = await ctx.services.stations.get(stationId);
+    if (!station) throw new StationNotFoundError(stationId);
+    if (station.registration_status === 'Accepted') throw new BootTriggerRefusedError(stationId);
+  }
+
   return {
     /**
      * Sends TriggerMessage and returns the charger's answer: Accepted (the message follows),
@@ -46,12 +68,19 @@ export function createTriggerService(ctx: AppContext) {
      */
     async trigger(stationId: string, req: TriggerRequest, opts: { force?: boolean; timeoutMs?: number } = {}): Promise<CentralToCharger['TriggerMessage']['res']> {
       checkCommand('TriggerMessage', req);
-      if (req.requestedMessage === 'BootNotification' && !opts.force) {
-        const station = await ctx.services.stations.get(stationId);
-        if (!station) throw new StationNotFoundError(stationId);
-        if (station.registration_status === 'Accepted') throw new BootTriggerRefusedError(stationId);
-      }
+      await refuseBootToAccepted(stationId, req.requestedMessage, opts.force);
       return ctx.services.stations.sendCommand(stationId, 'TriggerMessage', req, { timeoutMs: opts.timeoutMs });
+    },
+
+    /**
+     * Sends ExtendedTriggerMessage (Security Whitepaper §3.8) with the same rules as TriggerMessage:
+     * schema first, BootNotification to an Accepted station refused unless forced. connectorId is
+     * sent only when given (OCTT TC_074 expects SignChargePointCertificate without one).
+     */
+    async extendedTrigger(stationId: string, req: ExtendedTriggerRequest, opts: { force?: boolean; timeoutMs?: number } = {}): Promise<CentralToCharger['ExtendedTriggerMessage']['res']> {
+      checkCommand('ExtendedTriggerMessage', req);
+      await refuseBootToAccepted(stationId, req.requestedMessage, opts.force);
+      return ctx.services.stations.sendCommand(stationId, 'ExtendedTriggerMessage', req, { timeoutMs: opts.timeoutMs });
     },
   };
 }

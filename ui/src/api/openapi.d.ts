@@ -6586,6 +6586,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stations/{id}/extended-trigger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask a charger to send a message now (ExtendedTriggerMessage, Security Whitepaper)
+         * @description Like POST /stations/{id}/trigger, with the messages of the Security Whitepaper: LogStatusNotification (the charger reports the log upload under way, or Idle) and SignChargePointCertificate (the charger sends a SignCertificate with a new CSR) besides BootNotification, FirmwareStatusNotification, Heartbeat, MeterValues and StatusNotification. connectorId is sent only when given (0: the charge point itself); it applies to MeterValues and StatusNotification. The answer is the charger's: Accepted, Rejected or NotImplemented. BootNotification to an Accepted station is refused with 409 boot_trigger_refused unless force is true, as for TriggerMessage. The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description seconds to wait for the charger's answer (default: the configured OCPP call timeout) */
+                    timeout?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        connectorId?: number;
+                        /** @description send BootNotification even to an Accepted station (against errata 3.40) */
+                        force?: boolean;
+                        /** @enum {string} */
+                        requestedMessage: "BootNotification" | "LogStatusNotification" | "FirmwareStatusNotification" | "Heartbeat" | "MeterValues" | "SignChargePointCertificate" | "StatusNotification";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            status: "Accepted" | "Rejected" | "NotImplemented";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stations/{id}/firmware-status": {
         parameters: {
             query?: never;
@@ -9485,7 +9613,7 @@ export interface paths {
         put?: never;
         /**
          * Ask a charger to send a message now (TriggerMessage)
-         * @description The answer is the charger's: Accepted (the requested message follows, and is handled like any other), Rejected (e.g. a connectorId the charger does not have) or NotImplemented. connectorId applies to MeterValues and StatusNotification (0: the charge point itself); without it, the charger sends the message for every connector where that makes sense. BootNotification to an Accepted station is refused with 409 boot_trigger_refused (OCPP 1.6 errata 3.40: the trigger is meant for Pending chargers, and a charger may reinitialise when it sends one) unless force is true. ExtendedTriggerMessage (Security Whitepaper) goes through POST /stations/{id}/ocpp/ExtendedTriggerMessage. The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
+         * @description The answer is the charger's: Accepted (the requested message follows, and is handled like any other), Rejected (e.g. a connectorId the charger does not have) or NotImplemented. connectorId applies to MeterValues and StatusNotification (0: the charge point itself); without it, the charger sends the message for every connector where that makes sense. BootNotification to an Accepted station is refused with 409 boot_trigger_refused (OCPP 1.6 errata 3.40: the trigger is meant for Pending chargers, and a charger may reinitialise when it sends one) unless force is true. ExtendedTriggerMessage (Security Whitepaper) is POST /stations/{id}/extended-trigger. The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
          */
         post: {
             parameters: {
