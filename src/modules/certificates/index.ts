@@ -1,6 +1,7 @@
 import type { AppContext, Module } from '../../context.ts';
 import { createCertificatesService } from './service.ts';
 import { registerOcpp16 } from './ocpp16.ts';
+import { registerRoutes } from './routes.ts';
 
 const unobserve = new WeakMap<AppContext, () => void>();
 
@@ -12,6 +13,7 @@ export const certificatesModule: Module = {
     unobserve.set(ctx, registerOcpp16(ctx));
     await ctx.services.certificates.start();
   },
+  routes: registerRoutes,
   async stop(ctx) {
     unobserve.get(ctx)?.();
     unobserve.delete(ctx);
