@@ -1,5 +1,4 @@
 // Composition root: builds the database, bus, gateway and HTTP server and registers every module.
-import { readFileSync } from 'node:fs';
 import type { Config } from './config.ts';
 import type { AppContext, Module, Services } from './context.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -27,8 +26,9 @@ import { firmwareModule } from './modules/firmware/index.ts';
 import { localAuthModule } from './modules/localauth/index.ts';
 import { certificatesModule } from './modules/certificates/index.ts';
 import { securityModule } from './modules/security/index.ts';
+import { tlsModule } from './modules/tls/index.ts';
 
-export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule, reportsModule, webhooksModule, firmwareModule, smartChargingModule, localAuthModule, reservationsModule, triggerModule, certificatesModule, securityModule];
+export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule, reportsModule, webhooksModule, firmwareModule, smartChargingModule, localAuthModule, reservationsModule, triggerModule, certificatesModule, securityModule, tlsModule];
 
 export interface App {
   ctx: AppContext;
@@ -43,21 +43,12 @@ export interface App {
   httpUrl(): string;
 }
 
-function listenersOf(config: Config): GatewayOptions['listeners'] {
+function listenersOf(config: Config, ctx: AppContext): GatewayOptions['listeners'] {
   const listeners: GatewayOptions['listeners'] = [{ host: config.ocpp.host, port: config.ocpp.port }];
   const tls = config.ocpp.tls;
-  if (tls) {
-    listeners.push({
-      host: tls.host,
-      port: tls.port,
-      tls: {
-        cert: readFileSync(tls.certFile),
-        key: readFileSync(tls.keyFile),
-        ca: tls.caFile ? readFileSync(tls.caFile) : undefined,
-        requestClientCert: tls.requestClientCert,
-      },
-    });
-  }
+  // The TLS module reads the files (and rereads them when they change: ctx.services.tls.useGateway below).
+  const tlsOptions = ctx.services.tls.listenerTls();
+  if (tls && tlsOptions) listeners.push({ host: tls.host, port: tls.port, tls: tlsOptions });
   return listeners;
 }
 
@@ -131,8 +122,10 @@ export async function createApp(config: Config, opts: Pick<CoreOptions, 'log' | 
     return child;
   };
 
+  // Stations' certificates from the built-in CA are trusted at the TLS upgrade (before the listener reads its CA list).
+  await ctx.services.tls.trustCertificateAuthority();
   const gateway = new Gateway({
-    listeners: listenersOf(config),
+    listeners: listenersOf(config, ctx),
     pathPrefix: config.ocpp.path,
     maxFrameBytes: config.ocpp.maxFrameBytes,
     pingIntervalMs: config.ocpp.pingIntervalSeconds * 1000,
@@ -175,6 +168,7 @@ export async function createApp(config: Config, opts: Pick<CoreOptions, 'log' | 
     callLocal: (stationId, action, payload, timeoutMs) => gateway.get(stationId)?.call(action, payload, { timeoutMs }),
   });
   ctx.services.stations.useConnections(gateway);
+  ctx.services.tls.useGateway(gateway);
   ctx.services.firmware.useChargerListeners(() => gateway.addresses());
   const http = await createHttpServer(ctx, gateway, modules);
 

@@ -8,11 +8,26 @@ import { parseCidr } from './address-policy.ts';
 export interface TlsListenerConfig {
   host: string;
   port: number;
-  certFile: string;
-  keyFile: string;
+  /** PEM file(s); a list serves an RSA and an ECDSA certificate side by side (keyFile in the same order) */
+  certFile: string | string[];
+  keyFile: string | string[];
   /** CA bundle used to verify charger client certificates (security profile 3) */
   caFile: string | null;
   requestClientCert: boolean;
+  /** OpenSSL cipher list; null: forward-secret suites only; "whitepaper": those plus TLS_RSA_WITH_AES_128/256_GCM */
+  ciphers?: string | null;
+  /** how often the certificate, key and CA files are checked for changes (reloaded without a restart); 0: never */
+  reloadIntervalSeconds?: number;
+}
+
+/** Security profile 3 (client certificates), wherever TLS ends. */
+export interface OcppSecurityConfig {
+  /** how a client certificate's subject is bound to the station (src/modules/certificates/binding.ts) */
+  certificateSubject: { commonName: 'serialNumber' | 'stationId'; organization: string | null };
+  /** behind a TLS-terminating proxy: the request header carrying the client certificate (URL-encoded PEM, nginx $ssl_client_escaped_cert) */
+  clientCertHeader: string | null;
+  /** addresses (or CIDR ranges) of the proxies whose clientCertHeader and X-Forwarded-Proto are believed */
+  trustedProxies: string[];
 }
 
 export interface Config {
@@ -24,8 +39,9 @@ export interface Config {
     tls: TlsListenerConfig | null;
     /** security profile 0 (no authentication at all): only when the operator enables it */
     allowUnsecured: boolean;
-    /** profile applied to stations that have none of their own: 0, 1 (Basic auth) or 2 (TLS + Basic auth) */
-    defaultSecurityProfile: 0 | 1 | 2;
+    /** profile applied to stations that have none of their own: 0, 1 (Basic auth), 2 (TLS + Basic auth) or 3 (TLS client certificate) */
+    defaultSecurityProfile: 0 | 1 | 2 | 3;
+    security: OcppSecurityConfig;
     maxFrameBytes: number;
     pingIntervalSeconds: number;
     callTimeoutSeconds: number;
@@ -149,6 +165,7 @@ export const defaultConfig: Config = {
     tls: null,
     allowUnsecured: false,
     defaultSecurityProfile: 1,
+    security: { certificateSubject: { commonName: 'serialNumber', organization: null }, clientCertHeader: null, trustedProxies: [] },
     maxFrameBytes: 256 * 1024,
     pingIntervalSeconds: 30,
     callTimeoutSeconds: 30,
@@ -207,6 +224,12 @@ export const ENV_VARS: Record<string, string> = {
   PLUGBOARD_OCPP_TLS_CERT_FILE: 'ocpp.tls.certFile',
   PLUGBOARD_OCPP_TLS_KEY_FILE: 'ocpp.tls.keyFile',
   PLUGBOARD_OCPP_TLS_CA_FILE: 'ocpp.tls.caFile',
+  PLUGBOARD_OCPP_TLS_CIPHERS: 'ocpp.tls.ciphers',
+  PLUGBOARD_OCPP_TLS_RELOAD_INTERVAL_SECONDS: 'ocpp.tls.reloadIntervalSeconds',
+  PLUGBOARD_OCPP_CERTIFICATE_CN: 'ocpp.security.certificateSubject.commonName',
+  PLUGBOARD_OCPP_CERTIFICATE_O: 'ocpp.security.certificateSubject.organization',
+  PLUGBOARD_OCPP_CLIENT_CERT_HEADER: 'ocpp.security.clientCertHeader',
+  PLUGBOARD_OCPP_TRUSTED_PROXIES: 'ocpp.security.trustedProxies',
   PLUGBOARD_HTTP_HOST: 'http.host',
   PLUGBOARD_HTTP_PORT: 'http.port',
   DATABASE_URL: 'database.url',
@@ -256,6 +279,7 @@ const voltage = { type: 'number', minimum: 1, maximum: 1000 };
 const phases = { enum: [1, 2, 3] };
 const seconds = { type: 'integer', minimum: 1, maximum: 86400 };
 const host = { type: 'string', minLength: 1 };
+const files = { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } }] };
 const schema = {
   type: 'object',
   additionalProperties: false,
@@ -277,16 +301,31 @@ const schema = {
               required: ['host', 'port', 'certFile', 'keyFile', 'caFile', 'requestClientCert'],
               properties: {
                 host, port,
-                certFile: { type: 'string', minLength: 1 },
-                keyFile: { type: 'string', minLength: 1 },
+                certFile: files,
+                keyFile: files,
                 caFile: { type: ['string', 'null'] },
                 requestClientCert: { type: 'boolean' },
+                ciphers: { type: ['string', 'null'], minLength: 1 },
+                reloadIntervalSeconds: { type: 'integer', minimum: 0, maximum: 86400 },
               },
             },
           ],
         },
         allowUnsecured: { type: 'boolean' },
-        defaultSecurityProfile: { enum: [0, 1, 2] },
+        defaultSecurityProfile: { enum: [0, 1, 2, 3] },
+        security: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            certificateSubject: {
+              type: 'object',
+              additionalProperties: false,
+              properties: { commonName: { enum: ['serialNumber', 'stationId'] }, organization: { type: ['string', 'null'], minLength: 1 } },
+            },
+            clientCertHeader: { type: ['string', 'null'], pattern: '^[A-Za-z0-9-]+$' },
+            trustedProxies: { type: 'array', items: { type: 'string', pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$' } },
+          },
+        },
         maxFrameBytes: { type: 'integer', minimum: 1024, maximum: 16 * 1024 * 1024 },
         pingIntervalSeconds: { type: 'integer', minimum: 0, maximum: 3600 },
         callTimeoutSeconds: seconds,
@@ -435,7 +474,8 @@ function merge(base: Json, over: Json): Json {
 /** Env values are strings; turn them into the type the schema expects at that path. */
 function coerce(path: string, raw: string): unknown {
   const current = path.split('.').reduce<unknown>((o, k) => (isObject(o) ? o[k] : undefined), defaultConfig);
-  if (raw === '' && (path === 'database.url' || path === 'ocpp.tls.caFile' || path === 'api.adminKey' || path === 'files.publicBaseUrl' || path.startsWith('files.firmwareSigning.') || /^certificates\.ca(Directory|CertFile|KeyFile)$/.test(path))) return null;
+  if (raw === '' && (path === 'database.url' || path === 'ocpp.tls.caFile' || path === 'api.adminKey' || path === 'files.publicBaseUrl' || path.startsWith('files.firmwareSigning.') || /^certificates\.ca(Directory|CertFile|KeyFile)$/.test(path) || path === 'ocpp.tls.ciphers' || path === 'ocpp.security.clientCertHeader' || path === 'ocpp.security.certificateSubject.organization')) return null;
+  if (path === 'ocpp.security.trustedProxies') return raw.split(',').map((a) => a.trim()).filter((a) => a !== '');
   if (typeof current === 'number' || /port$|Seconds$|Bytes$|Size$|Profile$|PerMinute$|Days$|PerStation$/.test(path)) {
     const n = Number(raw);
     if (!Number.isFinite(n)) throw new ConfigError(`${path}: expected a number, got "${raw}"`);
@@ -504,5 +544,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   if (badCidr !== undefined) throw new ConfigError(`webhooks.allowedTargets: ${JSON.stringify(badCidr)} is not a CIDR: write an address and a prefix length, e.g. "10.20.0.0/16" or "fd00:1::/64"`);
   const certs = cfg.certificates as Json;
   if ((certs.caCertFile === null) !== (certs.caKeyFile === null)) throw new ConfigError('invalid configuration: certificates.caCertFile and certificates.caKeyFile go together (both or neither)');
-  return cfg as unknown as Config;
+  const config = cfg as unknown as Config;
+  const tls = config.ocpp.tls;
+  if (tls && [tls.certFile].flat().length !== [tls.keyFile].flat().length) {
+    throw new ConfigError('invalid configuration: ocpp.tls.certFile and ocpp.tls.keyFile must list as many files, in the same order');
+  }
+  if (config.ocpp.defaultSecurityProfile === 3 && !tls?.requestClientCert && config.ocpp.security.clientCertHeader === null) {
+    throw new ConfigError('invalid configuration: ocpp.defaultSecurityProfile 3 needs client certificates: set ocpp.tls.requestClientCert (and ocpp.tls.caFile), or ocpp.security.clientCertHeader behind a TLS-terminating proxy');
+  }
+  return config;
 }

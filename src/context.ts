@@ -23,6 +23,7 @@ import type { FirmwareService } from './modules/firmware/service.ts';
 import type { LocalAuthService } from './modules/localauth/service.ts';
 import type { CertificatesService } from './modules/certificates/service.ts';
 import type { SecurityService } from './modules/security/service.ts';
+import type { TlsService } from './modules/tls/service.ts';
 import type { Api } from './http/types.ts';
 
 export interface Services {
@@ -43,6 +44,7 @@ export interface Services {
   localAuth: LocalAuthService;
   certificates: CertificatesService;
   security: SecurityService;
+  tls: TlsService;
 }
 
 export interface AppContext {

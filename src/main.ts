@@ -13,7 +13,7 @@ const USAGE = `Usage: plugboard <command> [options]
   serve                                   start the central system (OCPP + HTTP)
   migrate                                 apply database migrations and exit
   stations list [--json]
-  stations add <id> [--password P] [--profile 0|1|2] [--status Accepted|Pending|Rejected]
+  stations add <id> [--password P] [--profile 0|1|2|3] [--status Accepted|Pending|Rejected]
   stations accept <id> | stations reject <id>
   stations password <id> <password>
   tokens list [--json]
@@ -106,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
         const status = values.status as 'Accepted' | 'Pending' | 'Rejected' | undefined;
         if (status && !['Accepted', 'Pending', 'Rejected'].includes(status)) throw new UsageError('--status must be Accepted, Pending or Rejected');
         const profile = values.profile === undefined ? null : Number(values.profile);
-        if (profile !== null && ![0, 1, 2].includes(profile)) throw new UsageError('--profile must be 0, 1 or 2');
+        if (profile !== null && ![0, 1, 2, 3].includes(profile)) throw new UsageError('--profile must be 0, 1, 2 or 3');
         if (values.password !== undefined) checkPassword(values.password, '--password');
         await services.stations.create({ id, password: values.password ?? null, securityProfile: profile, registrationStatus: status });
         console.log(`station ${id} added`);

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { RpcEndpoint, type RpcOptions } from '../protocol/index.ts';
 import type { ChargerSocket } from './socket.ts';
-import type { FrameInfo, GatewayOptions } from './types.ts';
+import type { AdmittedCertificate, FrameInfo, GatewayOptions } from './types.ts';
 
 /** The gateway side of a connection: what a connection needs from the registry that holds it. */
 export interface ConnectionHost {
@@ -35,6 +35,7 @@ export interface ConnectionInit {
   remoteAddress: string;
   secure: boolean;
   seq: number;
+  certificate?: AdmittedCertificate | null;
 }
 
 /**
@@ -49,11 +50,15 @@ export class ChargerConnection {
   readonly secure: boolean;
   /** Order of the upgrade that created it; the newest authenticated upgrade wins the identity. */
   readonly seq: number;
+  /** The client certificate the charger was admitted with (security profile 3); null otherwise. */
+  readonly certificate: AdmittedCertificate | null;
 
   private readonly host: ConnectionHost;
   private readonly socket: ChargerSocket;
   private readonly rpc: RpcEndpoint;
   private closedReason: string | null = null;
+  /** closeAfterReply: close once the next answer to one of the charger's CALLs is sent */
+  private closeAfterReplyWith: { code: number; reason: string } | null = null;
   private alive = true;
   private badMessages = 0;
   private badWindowStart = 0;
@@ -71,6 +76,7 @@ export class ChargerConnection {
     this.remoteAddress = init.remoteAddress;
     this.secure = init.secure;
     this.seq = init.seq;
+    this.certificate = init.certificate ?? null;
     this.host = host;
     this.socket = socket;
     this.rpc = new RpcEndpoint(new RpcBridge(this, host));
@@ -120,6 +126,15 @@ export class ChargerConnection {
       return Promise.reject(new ChargerNotConnectedError(this.identity, `connection closed: ${this.closedReason}`));
     }
     return this.rpc.call(action, payload, opts);
+  }
+
+  /**
+   * Closes the connection right after the answer to the CALL being handled goes out (e.g. a
+   * BootNotification answered Rejected because the client certificate does not belong to the
+   * charger), so that the charger reads the answer before the close.
+   */
+  closeAfterReply(code: number, reason: string): void {
+    if (this.closedReason === null) this.closeAfterReplyWith = { code, reason };
   }
 
   close(code = 1000, reason = ''): void {
@@ -202,6 +217,9 @@ export class ChargerConnection {
     // A response computed after the socket closed has nowhere to go; dropping it is right.
     if (this.closedReason !== null || this.socket.readyState !== this.socket.OPEN) return;
     this.socket.send(text);
+    // A CALLRESULT ([3,...) or CALLERROR ([4,...) is an answer; our own CALLs ([2,...) are not.
+    const pending = this.closeAfterReplyWith;
+    if (pending !== null && (text.startsWith('[3') || text.startsWith('[4'))) this.close(pending.code, pending.reason);
   }
 
   /** @internal Called for every close of the socket, ours or `ws`'s, and for the echo of the peer's. */

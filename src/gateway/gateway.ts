@@ -1,8 +1,8 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
+import { createSecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import { ocpp16Validator } from '../protocol/index.ts';
 import { ChargerConnection, type ConnectionHost } from './connection.ts';
@@ -18,10 +18,29 @@ import { Admission, TOO_MANY_FAILURES } from './admission.ts';
 import { HandshakeGuard } from './handshakes.ts';
 import { refuseUpgrade } from './refuse.ts';
 import { ChargerSocket } from './socket.ts';
-import type { AuthRequest, AuthResult, GatewayOptions, ListenerOptions } from './types.ts';
+import type { AdmittedCertificate, AuthRequest, AuthResult, GatewayOptions, ListenerOptions, ListenerTlsOptions } from './types.ts';
 
 export { ChargerConnection, ChargerNotConnectedError, REPLACED_CODE, REPLACED_REASON } from './connection.ts';
-export type { AuthRequest, AuthResult, DisconnectInfo, FrameInfo, GatewayOptions, ListenerOptions, ListenerTlsOptions } from './types.ts';
+export type { AdmittedCertificate, AuthRequest, AuthResult, DisconnectInfo, FrameInfo, GatewayOptions, ListenerOptions, ListenerTlsOptions } from './types.ts';
+
+/**
+ * The default cipher suites: forward-secret only (ECDHE key exchange, AEAD ciphers), in the
+ * Security Whitepaper's order of preference for TLS 1.2, then the TLS 1.3 suites (all forward
+ * secret). The whitepaper's TLS_RSA_WITH_AES_128/256_GCM suites (AES128-GCM-SHA256,
+ * AES256-GCM-SHA384) have no forward secrecy: only when configured (ocpp.tls.ciphers
+ * "whitepaper", see src/modules/tls). CBC suites such as AES128-SHA never by default.
+ */
+export const FORWARD_SECRET_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+].join(':');
 
 const BASIC_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="Plugboard", charset="UTF-8"' };
 const SHUTDOWN_CODE = 1001;
@@ -165,6 +184,21 @@ export class Gateway implements ConnectionHost {
     return this.registry.size;
   }
 
+  /**
+   * New certificate, key, CA or cipher settings for the TLS listeners, without a restart:
+   * connections from now on use them, the ones already open keep theirs. Throws (and changes
+   * nothing) when the material is unusable, e.g. a key that does not match its certificate.
+   */
+  setTls(tls: ListenerTlsOptions): void {
+    const context = secureContextOptions(tls);
+    createSecureContext(context); // throws before any listener is touched
+    for (const listener of this.listeners) {
+      if (listener.options.tls === undefined) continue;
+      (listener.server as HttpsServer).setSecureContext(context);
+      listener.options.tls = { ...tls, requestClientCert: listener.options.tls.requestClientCert };
+    }
+  }
+
   addresses(): Array<{ host: string; port: number; tls: boolean }> {
     return this.listeners.filter(({ server }) => server.listening).map(({ server, options }) => this.addressOf(server, options));
   }
@@ -274,14 +308,13 @@ export class Gateway implements ConnectionHost {
       return refuse(401, 'Basic auth user name does not match the charge point identity in the URL', identity, BASIC_CHALLENGE);
     }
 
-    const authRequest: AuthRequest = { identity, password: credentials?.password ?? null, secure, remoteAddress };
+    const authRequest: AuthRequest = { identity, password: credentials?.password ?? null, secure, remoteAddress, headers: req.headers };
     const verdict = this.admission?.verdict(remoteAddress, identity);
     if (verdict !== undefined) {
       authRequest.suspect = verdict.suspect;
       authRequest.throttled = verdict.throttled;
     }
-    const certificate = verifiedClientCertificate(req.socket as TLSSocket, log, identity);
-    if (certificate !== undefined) authRequest.clientCertificate = certificate;
+    presentedClientCertificate(req.socket as TLSSocket, log, identity, authRequest);
 
     // Taken before the await: when several upgrades for one identity overlap, the one
     // that started last wins, whichever finishes authenticating first.
@@ -312,7 +345,8 @@ export class Gateway implements ConnectionHost {
 
     // Synchronous from here to adopt(): no other upgrade can interleave.
     this.handshakes?.done(req.socket);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws as ChargerSocket, identity, protocol, remoteAddress, secure, seq));
+    const certificate = result.certificate ?? null;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws as ChargerSocket, identity, protocol, remoteAddress, secure, seq, certificate));
   }
 
   /** Sockets on the listeners not yet a WebSocket nor an HTTP request (tests). */
@@ -320,11 +354,11 @@ export class Gateway implements ConnectionHost {
     return this.handshakes?.pending ?? 0;
   }
 
-  private adopt(socket: ChargerSocket, identity: string, protocol: string, remoteAddress: string, secure: boolean, seq: number): void {
+  private adopt(socket: ChargerSocket, identity: string, protocol: string, remoteAddress: string, secure: boolean, seq: number, certificate: AdmittedCertificate | null): void {
     socket.listen();
     this.sockets.add(socket);
 
-    const conn = new ChargerConnection(this, socket, { identity, protocol, remoteAddress, secure, seq });
+    const conn = new ChargerConnection(this, socket, { identity, protocol, remoteAddress, secure, seq, certificate });
     const previous = this.registry.get(identity);
     if (previous !== undefined) {
       conn.log.info({ previousRemoteAddress: previous.remoteAddress, remoteAddress }, 'charger reconnected: replacing its previous connection');
@@ -361,11 +395,7 @@ function createListenerServer(options: ListenerOptions, onRequest: (req: Incomin
   const tls = options.tls;
   return createHttpsServer(
     {
-      cert: tls.cert,
-      key: tls.key,
-      ca: tls.ca,
-      // Security Whitepaper §2.1 profile 2/3: TLS 1.2 or newer only.
-      minVersion: 'TLSv1.2',
+      ...secureContextOptions(tls),
       requestCert: tls.requestClientCert === true,
       // The chain is checked, but a charger without a valid certificate still reaches the
       // authenticate callback (profile 2 on the same port), which then decides.
@@ -375,16 +405,33 @@ function createListenerServer(options: ListenerOptions, onRequest: (req: Incomin
   );
 }
 
-function verifiedClientCertificate(socket: TLSSocket, log: GatewayOptions['log'], identity: string) {
-  if (socket.encrypted !== true || typeof socket.getPeerCertificate !== 'function') return undefined;
+/** What every TLS listener's secure context is made of (also what setTls replaces). */
+function secureContextOptions(tls: ListenerTlsOptions): SecureContextOptions {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ca: tls.ca,
+    // Security Whitepaper §2.1 profile 2/3: TLS 1.2 or newer only.
+    minVersion: 'TLSv1.2',
+    ciphers: tls.ciphers ?? FORWARD_SECRET_CIPHERS,
+    // Our order of preference, not the client's: forward-secret AEAD suites first.
+    honorCipherOrder: true,
+  };
+}
+
+/** Puts the client certificate, verified or not, on the AuthRequest; the business layer decides what it is worth. */
+function presentedClientCertificate(socket: TLSSocket, log: GatewayOptions['log'], identity: string, authRequest: AuthRequest): void {
+  if (socket.encrypted !== true || typeof socket.getPeerCertificate !== 'function') return;
   const certificate = socket.getPeerCertificate();
-  if (certificate === null || Object.keys(certificate).length === 0) return undefined;
+  if (certificate === null || Object.keys(certificate).length === 0) return;
   if (!socket.authorized) {
     // Security Whitepaper A00.FR.407: an invalid client certificate does not authenticate.
-    log.warn({ chargePointId: identity, reason: String(socket.authorizationError) }, 'charger client certificate rejected');
-    return undefined;
+    const reason = String(socket.authorizationError);
+    log.warn({ chargePointId: identity, reason }, 'charger client certificate rejected');
+    authRequest.clientCertificateError = { reason, certificate };
+    return;
   }
-  return certificate;
+  authRequest.clientCertificate = certificate;
 }
 
 /**

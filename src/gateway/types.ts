@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { PeerCertificate } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ChargerConnection } from './connection.ts';
@@ -15,14 +15,27 @@ export interface AuthRequest {
   remoteAddress: string;
   /** Present only when the listener requests client certificates and the chain verified against its `ca` (profile 3). */
   clientCertificate?: PeerCertificate;
+  /** A client certificate was presented but did not verify against the listener's `ca`: why, and the certificate (profile 3 refuses it). */
+  clientCertificateError?: { reason: string; certificate: PeerCertificate };
+  /** The upgrade request's headers (a TLS-terminating proxy forwards the client certificate in one). */
+  headers: IncomingHttpHeaders;
   /** The address has refused upgrades in its current window (admission.ts): its expensive checks go after clean addresses'. */
   suspect?: boolean;
   /** Over a failure limit (admission.ts): accept only what can be checked cheaply (a known-good credential), else answer 429. */
   throttled?: boolean;
 }
 
+/** The client certificate a connection was admitted with (security profile 3), kept on the connection. */
+export interface AdmittedCertificate {
+  subject: { CN?: string | string[]; O?: string | string[] };
+  /** hex, upper case */
+  serialNumber: string;
+  /** SHA-256 fingerprint, AA:BB:... */
+  fingerprint256: string;
+}
+
 /** `reason` is the body the charger gets; `detail`, when given, is logged instead (what the operator needs, the charger must not learn). */
-export type AuthResult = { ok: true } | { ok: false; status: 401 | 403 | 404 | 429 | 503; reason: string; detail?: string; retryAfterSeconds?: number };
+export type AuthResult = { ok: true; certificate?: AdmittedCertificate } | { ok: false; status: 401 | 403 | 404 | 429 | 503; reason: string; detail?: string; retryAfterSeconds?: number };
 
 export interface ListenerTlsOptions {
   /** PEM. Pass arrays to serve an RSA and an ECDSA certificate side by side (Security Whitepaper §2.1, OCTT TC_086 wants both cipher families). */
@@ -31,6 +44,8 @@ export interface ListenerTlsOptions {
   /** CA(s) that client certificates must chain to (security profile 3). */
   ca?: string | Buffer | Array<string | Buffer>;
   requestClientCert?: boolean;
+  /** OpenSSL cipher list (TLS 1.2 and 1.3 names); default FORWARD_SECRET_CIPHERS. */
+  ciphers?: string;
 }
 
 export interface ListenerOptions {

@@ -118,7 +118,8 @@ export class SimulatedCharger {
       const cred = Buffer.concat([Buffer.from(`${stationId}:`), Buffer.from(password)]);
       headers.authorization = `Basic ${cred.toString('base64')}`;
     }
-    const ws = new WebSocket(`${url}/${encodeURIComponent(stationId)}`, protocols, { headers, ...wsOptions });
+    // Headers from wsOptions (e.g. a proxy's) are added to the Authorization header, not instead of it.
+    const ws = new WebSocket(`${url}/${encodeURIComponent(stationId)}`, protocols, { ...wsOptions, headers: { ...headers, ...wsOptions?.headers } });
     this.ws = ws;
     ws.on('message', (data, isBinary) => this.#onMessage(data.toString(), isBinary));
     ws.on('close', () => this.#failPending(new Error('connection closed')));

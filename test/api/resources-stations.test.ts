@@ -60,7 +60,7 @@ test('create a station: 201 with hasPassword and never the hash; 409 when it exi
 
 test('create validates its body and names the field', async () => {
   assertValidation(await app.request('POST', `${V1}/stations`, { body: { id: 'X', password: 'short' } }), 'password');
-  assertValidation(await app.request('POST', `${V1}/stations`, { body: { id: 'X', securityProfile: 3 } }), 'securityProfile');
+  assertValidation(await app.request('POST', `${V1}/stations`, { body: { id: 'X', securityProfile: 4 } }), 'securityProfile');
   assertValidation(await app.request('POST', `${V1}/stations`, { body: { id: 'X', registrationStatus: 'Maybe' } }), 'registrationStatus');
   assertValidation(await app.request('POST', `${V1}/stations`, { body: { id: '' } }), 'id');
   assertValidation(await app.request('POST', `${V1}/stations`, { body: { id: 'bad\u0001id' } }), 'id');

@@ -31,7 +31,7 @@ test('plugboard CLI: stations add, tokens add, serve, simulate, /health, /metric
   try {
     assert.match((await cli('stations', 'add', 'CLI-CP', '--password', 's3cret-key-0123456789')).stdout, /station CLI-CP added/);
     assert.match((await cli('tokens', 'add', 'CLI-TAG', '--parent', 'FLEET')).stdout, /token CLI-TAG saved \(Accepted\)/);
-    await assert.rejects(cli('stations', 'add', 'X', '--profile', '7'), /--profile must be 0, 1 or 2/);
+    await assert.rejects(cli('stations', 'add', 'X', '--profile', '7'), /--profile must be 0, 1, 2 or 3/);
 
     const child = spawn(process.execPath, [main, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     server = child;

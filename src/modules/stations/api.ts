@@ -10,7 +10,11 @@ export const RegistrationStatus = Type.Union([Type.Literal('Accepted'), Type.Lit
   description: 'answer to the next BootNotification (OCPP 1.6 §4.2)',
 });
 export const SecurityProfile = Nullable(
-  Type.Integer({ minimum: 0, maximum: 2, description: 'OCPP Security Whitepaper profile 0-2; null: the configured default applies' }),
+  Type.Integer({
+    minimum: 0,
+    maximum: 3,
+    description: 'OCPP Security Whitepaper profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, 3 TLS client certificate (no password); null: the configured default applies',
+  }),
 );
 // Security Whitepaper 1.6, AuthorizationKey: 16 to 20 bytes, written as at most 40 characters (password-rules.ts).
 export const StationPassword = Type.String({ minLength: MIN_STATION_PASSWORD_LENGTH, maxLength: MAX_STATION_PASSWORD_LENGTH, description: 'HTTP Basic password (AuthorizationKey); stored hashed, never returned' });

@@ -13,11 +13,13 @@ import { TOO_MANY_FAILURES } from '../../gateway/admission.ts';
 import { CREDENTIALS_CHANGED_CODE, guardCredentialCommand } from './rotation.ts';
 import { redact } from '../../redact.ts';
 import { toIsoTimestamp } from '../../time.ts';
+import type { AdmittedCertificate } from '../../gateway/index.ts';
+import type { ClientRequest } from '../tls/service.ts';
 import type { SortKey } from '../../db/list-query.ts';
 
 export type RegistrationStatus = Station['registration_status'];
 
-export interface AuthRequest {
+export interface AuthRequest extends ClientRequest {
   identity: string;
   password: Buffer | null;
   secure: boolean;
@@ -28,7 +30,7 @@ export interface AuthRequest {
   throttled?: boolean;
 }
 /** `reason` is what the charger is told; `detail`, when given, is what the log says instead (the operator's view). */
-export type AuthResult = { ok: true } | { ok: false; status: 401 | 403 | 404 | 429 | 503; reason: string; detail?: string; retryAfterSeconds?: number };
+export type AuthResult = { ok: true; certificate?: AdmittedCertificate } | { ok: false; status: 401 | 403 | 404 | 429 | 503; reason: string; detail?: string; retryAfterSeconds?: number };
 
 /**
  * The one answer for an unknown identity, a wrong password and a station without a password:
@@ -67,7 +69,7 @@ export interface StatusReport {
  * without one (CLI commands) no charger counts as connected.
  */
 export interface Connections {
-  get(stationId: string): { close(code?: number, reason?: string): void } | undefined;
+  get(stationId: string): { close(code?: number, reason?: string): void; closeAfterReply?(code: number, reason: string): void; certificate?: AdmittedCertificate | null; remoteAddress?: string } | undefined;
 }
 
 export interface StationUpdateInput {
@@ -209,6 +211,8 @@ export function createStationsService(ctx: AppContext) {
    * by another process is seen at the charger's next boot, which Pending chargers repeat).
    */
   const statusCache = new Map<string, RegistrationStatus>();
+  /** Profile 3 stations admitted before their serial number was known: BootNotification first (tls.checkAtBoot). */
+  const awaitingBootCheck = new Set<string>();
   const iso = () => ctx.now().toISOString();
   /**
    * OCPP 1.6 §4.6: any message from a charger shows it is alive, not only Heartbeat. The exact
@@ -398,7 +402,7 @@ export function createStationsService(ctx: AppContext) {
   }
 
   const service = {
-    /** Decides whether a charger may open its OCPP connection (security profiles 0, 1 and 2). */
+    /** Decides whether a charger may open its OCPP connection (security profiles 0 to 3). */
     async authenticate(req: AuthRequest): Promise<AuthResult> {
       let station = await store.getStation(db.kysely, req.identity);
       if (!station) {
@@ -416,8 +420,20 @@ export function createStationsService(ctx: AppContext) {
         if (!ctx.config.ocpp.allowUnsecured) return refuseLikeWrongPassword(req, 'unsecured connections (security profile 0) are disabled');
         return { ok: true };
       }
+      // TLS from the charger: our listener, or a trusted TLS-terminating proxy (src/modules/tls).
+      const client = ctx.services.tls.clientOf(req);
       // Security Whitepaper A00.FR.001/002: a charger must connect with its configured profile; no downgrade.
-      if (profile >= 2 && !req.secure) return { ok: false, status: 403, reason: `security profile ${profile} requires a TLS (wss://) connection` };
+      if (profile >= 2 && !client.secure) return { ok: false, status: 403, reason: `security profile ${profile} requires a TLS (wss://) connection` };
+      // Profile 3: the client certificate alone; a right password does not stand in for it.
+      if (profile === 3) {
+        const admitted = await ctx.services.tls.admitProfile3({ id: station.id, serialNumber: station.charge_point_serial ?? station.charge_box_serial }, client, req.remoteAddress);
+        // A refused certificate gets the answer an unknown id or a wrong password gets; the log says why.
+        if (!admitted.ok) return admitted.status === 403 ? admitted : refuseLikeWrongPassword(req, admitted.reason);
+        // Subject not checkable before the serial number is known: nothing but BootNotification until it is (gate).
+        if (admitted.provisional) awaitingBootCheck.add(station.id);
+        else awaitingBootCheck.delete(station.id);
+        return { ok: true, certificate: admitted.certificate };
+      }
       return verifyPassword(station, req);
     },
 
@@ -464,6 +480,16 @@ export function createStationsService(ctx: AppContext) {
     /** BootNotification: stores what the charger says about itself, answers with its registration status. */
     async boot(stationId: string, info: BootInfo): Promise<{ status: RegistrationStatus; currentTime: string; interval: number }> {
       const at = iso();
+      // Profile 3: the serial number is known now; a certificate that is not this charger's is refused (and the connection closed).
+      const conn = connections.get(stationId);
+      if (conn?.certificate) {
+        const serial = info.chargePointSerialNumber ?? info.chargeBoxSerialNumber ?? null;
+        if ((await ctx.services.tls.checkAtBoot(stationId, conn.certificate, serial, conn.remoteAddress ?? '')) !== null) {
+          conn.closeAfterReply?.(1008, 'client certificate does not belong to this charge point');
+          return { status: 'Rejected', currentTime: at, interval: ctx.config.registration.retryIntervalSeconds };
+        }
+        awaitingBootCheck.delete(stationId);
+      }
       const boot: store.BootRecord = {
         vendor: info.chargePointVendor,
         model: info.chargePointModel,
@@ -530,6 +556,9 @@ export function createStationsService(ctx: AppContext) {
      */
     async gate(stationId: string, action: string): Promise<void> {
       if (action === 'BootNotification') return;
+      if (awaitingBootCheck.has(stationId)) {
+        throw new OcppError('SecurityError', 'the client certificate is checked against the serial number at BootNotification: only BootNotification is allowed until then');
+      }
       let status = statusCache.get(stationId);
       if (status === undefined) {
         status = (await store.getStation(db.kysely, stationId))?.registration_status;
@@ -538,6 +567,11 @@ export function createStationsService(ctx: AppContext) {
       if (status !== 'Accepted') {
         throw new OcppError('SecurityError', `charge point is ${status ?? 'not registered'}: only BootNotification is allowed until it is Accepted`);
       }
+    },
+
+    /** Other stations that reported this serial number (profile 3 binding; see tls.checkAtBoot). */
+    stationsWithSerial(serial: string, exceptId: string): Promise<string[]> {
+      return store.stationsWithSerial(db.kysely, serial, exceptId);
     },
 
     registerVendorExtension(vendorId: string, handler: VendorHandler): void {

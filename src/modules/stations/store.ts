@@ -222,6 +222,18 @@ export async function listStationIds(db: Exec, f: StationFilter, sort: SortKey[]
   return rows.map((r) => r.id);
 }
 
+/** Stations other than `exceptId` whose last BootNotification reported this serial number (profile 3: whose certificate a CN names). */
+export async function stationsWithSerial(db: Exec, serial: string, exceptId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('stations')
+    .select('id')
+    .where((eb) => eb.or([eb('charge_point_serial', '=', serial), eb('charge_box_serial', '=', serial)]))
+    .where('id', '!=', exceptId)
+    .limit(5)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 export function getStationsByIds(db: Exec, ids: string[]): Promise<Station[]> {
   if (ids.length === 0) return Promise.resolve([]);
   return db.selectFrom('stations').selectAll().where('id', 'in', ids).execute();

@@ -4064,7 +4064,7 @@ export interface paths {
                                 ocppProtocol: string | null;
                                 /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
                                 registrationStatus: "Accepted" | "Pending" | "Rejected";
-                                /** @description OCPP Security Whitepaper profile 0-2; null: the configured default applies */
+                                /** @description OCPP Security Whitepaper profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, 3 TLS client certificate (no password); null: the configured default applies */
                                 securityProfile: number | null;
                                 /** Format: date-time */
                                 updatedAt: string;
@@ -4133,7 +4133,7 @@ export interface paths {
                         password?: string | null;
                         /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
                         registrationStatus?: "Accepted" | "Pending" | "Rejected";
-                        /** @description OCPP Security Whitepaper profile 0-2; null: the configured default applies */
+                        /** @description OCPP Security Whitepaper profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, 3 TLS client certificate (no password); null: the configured default applies */
                         securityProfile?: number | null;
                     };
                 };
@@ -4201,7 +4201,7 @@ export interface paths {
                             ocppProtocol: string | null;
                             /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
                             registrationStatus: "Accepted" | "Pending" | "Rejected";
-                            /** @description OCPP Security Whitepaper profile 0-2; null: the configured default applies */
+                            /** @description OCPP Security Whitepaper profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, 3 TLS client certificate (no password); null: the configured default applies */
                             securityProfile: number | null;
                             /** Format: date-time */
                             updatedAt: string;
@@ -4343,7 +4343,7 @@ export interface paths {
                             ocppProtocol: string | null;
                             /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
                             registrationStatus: "Accepted" | "Pending" | "Rejected";
-                            /** @description OCPP Security Whitepaper profile 0-2; null: the configured default applies */
+                            /** @description OCPP Security Whitepaper profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, 3 TLS client certificate (no password); null: the configured default applies */
                             securityProfile: number | null;
                             /** Format: date-time */
                             updatedAt: string;
@@ -4485,7 +4485,7 @@ export interface paths {
                         password?: string | null;
                         /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
                         registrationStatus?: "Accepted" | "Pending" | "Rejected";
-                        /** @description OCPP Security Whitepaper profile 0-2; null: the configured default applies */
+                        /** @description OCPP Security Whitepaper profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, 3 TLS client certificate (no password); null: the configured default applies */
                         securityProfile?: number | null;
                     };
                 };
@@ -4553,7 +4553,7 @@ export interface paths {
                             ocppProtocol: string | null;
                             /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
                             registrationStatus: "Accepted" | "Pending" | "Rejected";
-                            /** @description OCPP Security Whitepaper profile 0-2; null: the configured default applies */
+                            /** @description OCPP Security Whitepaper profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, 3 TLS client certificate (no password); null: the configured default applies */
                             securityProfile: number | null;
                             /** Format: date-time */
                             updatedAt: string;
@@ -4693,7 +4693,7 @@ export interface paths {
                             ocppProtocol: string | null;
                             /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
                             registrationStatus: "Accepted" | "Pending" | "Rejected";
-                            /** @description OCPP Security Whitepaper profile 0-2; null: the configured default applies */
+                            /** @description OCPP Security Whitepaper profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, 3 TLS client certificate (no password); null: the configured default applies */
                             securityProfile: number | null;
                             /** Format: date-time */
                             updatedAt: string;
@@ -10109,7 +10109,7 @@ export interface paths {
                             ocppProtocol: string | null;
                             /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
                             registrationStatus: "Accepted" | "Pending" | "Rejected";
-                            /** @description OCPP Security Whitepaper profile 0-2; null: the configured default applies */
+                            /** @description OCPP Security Whitepaper profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, 3 TLS client certificate (no password); null: the configured default applies */
                             securityProfile: number | null;
                             /** Format: date-time */
                             updatedAt: string;
