@@ -157,7 +157,7 @@ export function createCredentialFlows(ctx: AppContext) {
         try {
           const res = await stations().sendCommand(stationId, 'ChangeConfiguration', { key: 'AuthorizationKey', value: password }, { origin: CREDENTIAL_FLOW_ORIGIN });
           if (res.status === 'Accepted' || res.status === 'RebootRequired') {
-            await finish(id, { status: 'Accepted', charger_status: res.status, detail: res.status === 'RebootRequired' ? 'the charger applies the new password after a reboot' : null }, ['Sending']);
+            await finish(id, { status: 'Accepted', charger_status: res.status, detail: res.status === 'RebootRequired' ? 'the charger applies the new password after a reboot; the old one stays valid until it reconnects with the new one' : 'waiting for the charger to reconnect with the new password; the old one stays valid until then' }, ['Sending']);
             // The connection that used the old password goes, so that the charger reconnects with the new one.
             connection.close(CREDENTIALS_CHANGED_CODE, 'password changed: reconnect with the new AuthorizationKey');
           } else {

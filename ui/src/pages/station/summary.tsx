@@ -11,6 +11,7 @@ import { Link, sessionPath } from '../../lib/router.tsx';
 import { useNow } from '../../lib/stream.tsx';
 import { Answer, Badge, Card, Empty, KeyValues } from '../../components/ui.tsx';
 import { StationCredentials } from './credentials.tsx';
+import { StationSecurityFlows } from './security-flows.tsx';
 import { connectorView } from '../../lib/connector-status.ts';
 
 const PROFILE = ['0 (no authentication)', '1 (Basic auth)', '2 (TLS + Basic auth)', '3 (mutual TLS)'];
@@ -64,6 +65,7 @@ export function StationSummary({ station: s }: { station: Station }) {
       </Card>
       <AdminOnly>
         <StationCredentials station={s} />
+        <StationSecurityFlows station={s} />
       </AdminOnly>
     </>
   );
