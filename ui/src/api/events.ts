@@ -47,6 +47,13 @@ export function keysFor(e: LiveEvent): QueryKey[] {
     case 'local-list.updated':
       keys.push(['local-list', s]);
       break;
+    case 'certificate.csr_received':
+      keys.push(['certificates', s]);
+      break;
+    case 'command.answered':
+      // A chain sent (CertificateSigned) or an inventory change from any route.
+      if (typeof e.action === 'string' && /Certificate/.test(e.action)) keys.push(['certificates', s]);
+      break;
   }
   return keys;
 }

@@ -71,6 +71,11 @@ export type LocalListState = ApiResponse<'/stations/{id}/local-list'>;
 export type LocalListSettings = ApiResponse<'/stations/{id}/local-list/settings'>;
 export type LocalListScope = LocalListSettings['scope'];
 
+export type IssuedCertificate = ItemOf<ApiResponse<'/stations/{id}/certificates/issued'>>;
+export type InstalledCertificate = ItemOf<ApiResponse<'/stations/{id}/certificates/installed'>>;
+export type CertificateType = InstalledCertificate['certificateType'];
+export type CertificateRequest = ItemOf<ApiResponse<'/certificate-requests'>>;
+
 export type InstalledProfile = ItemOf<ApiResponse<'/stations/{id}/charging-profiles'>>;
 export type CsChargingProfile = InstalledProfile['profile'];
 export type ChargingProfilePurpose = CsChargingProfile['chargingProfilePurpose'];

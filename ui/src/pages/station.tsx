@@ -16,6 +16,7 @@ import { StationFirmware } from './station/firmware.tsx';
 import { StationReservations } from './station/reservations.tsx';
 import { StationLocalList } from './station/local-list.tsx';
 import { StationChargingProfiles } from './station/charging-profiles.tsx';
+import { StationCertificates } from './station/certificates.tsx';
 
 const TABS: Array<[string, string]> = [
   ['summary', 'Summary'],
@@ -28,6 +29,7 @@ const TABS: Array<[string, string]> = [
   ['reservations', 'Reservations'],
   ['local-list', 'Local list'],
   ['charging', 'Charging profiles'],
+  ['certificates', 'Certificates'],
 ];
 
 export function StationPage({ id }: { id: string }) {
@@ -98,6 +100,7 @@ export function StationPage({ id }: { id: string }) {
         {tab === 'reservations' && <StationReservations station={s} />}
         {tab === 'local-list' && <StationLocalList station={s} />}
         {tab === 'charging' && <StationChargingProfiles station={s} />}
+        {tab === 'certificates' && <StationCertificates station={s} />}
       </div>
     </>
   );
