@@ -2,6 +2,7 @@
 // and environment variables (in that order of precedence, env last). Bad config fails fast
 // with a message naming the setting, before anything listens.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { Ajv } from 'ajv';
 import { parseCidr } from './address-policy.ts';
 
@@ -224,6 +225,7 @@ export const ENV_VARS: Record<string, string> = {
   PLUGBOARD_OCPP_TLS_CERT_FILE: 'ocpp.tls.certFile',
   PLUGBOARD_OCPP_TLS_KEY_FILE: 'ocpp.tls.keyFile',
   PLUGBOARD_OCPP_TLS_CA_FILE: 'ocpp.tls.caFile',
+  PLUGBOARD_OCPP_TLS_REQUEST_CLIENT_CERT: 'ocpp.tls.requestClientCert',
   PLUGBOARD_OCPP_TLS_CIPHERS: 'ocpp.tls.ciphers',
   PLUGBOARD_OCPP_TLS_RELOAD_INTERVAL_SECONDS: 'ocpp.tls.reloadIntervalSeconds',
   PLUGBOARD_OCPP_CERTIFICATE_CN: 'ocpp.security.certificateSubject.commonName',
@@ -548,6 +550,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const tls = config.ocpp.tls;
   if (tls && [tls.certFile].flat().length !== [tls.keyFile].flat().length) {
     throw new ConfigError('invalid configuration: ocpp.tls.certFile and ocpp.tls.keyFile must list as many files, in the same order');
+  }
+  for (const entry of config.ocpp.security.trustedProxies) {
+    const [address, bits] = entry.split('/');
+    const family = isIP(address);
+    if (family === 0 || (bits !== undefined && Number(bits) > (family === 4 ? 32 : 128))) {
+      throw new ConfigError(`ocpp.security.trustedProxies: ${JSON.stringify(entry)} is not an IP address or CIDR range (e.g. "10.0.0.5" or "10.1.0.0/16")`);
+    }
   }
   if (config.ocpp.defaultSecurityProfile === 3 && !tls?.requestClientCert && config.ocpp.security.clientCertHeader === null) {
     throw new ConfigError('invalid configuration: ocpp.defaultSecurityProfile 3 needs client certificates: set ocpp.tls.requestClientCert (and ocpp.tls.caFile), or ocpp.security.clientCertHeader behind a TLS-terminating proxy');

@@ -60,3 +60,36 @@ test('firmware signing key and certificate: unset by default, from the environme
   assert.equal(loadConfig({ env: { PLUGBOARD_FIRMWARE_SIGNING_KEY_FILE: '' } }).files.firmwareSigning.keyFile, null);
   assert.throws(() => loadConfig({ env: {}, overrides: { files: { firmwareSigning: { keyFile: 7 as unknown as string } } } }), /files\.firmwareSigning\.keyFile/);
 });
+
+test('security profile 3 and TLS settings: env vars, lists, and what cannot work is refused at start', () => {
+  const c = loadConfig({
+    env: {
+      PLUGBOARD_OCPP_TLS_CERT_FILE: '/c.pem',
+      PLUGBOARD_OCPP_TLS_KEY_FILE: '/k.pem',
+      PLUGBOARD_OCPP_TLS_REQUEST_CLIENT_CERT: 'true',
+      PLUGBOARD_OCPP_TLS_CIPHERS: 'whitepaper',
+      PLUGBOARD_OCPP_TLS_RELOAD_INTERVAL_SECONDS: '5',
+      PLUGBOARD_OCPP_DEFAULT_SECURITY_PROFILE: '3',
+      PLUGBOARD_OCPP_CERTIFICATE_CN: 'stationId',
+      PLUGBOARD_OCPP_CERTIFICATE_O: 'My CPO',
+      PLUGBOARD_OCPP_CLIENT_CERT_HEADER: 'X-SSL-Client-Cert',
+      PLUGBOARD_OCPP_TRUSTED_PROXIES: '10.0.0.5, 10.1.0.0/16,fd00::/8',
+    },
+  });
+  assert.equal(c.ocpp.defaultSecurityProfile, 3);
+  assert.equal(c.ocpp.tls?.requestClientCert, true);
+  assert.equal(c.ocpp.tls?.ciphers, 'whitepaper');
+  assert.equal(c.ocpp.tls?.reloadIntervalSeconds, 5);
+  assert.deepEqual(c.ocpp.security, { certificateSubject: { commonName: 'stationId', organization: 'My CPO' }, clientCertHeader: 'X-SSL-Client-Cert', trustedProxies: ['10.0.0.5', '10.1.0.0/16', 'fd00::/8'] });
+  assert.equal(defaultConfig.ocpp.security.certificateSubject.commonName, 'serialNumber');
+  // An RSA and an ECDSA certificate side by side, keys in the same order.
+  const both = loadConfig({ env: {}, overrides: { ocpp: { tls: { host: '0.0.0.0', port: 9443, certFile: ['/rsa.crt', '/ec.crt'], keyFile: ['/rsa.key', '/ec.key'], caFile: null, requestClientCert: false } } } });
+  assert.deepEqual(both.ocpp.tls?.certFile, ['/rsa.crt', '/ec.crt']);
+  assert.throws(() => loadConfig({ env: {}, overrides: { ocpp: { tls: { host: '0.0.0.0', port: 9443, certFile: ['/rsa.crt', '/ec.crt'], keyFile: '/rsa.key', caFile: null, requestClientCert: false } } } }), /as many files/);
+  // Profile 3 by default with no way to receive a client certificate cannot work.
+  assert.throws(() => loadConfig({ env: { PLUGBOARD_OCPP_DEFAULT_SECURITY_PROFILE: '3' } }), /defaultSecurityProfile 3 needs client certificates/);
+  assert.throws(() => loadConfig({ env: { PLUGBOARD_OCPP_DEFAULT_SECURITY_PROFILE: '4' } }), /defaultSecurityProfile must be equal to one of the allowed values/);
+  assert.throws(() => loadConfig({ env: { PLUGBOARD_OCPP_TRUSTED_PROXIES: '10.0.0.300' } }), /trustedProxies: "10.0.0.300" is not an IP address/);
+  assert.throws(() => loadConfig({ env: { PLUGBOARD_OCPP_TRUSTED_PROXIES: '10.0.0.0/33' } }), /trustedProxies/);
+  assert.throws(() => loadConfig({ env: { PLUGBOARD_OCPP_CERTIFICATE_CN: 'email' } }), /commonName must be equal to one of the allowed values/);
+});
