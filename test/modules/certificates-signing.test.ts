@@ -183,3 +183,14 @@ test('certificates config: caCertFile and caKeyFile go together; the signer is b
   assert.throws(() => loadConfig({ env: { PLUGBOARD_CERTIFICATES_SIGNER: 'someone' } }), /certificates.signer/);
   assert.equal(loadConfig({ env: { PLUGBOARD_CERTIFICATES_SIGNER: 'external', PLUGBOARD_CERTIFICATES_RENEW_BEFORE_DAYS: '10' } }).certificates.renewBeforeDays, 10);
 });
+
+test("the chain stays within the station's CertificateSignedMaxChainSize once it reported one (leaf only when the CA does not fit)", async () => {
+  const st = certificateStation({ serialNumber: 'SN-SMALL' });
+  st.handlers!.GetConfiguration = () => ({ configurationKey: [{ key: 'CertificateSignedMaxChainSize', readonly: true, value: '1200' }], unknownKey: [] });
+  await st.connect(app, 'SMALL-1');
+  await app.ctx.services.stations.sendCommand('SMALL-1', 'GetConfiguration', { key: ['CertificateSignedMaxChainSize'] });
+  assert.deepEqual(await st.signCertificate(), { status: 'Accepted' });
+  const chain = await eventually(() => st.chains[0], 15_000, 'CertificateSigned');
+  assert.equal(chain.match(/BEGIN CERTIFICATE/g)?.length, 1, `leaf only (${chain.length} characters)`);
+  assert.ok(chain.length <= 1200);
+});

@@ -7,10 +7,19 @@ import type { StationCertificateProtocol } from './service.ts';
 import type { CertificateHashData } from './x509.ts';
 
 const ORIGIN = 'certificates';
+const MAX_CHAIN_KEY = 'CertificateSignedMaxChainSize';
+
+function chainSize(value: string | undefined): number | null {
+  if (value === undefined || !/^\s*\d+\s*$/.test(value)) return null;
+  const n = Number(value);
+  return n > 0 && n <= 10_000 ? n : null;
+}
 
 export function registerOcpp16(ctx: AppContext): () => void {
   const certs = () => ctx.services.certificates;
   const stations = ctx.services.stations;
+  /** CertificateSignedMaxChainSize (Security Whitepaper configuration key) as stations last reported or accepted it. */
+  const maxChain = new Map<string, number>();
 
   // A02.FR.11/12: Accepted when the CSR will be processed, Rejected when it cannot be.
   ctx.ocpp16.on('SignCertificate', async (req, session) => {
@@ -35,13 +44,24 @@ export function registerOcpp16(ctx: AppContext): () => void {
     async listInstalled(stationId, type) {
       return (await stations.sendCommand(stationId, 'GetInstalledCertificateIds', { certificateType: type }, { origin: ORIGIN })).status;
     },
-    maxChainSize() {
-      return null;
+    maxChainSize(stationId) {
+      return maxChain.get(stationId) ?? null;
     },
   };
   certs().useProtocol(protocol);
 
   const unobserve = [
+    stations.observeCommand('GetConfiguration', (c) => {
+      if (!c.outcome.ok) return;
+      const entry = c.outcome.response.configurationKey?.find((k) => k.key === MAX_CHAIN_KEY);
+      const n = chainSize(entry?.value);
+      if (n !== null) maxChain.set(c.stationId, n);
+    }),
+    stations.observeCommand('ChangeConfiguration', (c) => {
+      if (!c.outcome.ok || c.outcome.response.status !== 'Accepted' || c.request.key !== MAX_CHAIN_KEY) return;
+      const n = chainSize(c.request.value);
+      if (n !== null) maxChain.set(c.stationId, n);
+    }),
     stations.observeCommand('GetInstalledCertificateIds', async (c) => {
       if (!c.outcome.ok) return;
       const { status, certificateHashData } = c.outcome.response;
