@@ -70,6 +70,6 @@ test('station page: rotate the password (confirmed, shown once, listed); an upgr
   await card.getByRole('button', { name: 'Upgrade security profile' }).click();
   const problem = card.getByRole('alert');
   await problem.waitFor();
-  assert.match(await problem.innerText(), /TLS listener/);
+  assert.match(await problem.innerText(), /needs TLS/);
   assert.deepEqual(jsErrors(page), []);
 });

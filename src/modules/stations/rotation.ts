@@ -207,14 +207,19 @@ export function createCredentialFlows(ctx: AppContext) {
     async upgradeProfile(stationId: string, opts: { targetProfile: number; centralSystemRootCertificate?: string; reset?: 'Hard' | 'Soft' | 'None' }): Promise<SecurityFlow> {
       const target = opts.targetProfile;
       const tls = ctx.config.ocpp.tls;
+      const security = ctx.config.ocpp.security;
+      const behindProxy = security.trustedProxies.length > 0;
       const { profile, connection } = await begin(stationId, (station, profile) => {
         if (target <= profile) throw new CredentialFlowConflictError(`station ${stationId} is at security profile ${profile}: a profile is only raised (no downgrade), so the target must be ${profile + 1} to 3`);
         if (target <= 2 && !station.password_hash) {
           throw new CredentialFlowConflictError(`security profile ${target} uses HTTP Basic auth but station ${stationId} has no password: set one first (PATCH /api/v1/stations/{id} with the charger's AuthorizationKey)`);
         }
-        if (target >= 2 && !tls) throw new CredentialFlowConflictError(`security profile ${target} needs the TLS listener: configure ocpp.tls (certFile, keyFile) first`);
-        if (target === 3 && (!tls?.caFile || !tls.requestClientCert)) {
-          throw new CredentialFlowConflictError('security profile 3 needs client certificates: configure ocpp.tls.caFile and ocpp.tls.requestClientCert first');
+        // TLS ends at Plugboard's listener, or at a trusted proxy (ocpp.security, src/modules/tls).
+        if (target >= 2 && !tls && !behindProxy) {
+          throw new CredentialFlowConflictError(`security profile ${target} needs TLS: configure the TLS listener (ocpp.tls: certFile, keyFile) or the TLS-terminating proxies (ocpp.security.trustedProxies) first`);
+        }
+        if (target === 3 && !(tls?.caFile && tls.requestClientCert) && !(behindProxy && security.clientCertHeader)) {
+          throw new CredentialFlowConflictError('security profile 3 needs client certificates: configure ocpp.tls.caFile and ocpp.tls.requestClientCert, or ocpp.security.clientCertHeader behind a trusted proxy, first');
         }
       });
       starting.add(stationId);

@@ -10947,7 +10947,7 @@ export interface paths {
         put?: never;
         /**
          * Raise the charger's security profile (ChangeConfiguration SecurityProfile, Security Whitepaper A05)
-         * @description Checks the prerequisites (profiles 1-2: the station has a password; 2-3: the TLS listener is configured; 3: client certificates are requested and a CA is configured), installs centralSystemRootCertificate first when given (InstallCertificate), then sends ChangeConfiguration SecurityProfile. Accepted: the station's profile is raised at once (a connection at a lower profile is refused from then on; no downgrade), a Reset is sent (Hard unless `reset` says otherwise) and the live connection closed; the flow is Completed when the charger has reconnected. 409 when the target is not higher than the current profile, a prerequisite is missing, or the station is offline.
+         * @description Checks the prerequisites (profiles 1-2: the station has a password; 2-3: the TLS listener or a TLS-terminating trusted proxy is configured; 3: client certificates are requested and a CA is configured, or a client-certificate header behind a trusted proxy), installs centralSystemRootCertificate first when given (InstallCertificate), then sends ChangeConfiguration SecurityProfile. Accepted: the station's profile is raised at once (a connection at a lower profile is refused from then on; no downgrade), a Reset is sent (Hard unless `reset` says otherwise) and the live connection closed; the flow is Completed when the charger has reconnected. 409 when the target is not higher than the current profile, a prerequisite is missing, or the station is offline.
          */
         post: {
             parameters: {
