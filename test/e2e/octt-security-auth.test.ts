@@ -203,3 +203,47 @@ test('profile upgrade: prerequisites (password, client certificates for 3), the 
   assert.equal(cp.ws?.readyState, 1);
   assert.deepEqual((await flows('UPG-1')).map((f: { status: string }) => f.status), ['Rejected', 'Failed']);
 });
+
+test('profile upgrade 2 -> 3: after Accepted and the Reset the charger comes back with its client certificate; Basic auth over TLS is refused from then on', async (t) => {
+  // The stations' CA and a certificate bound to the station (O = the operator, CN = its serial number).
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'cp-ca.key', '-out', 'cp-ca.crt', '-days', '1', '-subj', '/O=Upgrade CPO/CN=Upgrade Charger CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+  openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'cp3.key', '-out', 'cp3.csr', '-subj', '/O=Upgrade CPO/CN=SERIAL-U3');
+  execFileSync('sh', ['-c', 'printf "basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,digitalSignature,keyAgreement\\nextendedKeyUsage=clientAuth\\n" > cp3.ext'], { cwd: dir });
+  openssl('x509', '-req', '-in', 'cp3.csr', '-CA', 'cp-ca.crt', '-CAkey', 'cp-ca.key', '-CAcreateserial', '-out', 'cp3.crt', '-days', '1', '-extfile', 'cp3.ext');
+  const mtls = await startTestApp({
+    config: {
+      ocpp: {
+        tls: { host: '127.0.0.1', port: 0, certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key'), caFile: join(dir, 'cp-ca.crt'), requestClientCert: true },
+        security: { certificateSubject: { commonName: 'serialNumber', organization: 'Upgrade CPO' } },
+      },
+    },
+  });
+  t.after(() => mtls.cleanup());
+  const url = mtls.ocppTlsUrl()!;
+  const clientCert = { ca: serverCert, cert: readFileSync(join(dir, 'cp3.crt')), key: readFileSync(join(dir, 'cp3.key')) };
+  assert.equal((await mtls.request('POST', '/api/v1/stations', { body: { id: 'UPG-3', password: OLD, securityProfile: 2 } })).status, 201);
+  const told: string[] = [];
+  const handlers = {
+    ChangeConfiguration: (p: { key: string; value: string }) => (told.push(`${p.key}=${p.value}`), { status: 'Accepted' }),
+    Reset: (p: { type: string }) => (told.push(`Reset ${p.type}`), { status: 'Accepted' }),
+  };
+  const cp = mtls.charger('UPG-3', { url, password: OLD, wsOptions: { ca: serverCert }, handlers });
+  await cp.connect();
+  assert.equal((await cp.boot({ chargePointSerialNumber: 'SERIAL-U3' })).status, 'Accepted');
+
+  const res = await mtls.request('POST', '/api/v1/stations/UPG-3/security-profile-upgrade', { body: { targetProfile: 3 } });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body.status, 'Accepted', res.text);
+  assert.deepEqual(told, ['SecurityProfile=3', 'Reset Hard']);
+  await cp.closed();
+
+  const back = mtls.charger('UPG-3', { url, wsOptions: clientCert });
+  await back.connect();
+  assert.equal((await back.boot({ chargePointSerialNumber: 'SERIAL-U3' })).status, 'Accepted');
+  await eventually(async () => (await mtls.request('GET', '/api/v1/stations/UPG-3/security-flows')).body.items[0].status === 'Completed', 30_000, 'upgrade completed');
+  await back.close();
+  // No downgrade: profile 2 (Basic auth over TLS, no certificate) is refused now.
+  const basic = mtls.charger('UPG-3', { url, password: OLD, wsOptions: { ca: serverCert } });
+  await assert.rejects(basic.connect(), /40\d/);
+});
