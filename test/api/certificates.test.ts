@@ -56,6 +56,11 @@ test('external signer: the CSR waits as pending with an event; the posted chain 
   const refused = await app.request('POST', `/api/v1/certificate-requests/${ev.requestId}/certificate`, { body: { certificateChain: wrong } });
   assert.equal(refused.status, 422, refused.text);
   assert.match(refused.body.message, /public key/);
+  // A chain for the CSR's key but another station's subject is refused too (it would be refused at connect).
+  const otherSubject = ext.sign(opensslCsr(st.keyPem, '/CN=SN-SOMEONE-ELSE'));
+  const misbound = await app.request('POST', `/api/v1/certificate-requests/${ev.requestId}/certificate`, { body: { certificateChain: otherSubject } });
+  assert.equal(misbound.status, 422, misbound.text);
+  assert.match(misbound.body.message, /does not belong to station EXT-1/);
   const leaf = ext.sign(ev.csr);
   const posted = await app.request('POST', `/api/v1/certificate-requests/${ev.requestId}/certificate`, { body: { certificateChain: leaf + ext.ca } });
   assert.equal(posted.status, 200, posted.text);

@@ -3,6 +3,7 @@
 // revocation. The gateway asks isRevoked() for every client certificate it sees. The messages
 // themselves are the protocol's (ocpp16.ts): it hands CSRs and answers in, and gives this
 // service a StationCertificateProtocol to send with.
+import { X509Certificate } from 'node:crypto';
 import type { AppContext } from '../../context.ts';
 import { StationNotFoundError } from '../stations/service.ts';
 import { subjectCheck, type SubjectRule } from './binding.ts';
@@ -72,6 +73,17 @@ export class CertificateNotFoundError extends Error {
   }
 }
 
+/** CN and O of a certificate's subject (node:crypto's one-attribute-per-line form). */
+function subjectParts(pem: string): { CN?: string | string[]; O?: string | string[] } {
+  const out: Record<string, string[]> = {};
+  for (const line of new X509Certificate(pem).subject.split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) (out[line.slice(0, i)] ??= []).push(line.slice(i + 1));
+  }
+  const one = (v: string[] | undefined) => (v === undefined ? undefined : v.length === 1 ? v[0] : v);
+  return { CN: one(out.CN), O: one(out.O) };
+}
+
 const DEFAULT_SUBJECT_RULE: SubjectRule = { commonName: 'serialNumber', organization: null };
 const RENEWAL_ASK_AGAIN_MS = 86_400_000;
 
@@ -132,7 +144,7 @@ export function createCertificatesService(ctx: AppContext) {
       if (chain.length + pem.length > limit) break;
       chain += pem;
     }
-    if (chain.length > limit) throw new Error(`the certificate alone is ${chain.length} characters, over the station's limit of ${limit}`);
+    if (chain.length > limit) throw new CertificateInputError(`the certificate alone is ${chain.length} characters, over the station's limit of ${limit}`);
     return chain;
   }
 
@@ -351,6 +363,10 @@ export function createCertificatesService(ctx: AppContext) {
         throw new CertificateInputError(`the first certificate of the chain cannot be read: ${(err as Error).message}`);
       }
       if (publicKeyHashOf(leaf.pem) !== req.public_key_hash) throw new CertificateInputError("the chain's first certificate does not carry the CSR's public key (the leaf comes first)");
+      // The station would be refused at connect with a certificate that is not bound to it.
+      const station = await ctx.services.stations.get(req.station_id);
+      const check = subjectCheck(subjectParts(leaf.pem), { id: req.station_id, serialNumber: station?.charge_point_serial ?? station?.charge_box_serial ?? null }, subjectRule());
+      if (check.problem) throw new CertificateInputError(`the certificate does not belong to station ${req.station_id}: ${check.problem}`);
       const now = ctx.now();
       if (new Date(leaf.notBefore) > now || new Date(leaf.notAfter) <= now) throw new CertificateInputError(`the certificate is not valid now (valid ${leaf.notBefore} to ${leaf.notAfter})`);
       const result = await deliver(req, leaf, pems.slice(1));
