@@ -26,7 +26,9 @@ export function StationSecurityFlows({ station: s }: { station: Station }) {
     return r.flow;
   }, [['security-flows', s.id], ['station', s.id]]);
   const current = s.effectiveSecurityProfile;
-  const [target, setTarget] = useState(String(Math.min(3, current + 1)));
+  const [chosen, setTarget] = useState(String(Math.min(3, current + 1)));
+  // After an upgrade the current profile rises: a choice at or below it falls back to the next one.
+  const target = Number(chosen) > current ? chosen : String(Math.min(3, current + 1));
   const upgrade = useCommand(
     () => api<Flow>(`/stations/${id}/security-profile-upgrade`, { method: 'POST', body: { targetProfile: Number(target) } }),
     [['security-flows', s.id], ['station', s.id]],
