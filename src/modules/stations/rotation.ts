@@ -24,14 +24,15 @@ import { redact, rememberSecret } from '../../redact.ts';
 import { RpcTimeoutError } from '../../protocol/index.ts';
 import * as store from './store.ts';
 import { InvalidCommandError, StationNotFoundError } from './service.ts';
+import { MAX_STATION_PASSWORD_LENGTH } from './password-rules.ts';
 
 export type SecurityFlow = Selectable<SecurityFlowsTable>;
 
 /** The origin the flows pass to sendCommand: the only one allowed to set AuthorizationKey / SecurityProfile. */
 export const CREDENTIAL_FLOW_ORIGIN = 'credential-flow';
 
-/** Bytes of randomness in a generated password, written as hex (40 characters: the AuthorizationKey maximum). */
-export const GENERATED_PASSWORD_BYTES = 20;
+/** Bytes of randomness in a generated password, written as hex: as long as a station password may be (40 characters, 160 bits). */
+export const GENERATED_PASSWORD_BYTES = MAX_STATION_PASSWORD_LENGTH / 2;
 
 /** The flow cannot start (state of the station or of the configuration); nothing was sent. */
 export class CredentialFlowConflictError extends Error {
