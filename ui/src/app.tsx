@@ -20,6 +20,7 @@ import { Reservations } from './pages/reservations.tsx';
 import { Firmware } from './pages/firmware.tsx';
 import { ApiKeys } from './pages/apikeys.tsx';
 import { Webhooks } from './pages/webhooks.tsx';
+import { SecurityEvents } from './pages/security.tsx';
 
 const NAV: Array<[string, string]> = [
   ['/', 'Overview'],
@@ -28,6 +29,7 @@ const NAV: Array<[string, string]> = [
   ['/tokens', 'Tokens'],
   ['/reservations', 'Reservations'],
   ['/firmware', 'Firmware'],
+  ['/security-events', 'Security'],
 ];
 /** Pages of admin keys only: a read-only key does not see them in the navigation. */
 const ADMIN_NAV: Array<[string, string]> = [
@@ -146,6 +148,7 @@ function Routes({ path }: { path: string }) {
   if (match('/tokens', path)) return <Tokens />;
   if (match('/reservations', path)) return <Reservations />;
   if (match('/firmware', path)) return <Firmware />;
+  if (match('/security-events', path)) return <SecurityEvents />;
   if (match('/api-keys', path)) return <ApiKeys />;
   if (match('/webhooks', path)) return <Webhooks />;
   return (

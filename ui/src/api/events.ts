@@ -54,6 +54,10 @@ export function keysFor(e: LiveEvent): QueryKey[] {
       // A chain sent (CertificateSigned) or an inventory change from any route.
       if (typeof e.action === 'string' && /Certificate/.test(e.action)) keys.push(['certificates', s]);
       break;
+    case 'security.event':
+      // ['security-events'] covers the fleet list and every station's.
+      keys.push(['security-events']);
+      break;
   }
   return keys;
 }

@@ -67,6 +67,9 @@ export type DiagnosticsRequest = DiagnosticsStatus['requests'][number];
 export type DiagnosticsFile = ApiResponse<'/diagnostics/{id}'>;
 export type FirmwareCampaign = ApiResponse<'/firmware-campaigns/{id}'>;
 
+export type SecurityEvent = ItemOf<ApiResponse<'/security-events'>>;
+export type LogRequestHistory = ItemOf<ApiResponse<'/stations/{id}/logs'>>;
+
 export type LocalListState = ApiResponse<'/stations/{id}/local-list'>;
 export type LocalListSettings = ApiResponse<'/stations/{id}/local-list/settings'>;
 export type LocalListScope = LocalListSettings['scope'];

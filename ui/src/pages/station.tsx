@@ -17,6 +17,7 @@ import { StationReservations } from './station/reservations.tsx';
 import { StationLocalList } from './station/local-list.tsx';
 import { StationChargingProfiles } from './station/charging-profiles.tsx';
 import { StationCertificates } from './station/certificates.tsx';
+import { StationSecurity } from './station/security.tsx';
 
 const TABS: Array<[string, string]> = [
   ['summary', 'Summary'],
@@ -30,6 +31,7 @@ const TABS: Array<[string, string]> = [
   ['local-list', 'Local list'],
   ['charging', 'Charging profiles'],
   ['certificates', 'Certificates'],
+  ['security', 'Security events & logs'],
 ];
 
 export function StationPage({ id }: { id: string }) {
@@ -101,6 +103,7 @@ export function StationPage({ id }: { id: string }) {
         {tab === 'local-list' && <StationLocalList station={s} />}
         {tab === 'charging' && <StationChargingProfiles station={s} />}
         {tab === 'certificates' && <StationCertificates station={s} />}
+        {tab === 'security' && <StationSecurity station={s} />}
       </div>
     </>
   );

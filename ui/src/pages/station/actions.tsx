@@ -167,20 +167,43 @@ function Availability({ s }: { s: Station }) {
 }
 
 const TRIGGERABLE = ['BootNotification', 'DiagnosticsStatusNotification', 'FirmwareStatusNotification', 'Heartbeat', 'MeterValues', 'StatusNotification'];
+/** Messages only ExtendedTriggerMessage (Security Whitepaper) can ask for; it can ask for the others but DiagnosticsStatusNotification too. */
+const EXTENDED_ONLY = ['LogStatusNotification', 'SignChargePointCertificate'];
 
 function Trigger({ s }: { s: Station }) {
   const [requestedMessage, setMessage] = useState('StatusNotification');
   const [connectorId, setConnectorId] = useState('');
-  const c = useCommand(() => api(path(s, '/trigger'), { method: 'POST', body: { requestedMessage, ...(connectorId ? { connectorId: Number(connectorId) } : {}) } }));
+  const [extendedChosen, setExtended] = useState(false);
+  const mustExtend = EXTENDED_ONLY.includes(requestedMessage);
+  const cannotExtend = requestedMessage === 'DiagnosticsStatusNotification';
+  const extended = mustExtend || (extendedChosen && !cannotExtend);
+  const c = useCommand(() =>
+    api(path(s, extended ? '/extended-trigger' : '/trigger'), { method: 'POST', body: { requestedMessage, ...(connectorId ? { connectorId: Number(connectorId) } : {}) } }),
+  );
   return (
-    <ActionCard title="Trigger message" hint="TriggerMessage: asks the charger to send a message now." onSubmit={() => void c.run(undefined)} disabled={!s.connected} pending={c.pending} result={c.result}>
+    <ActionCard
+      title="Trigger message"
+      hint="TriggerMessage, or ExtendedTriggerMessage (Security Whitepaper): asks the charger to send a message now."
+      onSubmit={() => void c.run(undefined)}
+      disabled={!s.connected}
+      pending={c.pending}
+      result={c.result}
+    >
       <label>
         Message
         <select value={requestedMessage} onChange={(e) => setMessage(e.target.value)}>
           {TRIGGERABLE.map((m) => (
             <option key={m}>{m}</option>
           ))}
+          <optgroup label="ExtendedTriggerMessage only">
+            {EXTENDED_ONLY.map((m) => (
+              <option key={m}>{m}</option>
+            ))}
+          </optgroup>
         </select>
+      </label>
+      <label className="check">
+        <input type="checkbox" checked={extended} disabled={mustExtend || cannotExtend} onChange={(e) => setExtended(e.target.checked)} /> Send as ExtendedTriggerMessage
       </label>
       <label>
         Connector
