@@ -6,10 +6,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { createServer as createTlsServer, connect as tlsConnect, type TLSSocket } from 'node:tls';
-import type { AddressInfo } from 'node:net';
-import { eventually, startOpenApp, type TestApp } from '../helpers/app.ts';
-import { opensslCa, opensslKey, opensslVerify } from '../helpers/openssl-pki.ts';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventually, startOpenApp, startTestApp, type TestApp } from '../helpers/app.ts';
+import { openssl, opensslCa, opensslKey, opensslVerify } from '../helpers/openssl-pki.ts';
 import { certificateStation, chargerHashData } from './certificate-station.ts';
 
 let app: TestApp;
@@ -20,33 +21,47 @@ after(() => app.cleanup());
 
 const PEM = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g;
 
-/** A mutual-TLS handshake with `cert`/`key` as the client against a server that trusts only `caPem`. */
-async function clientHandshake(caPem: string, certChain: string, keyPem: string): Promise<{ authorized: boolean; error: string | null }> {
-  const serverKey = opensslKey('ec-p256');
-  const server = createTlsServer({ key: serverKey, cert: opensslCa(serverKey, '/CN=127.0.0.1', 1), ca: caPem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' });
-  const result = new Promise<{ authorized: boolean; error: string | null }>((resolve) => {
-    server.on('secureConnection', (s: TLSSocket) => {
-      resolve({ authorized: s.authorized, error: s.authorizationError ? String(s.authorizationError) : null });
-      s.end();
-    });
+/**
+ * A TLS app where profile 3 works: client certificates requested, a self-signed server
+ * certificate made by openssl, and the operator's station CA (openssl, ECDSA P-256) as both the
+ * built-in CA's key and certificate (certificates.caCertFile/caKeyFile) and the listener's trusted
+ * client CA (ocpp.tls.caFile, which the profile upgrade asks for).
+ */
+async function startTlsApp(): Promise<{ tls: TestApp; serverCert: Buffer; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'plugboard-octt-certs-'));
+  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'server.key'), '-out', join(dir, 'server.crt'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  const caKey = opensslKey('ec-p256');
+  writeFileSync(join(dir, 'station-ca.key'), caKey, { mode: 0o600 });
+  writeFileSync(join(dir, 'station-ca.crt'), opensslCa(caKey, '/O=Plugboard Test CPO/CN=Station CA', 30));
+  const tls = await startTestApp({
+    config: {
+      ocpp: { tls: { host: '127.0.0.1', port: 0, certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key'), caFile: join(dir, 'station-ca.crt'), requestClientCert: true } },
+      certificates: { caCertFile: join(dir, 'station-ca.crt'), caKeyFile: join(dir, 'station-ca.key'), renewalCheckIntervalSeconds: 0 },
+    },
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const client = tlsConnect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, cert: certChain, key: keyPem, rejectUnauthorized: false });
-  client.on('error', () => {});
-  try {
-    return await result;
-  } finally {
-    client.destroy();
-    await new Promise((r) => server.close(r));
-  }
+  return { tls, serverCert: readFileSync(join(dir, 'server.crt')), dir };
 }
 
-test('TC_074_CSMS Update Charge Point Certificate by request of CS', async () => {
+const PASSWORD = 'station-password-0123456789';
+
+test('TC_074_CSMS Update Charge Point Certificate by request of CS', async (t) => {
+  const { tls, serverCert, dir } = await startTlsApp();
+  t.after(async () => {
+    await tls.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const id = 'TC_074';
+  assert.equal((await tls.request('POST', '/api/v1/stations', { body: { id, password: PASSWORD, securityProfile: 2 } })).status, 201);
   const st = certificateStation({ serialNumber: 'SN-TC074' });
-  const cp = await st.connect(app, id);
+  const url = tls.ocppTlsUrl()!;
+  const cp = await st.connect(tls, id, {
+    url,
+    password: PASSWORD,
+    wsOptions: { ca: serverCert },
+    handlers: { ...st.handlers, ChangeConfiguration: () => ({ status: 'Accepted' }), Reset: () => ({ status: 'Accepted' }) },
+  });
   // The operator asks the station to renew its certificate.
-  const asked = await app.request('POST', `/api/v1/stations/${id}/certificates/renew`);
+  const asked = await tls.request('POST', `/api/v1/stations/${id}/certificates/renew`);
   assert.equal(asked.status, 200, asked.text);
   assert.equal(asked.body.status, 'Accepted');
   const trigger = cp.received.find((r) => r.action === 'ExtendedTriggerMessage');
@@ -61,18 +76,25 @@ test('TC_074_CSMS Update Charge Point Certificate by request of CS', async () =>
   assert.ok(pems.length >= 1 && chain.length <= 10_000);
   const leaf = new X509Certificate(pems[0]);
   assert.match(leaf.subject, /CN=SN-TC074/);
-  const ca = await app.request('GET', '/api/v1/certificates/ca');
+  const ca = await tls.request('GET', '/api/v1/certificates/ca');
   assert.equal(ca.status, 200, ca.text);
-  const caPem: string = ca.body.certificatePem;
-  assert.match(opensslVerify(caPem, pems[0], pems.slice(1).join('') || undefined), /OK/);
-  // The reconnect with the new client certificate: Plugboard's own profile-3 listener is the TLS
-  // part's; here the certificate is shown to pass a mutual-TLS handshake against a server that
-  // trusts only Plugboard's CA (client-auth purpose included).
-  const hs = await clientHandshake(caPem, chain, st.keyPem);
-  assert.deepEqual(hs, { authorized: true, error: null });
-  const issued = await app.request('GET', `/api/v1/stations/${id}/certificates/issued`);
-  assert.equal(issued.status, 200, issued.text);
+  assert.match(opensslVerify(ca.body.certificatePem, pems[0], pems.slice(1).join('') || undefined), /OK/);
+  const issued = await tls.request('GET', `/api/v1/stations/${id}/certificates/issued`);
   assert.equal(issued.body.items[0].serialNumber, leaf.serialNumber.toLowerCase().replace(/^0+/, ''));
+
+  // The station moves to profile 3 and reconnects with the new client certificate: accepted.
+  const upgrade = await tls.request('POST', `/api/v1/stations/${id}/security-profile-upgrade`, { body: { targetProfile: 3 } });
+  assert.equal(upgrade.status, 200, upgrade.text);
+  assert.equal(upgrade.body.status, 'Accepted', upgrade.text);
+  await cp.closed();
+  const back = tls.charger(id, { url, wsOptions: { ca: serverCert, cert: chain, key: st.keyPem } });
+  await back.connect();
+  assert.equal((await back.boot({ chargePointSerialNumber: 'SN-TC074' })).status, 'Accepted');
+  await back.close();
+  // Revoked, the same certificate no longer gets in.
+  assert.equal((await tls.request('POST', `/api/v1/certificates/issued/${issued.body.items[0].id}/revoke`, { body: {} })).status, 200);
+  const revoked = tls.charger(id, { url, wsOptions: { ca: serverCert, cert: chain, key: st.keyPem } });
+  await assert.rejects(revoked.connect(), /40\d/);
 });
 
 /** A root certificate as a CPO or manufacturer has one (openssl, self-signed). */

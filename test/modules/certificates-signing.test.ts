@@ -194,3 +194,17 @@ test("the chain stays within the station's CertificateSignedMaxChainSize once it
   assert.equal(chain.match(/BEGIN CERTIFICATE/g)?.length, 1, `leaf only (${chain.length} characters)`);
   assert.ok(chain.length <= 1200);
 });
+
+test('the CSR subject follows ocpp.security.certificateSubject: O checked when configured, CN = station id when chosen', async () => {
+  const strict = await startOpenApp({ ocpp: { security: { certificateSubject: { commonName: 'stationId', organization: 'Plugboard Test CPO' } } }, certificates: { renewalCheckIntervalSeconds: 0 } });
+  try {
+    const good = certificateStation({ serialNumber: 'SN-X', subject: '/O=Plugboard Test CPO/CN=BYID-1' });
+    await good.connect(strict, 'BYID-1');
+    assert.deepEqual(await good.signCertificate(), { status: 'Accepted' });
+    const noOrg = certificateStation({ serialNumber: 'SN-X', subject: '/CN=BYID-2' });
+    await noOrg.connect(strict, 'BYID-2');
+    assert.deepEqual(await noOrg.signCertificate(), { status: 'Rejected' });
+  } finally {
+    await strict.cleanup();
+  }
+});

@@ -84,7 +84,6 @@ function subjectParts(pem: string): { CN?: string | string[]; O?: string | strin
   return { CN: one(out.CN), O: one(out.O) };
 }
 
-const DEFAULT_SUBJECT_RULE: SubjectRule = { commonName: 'serialNumber', organization: null };
 const RENEWAL_ASK_AGAIN_MS = 86_400_000;
 
 export type CsrOutcome = { status: 'Accepted'; requestId: number } | { status: 'Rejected'; problem: string };
@@ -101,10 +100,9 @@ export function createCertificatesService(ctx: AppContext) {
   let renewalRun: Promise<void> | null = null;
   let stopped = false;
 
+  /** ocpp.security.certificateSubject: the same rule the TLS layer checks at connect. */
   function subjectRule(): SubjectRule {
-    // ocpp.security.certificateSubject (the TLS part's setting), when the configuration has it.
-    const security = (ctx.config.ocpp as { security?: { certificateSubject?: SubjectRule } }).security;
-    return security?.certificateSubject ?? DEFAULT_SUBJECT_RULE;
+    return ctx.config.ocpp.security.certificateSubject;
   }
 
   function transport(): StationCertificateProtocol {
