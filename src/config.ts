@@ -66,6 +66,8 @@ export interface Config {
       handshakeTimeoutSeconds: number;
       /** sockets in their handshake at once (plain and TLS listeners together); a new one beyond it is closed at once */
       maxPendingHandshakes: number;
+      /** check charger passwords with a keyed verifier (HMAC under a key from secretKeyFile, ADR 0008) before falling back to scrypt */
+      keyedPasswordVerifier: boolean;
     };
   };
   http: { host: string; port: number };
@@ -172,7 +174,7 @@ export const defaultConfig: Config = {
     callTimeoutSeconds: 30,
     maxBadMessagesPerMinute: 30,
     shutdownTimeoutSeconds: 10,
-    admission: { maxFailuresPerAddress: 50, maxFailuresPerIdentity: 10, failureWindowSeconds: 300, verifyConcurrency: 2, verifyQueueLength: 200, verifyQueuePerAddress: 32, handshakeTimeoutSeconds: 10, maxPendingHandshakes: 2000 },
+    admission: { maxFailuresPerAddress: 50, maxFailuresPerIdentity: 10, failureWindowSeconds: 300, verifyConcurrency: 2, verifyQueueLength: 200, verifyQueuePerAddress: 32, handshakeTimeoutSeconds: 10, maxPendingHandshakes: 2000, keyedPasswordVerifier: true },
   },
   http: { host: '127.0.0.1', port: 8080 },
   database: { url: null, sqlitePath: './data/plugboard.db', poolSize: 10 },
@@ -220,6 +222,7 @@ export const ENV_VARS: Record<string, string> = {
   PLUGBOARD_OCPP_VERIFY_QUEUE_PER_ADDRESS: 'ocpp.admission.verifyQueuePerAddress',
   PLUGBOARD_OCPP_HANDSHAKE_TIMEOUT_SECONDS: 'ocpp.admission.handshakeTimeoutSeconds',
   PLUGBOARD_OCPP_MAX_PENDING_HANDSHAKES: 'ocpp.admission.maxPendingHandshakes',
+  PLUGBOARD_OCPP_KEYED_PASSWORD_VERIFIER: 'ocpp.admission.keyedPasswordVerifier',
   PLUGBOARD_OCPP_TLS_HOST: 'ocpp.tls.host',
   PLUGBOARD_OCPP_TLS_PORT: 'ocpp.tls.port',
   PLUGBOARD_OCPP_TLS_CERT_FILE: 'ocpp.tls.certFile',
@@ -345,6 +348,7 @@ const schema = {
             verifyQueuePerAddress: { type: 'integer', minimum: 0, maximum: 100_000 },
             handshakeTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 600 },
             maxPendingHandshakes: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+            keyedPasswordVerifier: { type: 'boolean' },
           },
         },
       },

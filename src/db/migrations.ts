@@ -14,6 +14,7 @@ import { migration as reservations } from './migration-0003-reservations.ts';
 import { migration as smartCharging } from './migration-0003-smartcharging.ts';
 import { migration as transactionsHotPaths } from './migration-0004-transactions.ts';
 import { migration as meterValuesUnique } from './migration-0005-meter-values-unique.ts';
+import { migration as passwordVerifier } from './migration-0006-password-verifier.ts';
 import { migration as certificates } from './migration-0008-certificates.ts';
 import { migration as securityEvents } from './migration-0009-security-events.ts';
 import { migration as webhookHardening } from './migration-0012-webhook-hardening.ts';
@@ -279,6 +280,8 @@ export const migrations: Record<string, Migration> = {
   '0004_transactions': transactionsHotPaths,
   // Issue 10 (durability): a resent MeterValues is stored once.
   '0005_meter_values_unique': meterValuesUnique,
+  // Issue 11: keyed password verifiers (ADR 0008).
+  '0006_password_verifier': passwordVerifier,
   // Issue 11 (security): station certificates, revocations, installed roots.
   '0008_certificates': certificates,
   // Issue 11 (security): security events; GetLog requests beside GetDiagnostics.

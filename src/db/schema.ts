@@ -16,6 +16,8 @@ export interface StationsTable {
   security_profile: number | null;
   /** scrypt hash of the HTTP Basic auth password (AuthorizationKey), never the password */
   password_hash: string | null;
+  /** keyed verifier of the same password (ADR 0008, password-verifier.ts); null until the next successful login for passwords set before 0006 */
+  password_verifier: string | null;
   vendor: string | null;
   model: string | null;
   charge_point_serial: string | null;

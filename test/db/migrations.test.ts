@@ -19,6 +19,7 @@ const expectedColumns: { [T in keyof Database]: Nullability<Database[T]> } = {
     registration_status: NN,
     security_profile: N,
     password_hash: N,
+    password_verifier: N,
     vendor: N,
     model: N,
     charge_point_serial: N,

@@ -21,7 +21,7 @@ function knock(base: string, id: string, password: string, localAddress: string)
 }
 
 test('per address: past the limit a wrong password is 429 with Retry-After and costs no scrypt; a known-good credential from that address still connects', async (t) => {
-  const a = await app({ maxFailuresPerAddress: 3, maxFailuresPerIdentity: 1000 });
+  const a = await app({ maxFailuresPerAddress: 3, maxFailuresPerIdentity: 1000, keyedPasswordVerifier: false });
   t.after(() => a.cleanup());
   const stations = a.ctx.services.stations;
   await stations.create({ id: 'CP-NAT', password: PASSWORD });
@@ -53,7 +53,8 @@ test('per address: past the limit a wrong password is 429 with Retry-After and c
 });
 
 test('per identity: an attacker hammering a charger\'s identity is throttled; the real charger from its own address still gets in', async (t) => {
-  const a = await app({ maxFailuresPerAddress: 1000, maxFailuresPerIdentity: 3 });
+  // Scrypt checks (no keyed verifier), so that "no scrypt ran" means the limit held.
+  const a = await app({ maxFailuresPerAddress: 1000, maxFailuresPerIdentity: 3, keyedPasswordVerifier: false });
   t.after(() => a.cleanup());
   const stations = a.ctx.services.stations;
   await stations.create({ id: 'CP-VICTIM', password: PASSWORD });
@@ -69,8 +70,9 @@ test('per identity: an attacker hammering a charger\'s identity is throttled; th
 });
 
 test('a legitimate charger gets in while a flood of wrong passwords is still waiting for its checks', async (t) => {
-  // One check at a time and room for the whole flood, so that the flood really queues.
-  const a = await app({ maxFailuresPerAddress: 1_000_000, maxFailuresPerIdentity: 1_000_000, verifyConcurrency: 1, verifyQueueLength: 1000, verifyQueuePerAddress: 1000 });
+  // One check at a time and room for the whole flood, so that the flood really queues. Scrypt
+  // for every check, as for passwords without a keyed verifier (set before 0006, ADR 0008).
+  const a = await app({ maxFailuresPerAddress: 1_000_000, maxFailuresPerIdentity: 1_000_000, verifyConcurrency: 1, verifyQueueLength: 1000, verifyQueuePerAddress: 1000, keyedPasswordVerifier: false });
   t.after(() => a.cleanup());
   const stations = a.ctx.services.stations;
   await stations.create({ id: 'CP-REAL', password: PASSWORD });
@@ -95,7 +97,7 @@ test('a legitimate charger gets in while a flood of wrong passwords is still wai
 });
 
 test('a full verification queue answers 503 with Retry-After at once instead of queueing; a charger from another address still gets in', async (t) => {
-  const a = await app({ maxFailuresPerAddress: 1_000_000, maxFailuresPerIdentity: 1_000_000, verifyConcurrency: 1, verifyQueueLength: 4, verifyQueuePerAddress: 2 });
+  const a = await app({ maxFailuresPerAddress: 1_000_000, maxFailuresPerIdentity: 1_000_000, verifyConcurrency: 1, verifyQueueLength: 4, verifyQueuePerAddress: 2, keyedPasswordVerifier: false });
   t.after(() => a.cleanup());
   const stations = a.ctx.services.stations;
   await stations.create({ id: 'CP-REAL', password: PASSWORD });

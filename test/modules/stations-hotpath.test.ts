@@ -18,6 +18,7 @@ function stationRow(id: string, status: Station['registration_status'], at = iso
     registration_status: status,
     security_profile: 0,
     password_hash: null,
+    password_verifier: null,
     vendor: null, model: null, charge_point_serial: null, charge_box_serial: null, firmware_version: null,
     iccid: null, imsi: null, meter_type: null, meter_serial: null, ocpp_protocol: null,
     last_boot_at: null, last_seen_at: null, last_connected_at: null, last_disconnected_at: null,

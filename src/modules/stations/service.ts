@@ -9,6 +9,8 @@ import * as store from './store.ts';
 import { VerifiedCredentials } from './verified-credentials.ts';
 import { assertStationPassword } from './password-rules.ts';
 import { VerificationQueue, VerificationQueueFullError } from './verification-queue.ts';
+import { PasswordVerifier } from './password-verifier.ts';
+import { loadOrCreateKey } from '../../secretbox.ts';
 import { TOO_MANY_FAILURES } from '../../gateway/admission.ts';
 import { CREDENTIALS_CHANGED_CODE, guardCredentialCommand } from './rotation.ts';
 import { redact } from '../../redact.ts';
@@ -232,13 +234,14 @@ export function createStationsService(ctx: AppContext) {
     return null;
   }
 
-  function newStationRow(id: string, status: RegistrationStatus, passwordHash: string | null, securityProfile: number | null): Station {
+  function newStationRow(id: string, status: RegistrationStatus, passwordHash: string | null, securityProfile: number | null, passwordVerifier: string | null = null): Station {
     const now = iso();
     return {
       id,
       registration_status: status,
       security_profile: securityProfile,
       password_hash: passwordHash,
+      password_verifier: passwordVerifier,
       vendor: null, model: null, charge_point_serial: null, charge_box_serial: null, firmware_version: null,
       iccid: null, imsi: null, meter_type: null, meter_serial: null, ocpp_protocol: null,
       last_boot_at: null, last_seen_at: null, last_connected_at: null, last_disconnected_at: null,
@@ -277,9 +280,32 @@ export function createStationsService(ctx: AppContext) {
     }
   }
 
+  /**
+   * Keyed password verifiers (ADR 0008, password-verifier.ts), under a key derived from the
+   * instance key file, read when first needed; null when ocpp.admission.keyedPasswordVerifier is off.
+   */
+  let verifier: PasswordVerifier | null = null;
+  const keyedVerifier = (): PasswordVerifier | null => {
+    if (!admission.keyedPasswordVerifier) return null;
+    return (verifier ??= new PasswordVerifier(loadOrCreateKey(ctx.config.secretKeyFile, (message) => ctx.log.warn(message))));
+  };
+
+  /** What a new password is stored as: its scrypt hash and, beside it, its keyed verifier. */
+  async function passwordColumns(stationId: string, password: string | null | undefined): Promise<{ password_hash: string | null; password_verifier: string | null }> {
+    if (!password) return { password_hash: null, password_verifier: null };
+    const hash = await hashSecret(password);
+    return { password_hash: hash, password_verifier: keyedVerifier()?.make(stationId, password, hash) ?? null };
+  }
+
   /** The refusal for an identity that may not log in with a password: after the same work a wrong password costs. */
   async function refuseLikeWrongPassword(req: AuthRequest, detail: string): Promise<AuthResult> {
     if (!req.password) return refused(detail, CREDENTIALS_REQUIRED);
+    // With verifiers a known station's wrong password costs one HMAC: so does this.
+    const keyed = keyedVerifier();
+    if (keyed !== null) {
+      keyed.dummyCheck(req.identity, req.password);
+      return refused(detail);
+    }
     const checked = await expensiveCheck(req, req.password, dummyHash, detail);
     return typeof checked === 'boolean' ? refused(detail) : checked;
   }
@@ -291,8 +317,17 @@ export function createStationsService(ctx: AppContext) {
     // A known-good credential costs one HMAC and passes whatever the limits say: an attacker
     // hammering this identity (or sharing the charger's address) does not lock the charger out.
     if (verified.has(station.id, station.password_hash, password)) return { ok: true };
-    const checked = await expensiveCheck(req, password, station.password_hash, 'wrong password');
-    if (typeof checked !== 'boolean') return checked;
+    // The keyed verifier answers in one HMAC (ADR 0008); without a usable one, scrypt decides
+    // and a verifier is written beside the hash for the next time.
+    const keyed = keyedVerifier();
+    const quick = keyed?.check(station.id, password, station.password_hash, station.password_verifier) ?? 'unusable';
+    let checked = quick === 'match';
+    if (quick === 'unusable') {
+      const result = await expensiveCheck(req, password, station.password_hash, 'wrong password');
+      if (typeof result !== 'boolean') return result;
+      checked = result;
+      if (checked && keyed !== null) db.updateLater('stations', 'id', station.id, { password_verifier: keyed.make(station.id, password, station.password_hash) });
+    }
     if (!checked) {
       // During a password rotation the new password is valid too (rotation.ts), checked through the same queue.
       const pending = await ctx.services.credentialFlows.verifyPending(station.id, password, async (hash) => (await expensiveCheck(req, password, hash, 'wrong password')) === true);
@@ -654,8 +689,8 @@ export function createStationsService(ctx: AppContext) {
     /** Pre-registers a station; StationExistsError if the id is taken. It leaves the unknown-stations list. */
     async create(input: NewStationInput): Promise<Station> {
       assertStationPassword(input.password);
-      const hash = input.password ? await hashSecret(input.password) : null;
-      const row = newStationRow(input.id, input.registrationStatus ?? 'Accepted', hash, input.securityProfile ?? null);
+      const columns = await passwordColumns(input.id, input.password);
+      const row = newStationRow(input.id, input.registrationStatus ?? 'Accepted', columns.password_hash, input.securityProfile ?? null, columns.password_verifier);
       const inserted = await db.write(async (trx) => {
         if (!(await store.insertStationIfNew(trx, row))) return false;
         await store.deleteUnknownStation(trx, input.id);
@@ -677,7 +712,7 @@ export function createStationsService(ctx: AppContext) {
       if (!station) throw new StationNotFoundError(stationId);
       const patch: Parameters<typeof store.updateStation>[2] = { updated_at: iso() };
       if (input.password !== undefined) {
-        patch.password_hash = input.password ? await hashSecret(input.password) : null;
+        Object.assign(patch, await passwordColumns(stationId, input.password));
         if (input.password && station.security_profile === 0) patch.security_profile = 1;
       }
       if (input.securityProfile !== undefined) patch.security_profile = input.securityProfile;
@@ -801,9 +836,9 @@ export function createStationsService(ctx: AppContext) {
       assertStationPassword(password);
       const station = await store.getStation(db.kysely, stationId);
       if (!station) throw new StationNotFoundError(stationId);
-      const hash = password ? await hashSecret(password) : null;
+      const columns = await passwordColumns(stationId, password);
       const profile = password && station.security_profile === 0 ? 1 : station.security_profile;
-      await db.write((trx) => store.updateStation(trx, stationId, { password_hash: hash, security_profile: profile, updated_at: iso() }));
+      await db.write((trx) => store.updateStation(trx, stationId, { ...columns, security_profile: profile, updated_at: iso() }));
       verified.forget(stationId);
     },
 

@@ -27,6 +27,7 @@ const insertNewStation = prepared((db, v: Station) =>
       registration_status: v.registration_status,
       security_profile: v.security_profile,
       password_hash: v.password_hash,
+      password_verifier: v.password_verifier,
       vendor: v.vendor,
       model: v.model,
       charge_point_serial: v.charge_point_serial,
