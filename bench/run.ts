@@ -4,13 +4,14 @@
 // are printed and written to bench/results/{scenario}.json and .md; bench/README.md says how
 // to read them. --full runs the goal-sized loads (10,000-station boot storm, 19,000 idle).
 //
-//   node bench/run.ts [--full] [--only boot-storm,steady-state,idle-fleet,command-latency] [--profile]
+//   node bench/run.ts [--full] [--only boot-storm,steady-state,idle-fleet,command-latency,reconnect-after-restart] [--profile]
 //   node bench/run.ts --legacy      # also the older connections/throughput benchmarks
 import { parseArgs } from 'node:util';
 import { runBootStorm } from './boot-storm.ts';
 import { runCommandLatency } from './command-latency.ts';
 import { runConnectionsBench } from './connections.ts';
 import { runIdleFleet } from './idle-fleet.ts';
+import { runReconnectAfterRestart } from './reconnect-after-restart.ts';
 import { goalOfferedRate, runSteadyState } from './steady-state.ts';
 import { runThroughputBench } from './throughput.ts';
 import type { TargetKind } from './lib/target.ts';
@@ -18,7 +19,7 @@ import type { TargetKind } from './lib/target.ts';
 const { values } = parseArgs({
   options: {
     full: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'boot-storm,steady-state,idle-fleet,command-latency' },
+    only: { type: 'string', default: 'boot-storm,steady-state,idle-fleet,command-latency,reconnect-after-restart' },
     profile: { type: 'boolean', default: false },
     legacy: { type: 'boolean', default: false },
   },
@@ -47,6 +48,11 @@ if (only.has('command-latency')) {
   // Saturation (10 in flight, as fast as answered), then a stated load: 500 commands/s on schedule.
   await runCommandLatency({ stations: 1000, commands: full ? 10_000 : 3000, concurrency: 10, backgroundRate: 0, targets, databaseUrl, profile: values.profile });
   await runCommandLatency({ stations: 1000, commands: full ? 10_000 : 3000, concurrency: 10, rate: 500, backgroundRate: 0, targets, databaseUrl });
+  console.log();
+}
+if (only.has('reconnect-after-restart')) {
+  // ADR 0008: the scrypt path takes minutes at 10,000 (the point of the figure); SQLite only.
+  await runReconnectAfterRestart({ stations: full ? 10_000 : 2000, concurrency: 100, modes: ['ceiling', 'keyed', 'scrypt'] });
   console.log();
 }
 if (values.legacy) {
