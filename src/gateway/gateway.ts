@@ -273,9 +273,12 @@ export class Gateway implements ConnectionHost {
     const log = this.options.log;
     const refuse = (status: number, message: string, identity?: string, headers?: Record<string, string>, detail?: string): void => {
       log.info({ chargePointId: identity, remoteAddress, status, reason: detail ?? message }, 'charger connection refused');
-      // Every refusal the peer caused counts against its address (not our 5xx, a supersede, or throttling itself).
-      if (status >= 400 && status < 409) this.admission?.addressFailed(remoteAddress);
-      if (identity !== undefined && (status === 401 || status === 403)) this.admission?.identityFailed(identity);
+      // Every refusal the peer caused counts against its address (not our 5xx, a supersede, or
+      // throttling itself), except the Basic challenge to a request without credentials: RFC
+      // 7617's first step, which chargers take at every connect and which guesses nothing.
+      const challengeOnly = status === 401 && req.headers.authorization === undefined;
+      if (status >= 400 && status < 409 && !challengeOnly) this.admission?.addressFailed(remoteAddress);
+      if (identity !== undefined && (status === 401 || status === 403) && !challengeOnly) this.admission?.identityFailed(identity);
       refuseUpgrade(socket, status, message, headers);
     };
 

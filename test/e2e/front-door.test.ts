@@ -59,6 +59,8 @@ test('per identity: an attacker hammering a charger\'s identity is throttled; th
   const stations = a.ctx.services.stations;
   await stations.create({ id: 'CP-VICTIM', password: PASSWORD });
   const base = a.ocppUrl() + '/';
+  // The Basic challenge (a request without credentials, as chargers send first) counts nothing.
+  for (let i = 0; i < 5; i++) assert.equal((await expectRefused(base + 'CP-VICTIM', 'ocpp1.6', { localAddress: ATTACKER })).status, 401);
   for (let i = 0; i < 3; i++) assert.equal((await knock(base, 'CP-VICTIM', `wrong-password-${i}-0123456`, ATTACKER)).status, 401);
   const started = stations.verificationStats().started;
   for (let i = 0; i < 5; i++) assert.equal((await knock(base, 'CP-VICTIM', `wrong-password-x${i}-012345`, ATTACKER)).status, 429);
