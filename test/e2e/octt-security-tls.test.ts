@@ -321,16 +321,16 @@ test('a profile-3 station cannot connect with another station\'s certificate', a
   await eventually(() => events.some((e) => e.stationId === 'CP-NEW' && /serial number of station CP-A/.test(e.techInfo ?? '')), 10_000, 'the takeover refused');
 });
 
-test('no downgrade: a profile-3 station is refused with a correct password and no certificate, and on plain ws', async () => {
+test('no downgrade: a profile-3 station is refused with a correct password and no certificate, and on plain ws (the 401 of a wrong password: nothing tells a scanner the id exists)', async () => {
   const { app, events } = main;
   await app.ctx.services.stations.create({ id: 'CP-3', password: PASSWORD, securityProfile: 3 });
   await assert.rejects(tlsCharger(app, 'CP-3', { password: PASSWORD }).connect(), refusedWith(401));
-  await assert.rejects(app.charger('CP-3', { password: PASSWORD }).connect(), refusedWith(403));
-  await assert.rejects(app.charger('CP-3', { password: PASSWORD, wsOptions: { headers: { 'x-forwarded-proto': 'https' } } }).connect(), refusedWith(403));
+  await assert.rejects(app.charger('CP-3', { password: PASSWORD }).connect(), refusedWith(401));
+  await assert.rejects(app.charger('CP-3', { password: PASSWORD, wsOptions: { headers: { 'x-forwarded-proto': 'https' } } }).connect(), refusedWith(401));
   // Profile 2 is still Basic auth over TLS: a client certificate alone does not do.
   await app.ctx.services.stations.create({ id: 'CP-2', password: PASSWORD, securityProfile: 2 });
   await assert.rejects(tlsCharger(app, 'CP-2', { wsOptions: withCert('cp-a') }).connect(), refusedWith(401));
-  await assert.rejects(app.charger('CP-2', { password: PASSWORD }).connect(), refusedWith(403));
+  await assert.rejects(app.charger('CP-2', { password: PASSWORD }).connect(), refusedWith(401));
   assert.equal(events.filter((e) => e.stationId === 'CP-3' || e.stationId === 'CP-2').length, 0, 'no certificate, no certificate event');
 });
 
@@ -347,7 +347,7 @@ test('behind a TLS-terminating proxy: the client certificate header counts only 
   assert.equal(app.gateway.get('CP-P')?.certificate?.subject.CN, 'SERIAL-P');
   await cp.close();
   // The same header from any other address is ignored (and logged): no certificate, refused.
-  await assert.rejects(app.charger('CP-P', viaProxy('cp-proxy', '127.0.0.1')).connect(), refusedWith(403));
+  await assert.rejects(app.charger('CP-P', viaProxy('cp-proxy', '127.0.0.1')).connect(), refusedWith(401));
   assert.ok(logs.some((l) => l.msg === 'client certificate header from an address that is not a trusted proxy: ignored' && l.chargePointId === 'CP-P'));
   assert.equal(events.filter((e) => e.stationId === 'CP-P').length, 0);
 
@@ -363,7 +363,7 @@ test('behind a TLS-terminating proxy: the client certificate header counts only 
   const p2 = app.charger('CP-P2', { password: PASSWORD, wsOptions: { localAddress: '127.0.0.2', headers: { 'x-forwarded-proto': 'https' } } });
   await p2.connect();
   await p2.close();
-  await assert.rejects(app.charger('CP-P2', { password: PASSWORD, wsOptions: { localAddress: '127.0.0.2' } }).connect(), refusedWith(403));
+  await assert.rejects(app.charger('CP-P2', { password: PASSWORD, wsOptions: { localAddress: '127.0.0.2' } }).connect(), refusedWith(401));
 });
 
 test('trusted CAs can be added without a restart (the hook the built-in CA uses)', async (t) => {

@@ -458,12 +458,14 @@ export function createStationsService(ctx: AppContext) {
       // TLS from the charger: our listener, or a trusted TLS-terminating proxy (src/modules/tls).
       const client = ctx.services.tls.clientOf(req);
       // Security Whitepaper A00.FR.001/002: a charger must connect with its configured profile; no downgrade.
-      if (profile >= 2 && !client.secure) return { ok: false, status: 403, reason: `security profile ${profile} requires a TLS (wss://) connection` };
+      // Refused like a wrong password, not 403: a different answer would tell a scanner on plain ws
+      // which ids exist (and are at profile 2 or 3). The log line says why (detail).
+      if (profile >= 2 && !client.secure) return refuseLikeWrongPassword(req, `security profile ${profile} requires a TLS (wss://) connection`);
       // Profile 3: the client certificate alone; a right password does not stand in for it.
       if (profile === 3) {
         const admitted = await ctx.services.tls.admitProfile3({ id: station.id, serialNumber: station.charge_point_serial ?? station.charge_box_serial }, client, req.remoteAddress);
         // A refused certificate gets the answer an unknown id or a wrong password gets; the log says why.
-        if (!admitted.ok) return admitted.status === 403 ? admitted : refuseLikeWrongPassword(req, admitted.reason);
+        if (!admitted.ok) return refuseLikeWrongPassword(req, admitted.reason);
         // Subject not checkable before the serial number is known: nothing but BootNotification until it is (gate).
         if (admitted.provisional) awaitingBootCheck.add(station.id);
         else awaitingBootCheck.delete(station.id);
