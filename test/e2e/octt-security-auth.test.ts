@@ -247,3 +247,26 @@ test('profile upgrade 2 -> 3: after Accepted and the Reset the charger comes bac
   const basic = mtls.charger('UPG-3', { url, password: OLD, wsOptions: { ca: serverCert } });
   await assert.rejects(basic.connect(), /40\d/);
 });
+
+test('profile upgrade to 3 with only the built-in CA trusted (no ocpp.tls.caFile): the prerequisites are met and ChangeConfiguration is sent', async (t) => {
+  const builtin = await startTestApp({
+    config: { ocpp: { tls: { host: '127.0.0.1', port: 0, certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key'), caFile: null, requestClientCert: true } } },
+  });
+  t.after(() => builtin.cleanup());
+  assert.ok(builtin.ctx.services.tls.trustedCas().length > 0, 'the built-in CA is trusted for client certificates');
+  assert.equal((await builtin.request('POST', '/api/v1/stations', { body: { id: 'UPG-B', password: OLD, securityProfile: 2 } })).status, 201);
+  const told: string[] = [];
+  const cp = builtin.charger('UPG-B', {
+    url: builtin.ocppTlsUrl()!,
+    password: OLD,
+    wsOptions: { ca: serverCert },
+    handlers: { ChangeConfiguration: (p: { key: string; value: string }) => (told.push(`${p.key}=${p.value}`), { status: 'Rejected' }) },
+  });
+  await cp.connect();
+  assert.equal((await cp.boot()).status, 'Accepted');
+  const res = await builtin.request('POST', '/api/v1/stations/UPG-B/security-profile-upgrade', { body: { targetProfile: 3, reset: 'None' } });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body.status, 'Rejected', res.text);
+  assert.deepEqual(told, ['SecurityProfile=3']);
+  await cp.close();
+});

@@ -219,8 +219,11 @@ export function createCredentialFlows(ctx: AppContext) {
         if (target >= 2 && !tls && !behindProxy) {
           throw new CredentialFlowConflictError(`security profile ${target} needs TLS: configure the TLS listener (ocpp.tls: certFile, keyFile) or the TLS-terminating proxies (ocpp.security.trustedProxies) first`);
         }
-        if (target === 3 && !(tls?.caFile && tls.requestClientCert) && !(behindProxy && security.clientCertHeader)) {
-          throw new CredentialFlowConflictError('security profile 3 needs client certificates: configure ocpp.tls.caFile and ocpp.tls.requestClientCert, or ocpp.security.clientCertHeader behind a trusted proxy, first');
+        // Client certificates reach Plugboard (its listener asks for them, or a trusted proxy forwards
+        // them) and some CA is trusted for them: ocpp.tls.caFile, or the built-in CA (src/modules/tls).
+        const receivesCertificates = tls?.requestClientCert === true || (behindProxy && security.clientCertHeader !== null);
+        if (target === 3 && (!receivesCertificates || ctx.services.tls.trustedCas().length === 0)) {
+          throw new CredentialFlowConflictError('security profile 3 needs client certificates: set ocpp.tls.requestClientCert (or ocpp.security.clientCertHeader behind a trusted proxy) and trust a CA for them (ocpp.tls.caFile, or the built-in CA of certificates.signer "builtin"), first');
         }
       });
       starting.add(stationId);
