@@ -91,6 +91,8 @@ export interface Config {
     allowConcurrentTx: boolean;
   };
   messageLog: { enabled: boolean; retentionDays: number; maxRowsPerStation: number };
+  /** security events are an audit trail: kept longer than the message log, but not without bound (a station may flood them) */
+  securityEvents: { retentionDays: number; maxRowsPerStation: number };
   api: {
     /** an admin API key to install at start (e.g. from a secret store); otherwise the first start creates one and prints it once */
     adminKey: string | null;
@@ -182,6 +184,7 @@ export const defaultConfig: Config = {
   registration: { unknownStations: 'accept', heartbeatIntervalSeconds: 300, retryIntervalSeconds: 60, unknownStationsMaxRows: 1000, unknownStationsRetentionDays: 30 },
   authorization: { acceptUnknownIdTags: false, allowConcurrentTx: false },
   messageLog: { enabled: true, retentionDays: 30, maxRowsPerStation: 100_000 },
+  securityEvents: { retentionDays: 365, maxRowsPerStation: 10_000 },
   api: { adminKey: null, maxAuthFailuresPerMinute: 20, authFailureWindowSeconds: 60, maxEventStreamsPerKey: 10 },
   webhooks: { maxAttempts: 8, timeoutSeconds: 10, allowPrivateTargets: false, allowedTargets: [] },
   secretKeyFile: './data/secret.key',
@@ -251,6 +254,8 @@ export const ENV_VARS: Record<string, string> = {
   PLUGBOARD_MESSAGE_LOG_ENABLED: 'messageLog.enabled',
   PLUGBOARD_MESSAGE_LOG_RETENTION_DAYS: 'messageLog.retentionDays',
   PLUGBOARD_MESSAGE_LOG_MAX_ROWS_PER_STATION: 'messageLog.maxRowsPerStation',
+  PLUGBOARD_SECURITY_EVENTS_RETENTION_DAYS: 'securityEvents.retentionDays',
+  PLUGBOARD_SECURITY_EVENTS_MAX_ROWS_PER_STATION: 'securityEvents.maxRowsPerStation',
   PLUGBOARD_ADMIN_API_KEY: 'api.adminKey',
   PLUGBOARD_MAX_AUTH_FAILURES_PER_MINUTE: 'api.maxAuthFailuresPerMinute',
   PLUGBOARD_AUTH_FAILURE_WINDOW_SECONDS: 'api.authFailureWindowSeconds',
@@ -389,6 +394,14 @@ const schema = {
       additionalProperties: false,
       properties: {
         enabled: { type: 'boolean' },
+        retentionDays: { type: 'integer', minimum: 1 },
+        maxRowsPerStation: { type: 'integer', minimum: 100 },
+      },
+    },
+    securityEvents: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
         retentionDays: { type: 'integer', minimum: 1 },
         maxRowsPerStation: { type: 'integer', minimum: 100 },
       },

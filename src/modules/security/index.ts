@@ -7,7 +7,11 @@ export const securityModule: Module = {
   name: 'security',
   register(ctx) {
     ctx.services.security = createSecurityService(ctx);
+    ctx.services.security.startPruning();
     registerOcpp16(ctx);
   },
   routes: registerRoutes,
+  stop(ctx) {
+    ctx.services.security.stop();
+  },
 };

@@ -23,9 +23,13 @@ export interface SecurityEventInput {
 export type SecurityEventRow = Selectable<SecurityEventsTable>;
 export type { SecurityEventFilter } from './store.ts';
 
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
+
 export function createSecurityService(ctx: AppContext) {
   const db = ctx.db;
-  return {
+  const { retentionDays, maxRowsPerStation } = ctx.config.securityEvents;
+  let timer: NodeJS.Timeout | null = null;
+  const service = {
     /** Records one security event (committed when this resolves) and publishes it. */
     async record(event: SecurityEventInput): Promise<SecurityEventRow> {
       const row = {
@@ -46,7 +50,33 @@ export function createSecurityService(ctx: AppContext) {
       const [items, total] = await Promise.all([store.listEvents(db.kysely, filter, page), store.countEvents(db.kysely, filter)]);
       return { items, total };
     },
+
+    /** Applies securityEvents.retentionDays (by arrival) and maxRowsPerStation (newest kept); returns the rows removed. */
+    async prune(): Promise<number> {
+      const cutoff = new Date(ctx.now().getTime() - retentionDays * 86_400_000).toISOString();
+      let removed = await db.write((trx) => store.deleteReceivedBefore(trx, cutoff));
+      for (const { stationId, cutoffId } of await store.overCap(db.kysely, maxRowsPerStation)) {
+        removed += await db.write((trx) => store.deleteBelow(trx, stationId, cutoffId));
+      }
+      return removed;
+    },
+
+    startPruning(): void {
+      timer = setInterval(() => {
+        service.prune().then(
+          (n) => n > 0 && ctx.log.info({ removed: n }, 'security events pruned'),
+          (err) => ctx.log.error({ err }, 'security events pruning failed'),
+        );
+      }, PRUNE_EVERY_MS);
+      timer.unref();
+    },
+
+    stop(): void {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
   };
+  return service;
 }
 
 export type SecurityService = ReturnType<typeof createSecurityService>;
