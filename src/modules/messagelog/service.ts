@@ -5,12 +5,11 @@ import type { AppContext } from '../../context.ts';
 import * as store from './store.ts';
 import type { SortKey } from '../../db/list-query.ts';
 import { redact } from '../../redact.ts';
-
-const PRUNE_EVERY_MS = 10 * 60 * 1000;
+import { prunePerStationLog, pruneEveryTenMinutes } from '../../db/retention.ts';
 
 export function createMessageLogService(ctx: AppContext) {
   const { enabled, retentionDays, maxRowsPerStation } = ctx.config.messageLog;
-  let timer: NodeJS.Timeout | null = null;
+  let stopPruning: (() => void) | null = null;
 
   const service = {
     record(stationId: string, direction: 'in' | 'out', frame: string, info: { type: number; messageId: string | null; action: string | null; unlogged?: boolean }): void {
@@ -46,27 +45,16 @@ export function createMessageLogService(ctx: AppContext) {
     /** Applies the retention limits; returns the number of rows removed. */
     async prune(): Promise<number> {
       await ctx.db.flush();
-      const cutoff = new Date(ctx.now().getTime() - retentionDays * 86_400_000).toISOString();
-      let removed = await ctx.db.write((trx) => store.deleteOlderThan(trx, cutoff));
-      for (const { stationId, cutoffId } of await store.overCap(ctx.db.kysely, maxRowsPerStation)) {
-        removed += await ctx.db.write((trx) => store.deleteBelow(trx, stationId, cutoffId));
-      }
-      return removed;
+      return prunePerStationLog(ctx.db, { table: 'message_log', timeColumn: 'created_at', retentionDays, maxRowsPerStation }, ctx.now());
     },
 
     startPruning(): void {
-      timer = setInterval(() => {
-        service.prune().then(
-          (n) => n > 0 && ctx.log.info({ removed: n }, 'message log pruned'),
-          (err) => ctx.log.error({ err }, 'message log pruning failed'),
-        );
-      }, PRUNE_EVERY_MS);
-      timer.unref();
+      stopPruning = pruneEveryTenMinutes(() => service.prune(), ctx.log, 'message log');
     },
 
     stop(): void {
-      if (timer) clearInterval(timer);
-      timer = null;
+      stopPruning?.();
+      stopPruning = null;
     },
   };
   return service;

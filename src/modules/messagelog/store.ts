@@ -1,5 +1,5 @@
 // Queries of the message_log table. Nothing else.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { applySort, type SortKey } from '../../db/list-query.ts';
 
@@ -19,39 +19,6 @@ export function listMessages(db: Exec, f: MessageLogFilter) {
   if (f.since) q = q.where('created_at', '>=', f.since);
   if (f.until) q = q.where('created_at', '<', f.until);
   return q.orderBy('id', 'desc').limit(f.limit ?? 100).execute();
-}
-
-export async function deleteOlderThan(db: Exec, cutoff: string): Promise<number> {
-  const res = await db.deleteFrom('message_log').where('created_at', '<', cutoff).executeTakeFirst();
-  return Number(res.numDeletedRows);
-}
-
-/** Stations holding more rows than the cap, with the id below which their rows go. */
-export async function overCap(db: Exec, maxRows: number): Promise<Array<{ stationId: string; cutoffId: number }>> {
-  const heavy = await db
-    .selectFrom('message_log')
-    .select(['station_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .groupBy('station_id')
-    .having(sql`count(*)`, '>', maxRows)
-    .execute();
-  const out: Array<{ stationId: string; cutoffId: number }> = [];
-  for (const h of heavy) {
-    const row = await db
-      .selectFrom('message_log')
-      .select('id')
-      .where('station_id', '=', h.station_id)
-      .orderBy('id', 'desc')
-      .offset(maxRows - 1)
-      .limit(1)
-      .executeTakeFirst();
-    if (row) out.push({ stationId: h.station_id, cutoffId: Number(row.id) });
-  }
-  return out;
-}
-
-export async function deleteBelow(db: Exec, stationId: string, cutoffId: number): Promise<number> {
-  const res = await db.deleteFrom('message_log').where('station_id', '=', stationId).where('id', '<', cutoffId).executeTakeFirst();
-  return Number(res.numDeletedRows);
 }
 
 export interface MessagePageFilter {

@@ -7,6 +7,7 @@ import type { AppContext } from '../../context.ts';
 import type { SecurityEventsTable } from '../../db/schema.ts';
 import { toIsoTimestamp } from '../../time.ts';
 import * as store from './store.ts';
+import { prunePerStationLog, pruneEveryTenMinutes } from '../../db/retention.ts';
 
 export interface SecurityEventInput {
   stationId: string;
@@ -23,12 +24,10 @@ export interface SecurityEventInput {
 export type SecurityEventRow = Selectable<SecurityEventsTable>;
 export type { SecurityEventFilter } from './store.ts';
 
-const PRUNE_EVERY_MS = 10 * 60 * 1000;
-
 export function createSecurityService(ctx: AppContext) {
   const db = ctx.db;
   const { retentionDays, maxRowsPerStation } = ctx.config.securityEvents;
-  let timer: NodeJS.Timeout | null = null;
+  let stopPruning: (() => void) | null = null;
   const service = {
     /** Records one security event (committed when this resolves) and publishes it. */
     async record(event: SecurityEventInput): Promise<SecurityEventRow> {
@@ -52,28 +51,17 @@ export function createSecurityService(ctx: AppContext) {
     },
 
     /** Applies securityEvents.retentionDays (by arrival) and maxRowsPerStation (newest kept); returns the rows removed. */
-    async prune(): Promise<number> {
-      const cutoff = new Date(ctx.now().getTime() - retentionDays * 86_400_000).toISOString();
-      let removed = await db.write((trx) => store.deleteReceivedBefore(trx, cutoff));
-      for (const { stationId, cutoffId } of await store.overCap(db.kysely, maxRowsPerStation)) {
-        removed += await db.write((trx) => store.deleteBelow(trx, stationId, cutoffId));
-      }
-      return removed;
+    prune(): Promise<number> {
+      return prunePerStationLog(db, { table: 'security_events', timeColumn: 'received_at', retentionDays, maxRowsPerStation }, ctx.now());
     },
 
     startPruning(): void {
-      timer = setInterval(() => {
-        service.prune().then(
-          (n) => n > 0 && ctx.log.info({ removed: n }, 'security events pruned'),
-          (err) => ctx.log.error({ err }, 'security events pruning failed'),
-        );
-      }, PRUNE_EVERY_MS);
-      timer.unref();
+      stopPruning = pruneEveryTenMinutes(() => service.prune(), ctx.log, 'security events');
     },
 
     stop(): void {
-      if (timer) clearInterval(timer);
-      timer = null;
+      stopPruning?.();
+      stopPruning = null;
     },
   };
   return service;

@@ -1,5 +1,5 @@
 // Queries of the security events. Nothing else. Executor first (ADR 0003).
-import { sql, type Insertable, type Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { Database, SecurityEventsTable } from '../../db/schema.ts';
 
 type Exec = Kysely<Database>;
@@ -47,28 +47,3 @@ export function getEvent(db: Exec, id: number) {
   return db.selectFrom('security_events').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function deleteReceivedBefore(db: Exec, cutoff: string): Promise<number> {
-  const res = await db.deleteFrom('security_events').where('received_at', '<', cutoff).executeTakeFirst();
-  return Number(res.numDeletedRows);
-}
-
-/** Stations holding more events than the cap, with the id below which their events go. */
-export async function overCap(db: Exec, maxRows: number): Promise<Array<{ stationId: string; cutoffId: number }>> {
-  const heavy = await db
-    .selectFrom('security_events')
-    .select(['station_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .groupBy('station_id')
-    .having(sql`count(*)`, '>', maxRows)
-    .execute();
-  const out: Array<{ stationId: string; cutoffId: number }> = [];
-  for (const h of heavy) {
-    const row = await db.selectFrom('security_events').select('id').where('station_id', '=', h.station_id).orderBy('id', 'desc').offset(maxRows - 1).limit(1).executeTakeFirst();
-    if (row) out.push({ stationId: h.station_id, cutoffId: Number(row.id) });
-  }
-  return out;
-}
-
-export async function deleteBelow(db: Exec, stationId: string, cutoffId: number): Promise<number> {
-  const res = await db.deleteFrom('security_events').where('station_id', '=', stationId).where('id', '<', cutoffId).executeTakeFirst();
-  return Number(res.numDeletedRows);
-}

@@ -9,6 +9,24 @@ import { BootTriggerRefusedError, EXTENDED_REQUESTED_MESSAGES, REQUESTED_MESSAGE
 
 const tags = ['Commands'];
 
+/** The body of both trigger routes: which message (of those the route's OCPP message can ask for), where, and force. */
+function triggerBody<M extends string>(messages: readonly M[]) {
+  return Type.Object(
+    {
+      requestedMessage: Type.Unsafe<M>({ type: 'string', enum: [...messages] }),
+      connectorId: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
+      force: Type.Optional(Type.Boolean({ description: 'send BootNotification even to an Accepted station (against errata 3.40)' })),
+    },
+    { additionalProperties: false },
+  );
+}
+
+const TRIGGER_RESPONSES = {
+  200: Type.Object({ status: Type.Union([Type.Literal('Accepted'), Type.Literal('Rejected'), Type.Literal('NotImplemented')]) }),
+  ...commandErrors,
+  ...standardErrors,
+};
+
 export function registerRoutes(api: Api, ctx: AppContext): void {
   api.post('/stations/:id/trigger', {
     schema: {
@@ -24,19 +42,8 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
         COMMAND_DESCRIPTION,
       params: IdParam,
       querystring: TimeoutQuery,
-      body: Type.Object(
-        {
-          requestedMessage: Type.Unsafe<RequestedMessage>({ type: 'string', enum: [...REQUESTED_MESSAGES] }),
-          connectorId: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
-          force: Type.Optional(Type.Boolean({ description: 'send BootNotification even to an Accepted station (against errata 3.40)' })),
-        },
-        { additionalProperties: false },
-      ),
-      response: {
-        200: Type.Object({ status: Type.Union([Type.Literal('Accepted'), Type.Literal('Rejected'), Type.Literal('NotImplemented')]) }),
-        ...commandErrors,
-        ...standardErrors,
-      },
+      body: triggerBody<RequestedMessage>(REQUESTED_MESSAGES),
+      response: TRIGGER_RESPONSES,
     },
   }, async (req) => {
     const { force, ...payload } = req.body;
@@ -57,19 +64,8 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
         COMMAND_DESCRIPTION,
       params: IdParam,
       querystring: TimeoutQuery,
-      body: Type.Object(
-        {
-          requestedMessage: Type.Unsafe<ExtendedRequestedMessage>({ type: 'string', enum: [...EXTENDED_REQUESTED_MESSAGES] }),
-          connectorId: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
-          force: Type.Optional(Type.Boolean({ description: 'send BootNotification even to an Accepted station (against errata 3.40)' })),
-        },
-        { additionalProperties: false },
-      ),
-      response: {
-        200: Type.Object({ status: Type.Union([Type.Literal('Accepted'), Type.Literal('Rejected'), Type.Literal('NotImplemented')]) }),
-        ...commandErrors,
-        ...standardErrors,
-      },
+      body: triggerBody<ExtendedRequestedMessage>(EXTENDED_REQUESTED_MESSAGES),
+      response: TRIGGER_RESPONSES,
     },
   }, async (req) => {
     const { force, ...payload } = req.body;
