@@ -36,6 +36,14 @@ export async function createHttpServer(ctx: AppContext, connections: LiveConnect
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('principal', null);
+  // A POST with no body at all (no Content-Type, nothing sent) is an empty object to routes whose
+  // body is an object: routes whose fields are all optional (revoke, refresh, close, ...) then just
+  // work, and the others answer which property is required instead of "body must be object".
+  app.addHook('preValidation', async (req) => {
+    if (req.body === undefined && req.headers['content-type'] === undefined && (req.routeOptions.schema?.body as { type?: unknown } | undefined)?.type === 'object') {
+      req.body = {};
+    }
+  });
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

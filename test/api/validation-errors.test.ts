@@ -36,3 +36,15 @@ test('a body with 500,000 unknown keys gets a small 400 with a bounded list', as
   assert.ok(Array.isArray(res.body.details) && res.body.details.length <= MAX_VALIDATION_ERRORS, `details: ${res.body.details?.length}`);
   assert.ok(res.text.length < 4096, `response is ${res.text.length} bytes`);
 });
+
+test('a POST with no body at all is an empty object: optional-only bodies just work, others name the required property', async () => {
+  // revoke's body (a reason) is optional: no body reaches the route, which answers for the id.
+  const revoke = await app.request('POST', '/api/v1/certificates/issued/987654/revoke');
+  assert.equal(revoke.status, 404, revoke.text);
+  const station = await app.request('POST', '/api/v1/stations');
+  assert.equal(station.status, 400, station.text);
+  assert.match(station.body.message, /required property 'id'/);
+  // A declared JSON body that is empty is still the parser's 400, not an empty object.
+  const emptyJson = await app.request('POST', '/api/v1/stations', { body: '', headers: { 'content-type': 'application/json' } });
+  assert.equal(emptyJson.status, 400, emptyJson.text);
+});
