@@ -305,12 +305,16 @@ const provider: MigrationProvider = {
  * Kysely looks for them in every schema it can see, finds another application's (or another
  * Plugboard's) and then fails to lock a table that is not on our search_path.
  */
-export async function createMigrator(db: Kysely<any>): Promise<Migrator> {
-  if (dialectOf(db) !== 'postgres') return new Migrator({ db, provider });
+export async function createMigrator(db: Kysely<any>, from: MigrationProvider = provider): Promise<Migrator> {
+  // Unordered: migrations of different modules are independent (the 0003 ones always were), and work
+  // landing in parallel may give a database 0010 before 0008 exists; that 0008 is applied when it
+  // comes instead of the start failing with "corrupted migrations".
+  const options = { db, provider: from, allowUnorderedMigrations: true };
+  if (dialectOf(db) !== 'postgres') return new Migrator(options);
   const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
   const schema = rows[0]?.schema;
   if (!schema) throw new Error('PostgreSQL: no current schema (does the search_path name an existing schema?)');
-  return new Migrator({ db, provider, migrationTableSchema: schema });
+  return new Migrator({ ...options, migrationTableSchema: schema });
 }
 
 /** Applies every pending migration; returns the names applied. Throws if one fails. */

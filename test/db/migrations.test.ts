@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Kysely, SelectType, TableMetadata } from 'kysely';
 import { migrateDownAll, migrateToLatest } from '../../src/db/index.ts';
 import { dialectOf } from '../../src/db/ddl.ts';
-import { migrations } from '../../src/db/migrations.ts';
+import { createMigrator, migrations } from '../../src/db/migrations.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { dbLabel, openTestDb } from '../helpers/db.ts';
 
@@ -407,4 +407,17 @@ test(`[${dbLabel()}] migrating one database is not fooled by another schema's mi
   assert.deepEqual(await migrateToLatest(second.db.kysely), Object.keys(migrations));
   assert.deepEqual(await appTables(second.db.kysely), Object.keys(expectedColumns).sort());
   assert.deepEqual(await migrateToLatest(first.db.kysely), []);
+});
+
+test(`[${dbLabel()}] a migration that lands after later ones is applied when it comes (parallel work), not refused`, async (t) => {
+  const { db } = await openTestDb(t, { migrate: false });
+  // A database migrated while 0006 did not exist yet: everything but 0006 applied.
+  const without = Object.fromEntries(Object.entries(migrations).filter(([name]) => name !== '0006_password_verifier'));
+  const early = await (await createMigrator(db.kysely, { getMigrations: async () => without })).migrateToLatest();
+  assert.equal(early.error, undefined);
+  assert.ok(!(await ownTables(db.kysely)).find((x) => x.name === 'stations')!.columns.some((c) => c.name === 'password_verifier'));
+  // Then 0006 lands: it is applied, the rest stays as it is.
+  assert.deepEqual(await migrateToLatest(db.kysely), ['0006_password_verifier']);
+  assert.ok((await ownTables(db.kysely)).find((x) => x.name === 'stations')!.columns.some((c) => c.name === 'password_verifier'));
+  assert.deepEqual(await migrateToLatest(db.kysely), []);
 });
