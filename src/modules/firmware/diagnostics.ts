@@ -3,7 +3,7 @@
 // station and for a limited time), DiagnosticsStatusNotifications are kept as a timeline, and
 // the uploaded files are listed and downloadable through the API.
 import { join } from 'node:path';
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { DiagnosticsFilesTable, DiagnosticsRequestsTable } from '../../db/schema.ts';
 import { ocpp16Validator } from '../../protocol/index.ts';
@@ -56,6 +56,40 @@ export function createDiagnostics({ ctx, baseUrl }: { ctx: AppContext; baseUrl()
   const iso = () => ctx.now().toISOString();
   const dir = () => diagnosticsDirectory(ctx);
 
+  type RequestTarget = Pick<Insertable<DiagnosticsRequestsTable>, 'kind' | 'log_type' | 'upload_token' | 'location' | 'start_time' | 'stop_time'>;
+
+  /** Stores a GetDiagnostics/GetLog request before it is sent; its upload URL stays valid while the charger may still be retrying (retries x retryInterval). */
+  function recordRequest(stationId: string, target: RequestTarget, retry: { retries?: number; retryInterval?: number }): Promise<number> {
+    const now = ctx.now();
+    const graceSeconds = ctx.config.files.diagnosticsUploadTtlSeconds + (retry.retries ?? 0) * (retry.retryInterval ?? 0);
+    return db.write((trx) =>
+      store.insertRequest(trx, {
+        station_id: stationId,
+        ...target,
+        retries: retry.retries ?? null,
+        retry_interval: retry.retryInterval ?? null,
+        command_status: 'sending',
+        answer_status: null,
+        error: null,
+        file_name: null,
+        diagnostics_status: null,
+        diagnostics_status_at: null,
+        expires_at: target.upload_token ? new Date(now.getTime() + graceSeconds * 1000).toISOString() : null,
+        requested_at: now.toISOString(),
+      }),
+    );
+  }
+
+  /** Sends the recorded request's command; a failure to send is recorded on the request and rethrown. */
+  async function sendRecorded<R>(id: number, send: () => Promise<R>): Promise<R> {
+    try {
+      return await send();
+    } catch (err) {
+      await db.write((trx) => store.patchRequest(trx, id, { command_status: 'error', error: describe(err) }));
+      throw err;
+    }
+  }
+
   const diagnostics = {
     directory: dir,
 
@@ -83,34 +117,8 @@ export function createDiagnostics({ ctx, baseUrl }: { ctx: AppContext; baseUrl()
       const v = ocpp16Validator.validateRequest('GetDiagnostics', payload, 'local');
       if (!v.ok) throw new InvalidFirmwareRequestError(`invalid GetDiagnostics request: ${v.message.replace(/^\w+Request: /, '')}`, { errors: v.errors });
 
-      const now = ctx.now();
-      // The URL stays valid while the charger may still be retrying (retries x retryInterval).
-      const graceSeconds = ctx.config.files.diagnosticsUploadTtlSeconds + (input.retries ?? 0) * (input.retryInterval ?? 0);
-      const id = await db.write((trx) =>
-        store.insertRequest(trx, {
-          station_id: stationId,
-          upload_token: token,
-          location,
-          start_time: payload.startTime ?? null,
-          stop_time: payload.stopTime ?? null,
-          retries: payload.retries ?? null,
-          retry_interval: payload.retryInterval ?? null,
-          command_status: 'sending',
-          error: null,
-          file_name: null,
-          diagnostics_status: null,
-          diagnostics_status_at: null,
-          expires_at: token ? new Date(now.getTime() + graceSeconds * 1000).toISOString() : null,
-          requested_at: now.toISOString(),
-        }),
-      );
-      let res: CentralToCharger['GetDiagnostics']['res'];
-      try {
-        res = await ctx.services.stations.sendCommand(stationId, 'GetDiagnostics', payload, { timeoutMs: opts.timeoutMs });
-      } catch (err) {
-        await db.write((trx) => store.patchRequest(trx, id, { command_status: 'error', error: describe(err) }));
-        throw err;
-      }
+      const id = await recordRequest(stationId, { kind: 'GetDiagnostics', log_type: null, upload_token: token, location, start_time: payload.startTime ?? null, stop_time: payload.stopTime ?? null }, input);
+      const res = await sendRecorded(id, () => ctx.services.stations.sendCommand(stationId, 'GetDiagnostics', payload, { timeoutMs: opts.timeoutMs }));
       await db.write((trx) => store.patchRequest(trx, id, { command_status: 'accepted', file_name: res.fileName ?? null }));
       return (await store.getRequest(db.kysely, id))!;
     },
@@ -138,36 +146,8 @@ export function createDiagnostics({ ctx, baseUrl }: { ctx: AppContext; baseUrl()
       const v = ocpp16Validator.validateRequest('GetLog', payloadFor(1), 'local');
       if (!v.ok) throw new InvalidFirmwareRequestError(`invalid GetLog request: ${v.message.replace(/^\w+Request: /, '')}`, { errors: v.errors });
 
-      const now = ctx.now();
-      const graceSeconds = ctx.config.files.diagnosticsUploadTtlSeconds + (input.retries ?? 0) * (input.retryInterval ?? 0);
-      const id = await db.write((trx) =>
-        store.insertRequest(trx, {
-          station_id: stationId,
-          kind: 'GetLog',
-          log_type: input.logType,
-          upload_token: token,
-          location,
-          start_time: oldest ?? null,
-          stop_time: latest ?? null,
-          retries: input.retries ?? null,
-          retry_interval: input.retryInterval ?? null,
-          command_status: 'sending',
-          answer_status: null,
-          error: null,
-          file_name: null,
-          diagnostics_status: null,
-          diagnostics_status_at: null,
-          expires_at: token ? new Date(now.getTime() + graceSeconds * 1000).toISOString() : null,
-          requested_at: now.toISOString(),
-        }),
-      );
-      let res: CentralToCharger['GetLog']['res'];
-      try {
-        res = await ctx.services.stations.sendCommand(stationId, 'GetLog', payloadFor(id), { timeoutMs: opts.timeoutMs });
-      } catch (err) {
-        await db.write((trx) => store.patchRequest(trx, id, { command_status: 'error', error: describe(err) }));
-        throw err;
-      }
+      const id = await recordRequest(stationId, { kind: 'GetLog', log_type: input.logType, upload_token: token, location, start_time: oldest ?? null, stop_time: latest ?? null }, input);
+      const res = await sendRecorded(id, () => ctx.services.stations.sendCommand(stationId, 'GetLog', payloadFor(id), { timeoutMs: opts.timeoutMs }));
       await db.write((trx) => store.patchRequest(trx, id, { command_status: 'accepted', answer_status: res.status, file_name: res.filename ?? null }));
       return (await store.getRequest(db.kysely, id))!;
     },
