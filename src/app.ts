@@ -5,7 +5,7 @@ import { createLogger, type Logger } from './log.ts';
 import { openAndMigrate } from './db/index.ts';
 import { createMetrics, FRAME_TYPE_NAMES } from './metrics.ts';
 import { LocalBus } from './bus/local.ts';
-import { OcppDispatcher } from './dispatch.ts';
+import { OcppDispatcher, type Ocpp201Dispatcher } from './dispatch.ts';
 import { Gateway, type GatewayOptions } from './gateway/index.ts';
 import { CENTRAL_TO_CHARGER_ACTIONS, CHARGER_TO_CENTRAL_ACTIONS } from './protocol/index.ts';
 import { createHttpServer } from './http/server.ts';
@@ -86,6 +86,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     bus: new LocalBus((err) => log.error({ err }, 'event listener failed')),
     metrics: createMetrics(),
     ocpp16: new OcppDispatcher(),
+    ocpp201: new OcppDispatcher() as Ocpp201Dispatcher,
     services: {} as Services,
     now: () => new Date(),
   };
@@ -140,7 +141,8 @@ export async function createApp(config: Config, opts: Pick<CoreOptions, 'log' | 
     handshakes: { timeoutMs: config.ocpp.admission.handshakeTimeoutSeconds * 1000, maxPending: config.ocpp.admission.maxPendingHandshakes },
     log,
     authenticate: (req) => ctx.services.stations.authenticate(req),
-    onCall: (conn, action, payload) => ctx.ocpp16.dispatch({ stationId: conn.identity, log }, action, payload),
+    onCall: (conn, action, payload) =>
+      (conn.version === '2.0.1' ? ctx.ocpp201 : ctx.ocpp16).dispatch({ stationId: conn.identity, version: conn.version, log }, action, payload),
     onConnected(conn) {
       metrics.connectedChargers.inc();
       ctx.services.stations.onConnected(conn.identity, conn.protocol);

@@ -6,7 +6,7 @@ import type { Logger } from './log.ts';
 import type { Db } from './db/index.ts';
 import type { Bus } from './bus/local.ts';
 import type { Metrics } from './metrics.ts';
-import type { OcppDispatcher } from './dispatch.ts';
+import type { Ocpp201Dispatcher, OcppDispatcher } from './dispatch.ts';
 import type { StationsService } from './modules/stations/service.ts';
 import type { CredentialFlowsService } from './modules/stations/rotation.ts';
 import type { AuthorizationService } from './modules/authorization/service.ts';
@@ -53,7 +53,10 @@ export interface AppContext {
   db: Db;
   bus: Bus;
   metrics: Metrics;
+  /** 1.6 handlers (each module's ocpp16.ts) */
   ocpp16: OcppDispatcher;
+  /** 2.0.1 handlers (each module's ocpp201.ts) */
+  ocpp201: Ocpp201Dispatcher;
   services: Services;
   /** the current time; tests may not replace it, it exists so that "now" is taken in one place */
   now(): Date;

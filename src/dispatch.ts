@@ -1,16 +1,25 @@
 // Routes each inbound CALL from a charger to the handler a module registered for its action.
 // Payloads arrive already schema-validated by the protocol layer; responses are validated on
 // the way out by the same layer.
-import type { ChargerAction, ChargerToCentral } from './protocol/ocpp16.ts';
+// One dispatcher per OCPP version (ctx.ocpp16, ctx.ocpp201): a module's ocpp16.ts registers its
+// 1.6 handlers on the first, its ocpp201.ts its 2.0.1 handlers on the second, and both call the
+// same service in Plugboard's own terms (ADR 0014).
+import type { ChargerToCentral } from './protocol/ocpp16.ts';
+import type { StationToCsms201 } from './protocol/ocpp201.ts';
+import type { OcppVersion } from './protocol/versions.ts';
 import { OcppError } from './protocol/errors.ts';
 import type { Logger } from './log.ts';
 
 export interface OcppSession {
   stationId: string;
+  /** the version of the connection the CALL came on */
+  version: OcppVersion;
   log: Logger;
 }
 
-type Handler<A extends ChargerAction> = (req: ChargerToCentral[A]['req'], session: OcppSession) => Promise<ChargerToCentral[A]['res']>;
+type MessageMap = Record<string, { req: unknown; res: unknown }>;
+
+type Handler<M extends MessageMap, A extends keyof M> = (req: M[A]['req'], session: OcppSession) => Promise<M[A]['res']>;
 
 /** Decides whether a charger may send this action now; throws OcppError to refuse. */
 export type Gate = (session: OcppSession, action: string) => void | Promise<void>;
@@ -47,11 +56,11 @@ function withoutNul<T>(value: T): T {
   return value;
 }
 
-export class OcppDispatcher {
-  #handlers = new Map<string, Handler<any>>();
+export class OcppDispatcher<M extends MessageMap = ChargerToCentral & MessageMap> {
+  #handlers = new Map<string, Handler<M, any>>();
   #gate: Gate | null = null;
 
-  on<A extends ChargerAction>(action: A, handler: Handler<A>): void {
+  on<A extends keyof M & string>(action: A, handler: Handler<M, A>): void {
     if (this.#handlers.has(action)) throw new Error(`a handler for ${action} is already registered`);
     this.#handlers.set(action, handler);
   }
@@ -66,11 +75,14 @@ export class OcppDispatcher {
 
   async dispatch(session: OcppSession, action: string, payload: unknown): Promise<unknown> {
     const handler = this.#handlers.get(action);
-    // A 1.6 action we know of but do not implement yet: NotSupported, as OCPP-J 1.6 §4.2.3 asks
-    // ("Requested Action is recognized but not supported by the receiver").
+    // An action of the version we know of but do not implement yet: NotSupported, as OCPP-J 1.6
+    // §4.2.3 and 2.0.1 Part 4 §4.3 ask ("recognized but not supported by the receiver").
     if (!handler) throw new OcppError('NotSupported', `${action} is not supported by this central system`);
     if (this.#gate) await this.#gate(session, action);
     checkStorableIntegers(payload);
     return handler(withoutNul(payload) as never, session);
   }
 }
+
+/** The 2.0.1 dispatcher's type. */
+export type Ocpp201Dispatcher = OcppDispatcher<StationToCsms201 & MessageMap>;

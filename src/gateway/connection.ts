@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { RpcEndpoint, type RpcOptions } from '../protocol/index.ts';
+import { validatorForVersion } from '../protocol/validator.ts';
+import { versionOfSubprotocol, type OcppVersion } from '../protocol/versions.ts';
 import type { ChargerSocket } from './socket.ts';
 import type { AdmittedCertificate, FrameInfo, GatewayOptions } from './types.ts';
 
 /** The gateway side of a connection: what a connection needs from the registry that holds it. */
 export interface ConnectionHost {
   readonly options: GatewayOptions;
-  readonly validator: RpcOptions['validator'];
   connectionEnded(conn: ChargerConnection, code: number, reason: string, replaced: boolean): void;
   socketGone(socket: ChargerSocket): void;
 }
@@ -45,6 +46,8 @@ export interface ConnectionInit {
 export class ChargerConnection {
   readonly identity: string;
   readonly protocol: string;
+  /** the OCPP version of the negotiated subprotocol (none negotiated: 1.6) */
+  readonly version: OcppVersion;
   readonly connectedAt: Date;
   readonly remoteAddress: string;
   readonly secure: boolean;
@@ -72,6 +75,7 @@ export class ChargerConnection {
   constructor(host: ConnectionHost, socket: ChargerSocket, init: ConnectionInit) {
     this.identity = init.identity;
     this.protocol = init.protocol;
+    this.version = versionOfSubprotocol(init.protocol);
     this.connectedAt = new Date();
     this.remoteAddress = init.remoteAddress;
     this.secure = init.secure;
@@ -261,8 +265,9 @@ class RpcBridge implements RpcOptions {
     this.host = host;
   }
 
+  /** The schemas and error spellings of the version this connection negotiated. */
   get validator(): RpcOptions['validator'] {
-    return this.host.validator;
+    return validatorForVersion(this.conn.version);
   }
 
   get callTimeoutMs(): number {

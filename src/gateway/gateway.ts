@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createSecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
-import { ocpp16Validator } from '../protocol/index.ts';
 import { ChargerConnection, type ConnectionHost } from './connection.ts';
 import {
   checkUpgradeRequest,
@@ -64,7 +63,6 @@ type State = 'idle' | 'running' | 'stopping' | 'stopped';
  */
 export class Gateway implements ConnectionHost {
   readonly options: GatewayOptions;
-  readonly validator = ocpp16Validator;
 
   private readonly wss: WebSocketServer;
   private readonly admission: Admission | null;

@@ -5,7 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** Subprotocols we speak, in order of preference (OCPP-J 1.6 §3.2). */
-export const SUPPORTED_SUBPROTOCOLS: readonly string[] = ['ocpp1.6'];
+export const SUPPORTED_SUBPROTOCOLS: readonly string[] = ['ocpp1.6', 'ocpp2.0.1'];
 
 export type Refusal = { status: 400 | 401 | 404 | 405; message: string };
 

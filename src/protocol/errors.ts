@@ -49,3 +49,38 @@ const SPELLINGS_2X: Readonly<Record<string, ErrorCode16>> = {
 export function normalizeErrorCode(code: string): string {
   return Object.hasOwn(SPELLINGS_2X, code) ? SPELLINGS_2X[code] : code;
 }
+
+// OCPP 2.0.1 Part 4 §4.3: the 2.0.1 codes. Inside Plugboard every code keeps its 1.6 name
+// (ErrorCode16); what goes on a 2.0.1 wire is spelt the 2.0.1 way (wireErrorCode).
+export const ERROR_CODES_201 = [
+  'FormatViolation',
+  'GenericError',
+  'InternalError',
+  'MessageTypeNotSupported',
+  'NotImplemented',
+  'NotSupported',
+  'OccurrenceConstraintViolation',
+  'PropertyConstraintViolation',
+  'ProtocolError',
+  'RpcFrameworkError',
+  'SecurityError',
+  'TypeConstraintViolation',
+] as const;
+
+export type ErrorCode201 = (typeof ERROR_CODES_201)[number];
+
+const CODES_201: ReadonlySet<string> = new Set(ERROR_CODES_201);
+
+export function isErrorCode201(code: string): code is ErrorCode201 {
+  return CODES_201.has(code);
+}
+
+const TO_201: Readonly<Partial<Record<ErrorCode16, ErrorCode201>>> = {
+  FormationViolation: 'FormatViolation',
+  OccurenceConstraintViolation: 'OccurrenceConstraintViolation',
+};
+
+/** The spelling of an error code on a connection of this version. */
+export function wireErrorCode(version: '1.6' | '2.0.1', code: ErrorCode16): ErrorCode16 | ErrorCode201 {
+  return (version === '2.0.1' && TO_201[code]) || code;
+}

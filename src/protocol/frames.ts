@@ -1,4 +1,4 @@
-import type { ErrorCode16 } from './errors.ts';
+import type { ErrorCode16, ErrorCode201 } from './errors.ts';
 
 // OCPP-J 1.6 §4.1.3
 export const MessageType = { CALL: 2, CALLRESULT: 3, CALLERROR: 4 } as const;
@@ -171,7 +171,7 @@ export function encodeCallResult(id: string, payload: unknown): string {
  */
 export function encodeCallError(
   id: string | null,
-  code: ErrorCode16,
+  code: ErrorCode16 | ErrorCode201,
   description: string,
   details?: Record<string, unknown>,
 ): string {

@@ -6,7 +6,7 @@
 // closures of its own, queues created only while something waits in them. The options object
 // is used as given and never copied, so its callbacks may be prototype methods or getters.
 import type { Logger } from 'pino';
-import { isErrorCode16, normalizeErrorCode, OcppError, type ErrorCode16 } from './errors.ts';
+import { isErrorCode16, normalizeErrorCode, OcppError, wireErrorCode, type ErrorCode16 } from './errors.ts';
 import {
   encodeCall,
   encodeCallError,
@@ -439,7 +439,7 @@ export class RpcEndpoint {
     }
     o.log.warn({ messageId: error.messageId, reason: error.description }, 'malformed frame; answering with CALLERROR');
     const replyId = error.messageId ?? UNKNOWN_MESSAGE_ID;
-    this.reply(encodeCallError(replyId, error.code, error.description), MessageType.CALLERROR, replyId, null);
+    this.reply(encodeCallError(replyId, wireErrorCode(this.opts.validator.version, error.code), error.description), MessageType.CALLERROR, replyId, null);
   }
 
   // ---- inbound CALLs --------------------------------------------------------------------
@@ -509,7 +509,7 @@ export class RpcEndpoint {
     // the peer makes up.
     const known = o.validator.isKnownAction(action);
     if (known) this.callHandled(action, 0, code);
-    this.reply(encodeCallError(id, code, description, details), MessageType.CALLERROR, id, known ? action : null);
+    this.reply(encodeCallError(id, wireErrorCode(o.validator.version, code), description, details), MessageType.CALLERROR, id, known ? action : null);
   }
 
   /**
@@ -551,16 +551,16 @@ export class RpcEndpoint {
           'handler returned a response that fails its schema; sent InternalError instead',
         );
         errorCode = 'InternalError';
-        text = encodeCallError(id, errorCode, INTERNAL_ERROR_DESCRIPTION);
+        text = encodeCallError(id, wireErrorCode(o.validator.version, errorCode), INTERNAL_ERROR_DESCRIPTION);
       }
     } catch (err) {
       if (err instanceof OcppError && isErrorCode16(err.code)) {
         errorCode = err.code;
-        text = encodeCallError(id, err.code, err.message, err.details);
+        text = encodeCallError(id, wireErrorCode(o.validator.version, err.code), err.message, err.details);
       } else {
         o.log.error({ err, action, messageId: id }, 'handler failed; sent InternalError');
         errorCode = 'InternalError';
-        text = encodeCallError(id, errorCode, INTERNAL_ERROR_DESCRIPTION);
+        text = encodeCallError(id, wireErrorCode(o.validator.version, errorCode), INTERNAL_ERROR_DESCRIPTION);
       }
     }
     this.callHandled(action, performance.now() - started, errorCode);

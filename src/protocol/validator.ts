@@ -1,15 +1,18 @@
-// JSON-schema validation of OCPP 1.6 payloads against the official OCA schemas, as shipped by
-// typed-ocpp. Only the schema objects are imported: typed-ocpp's entry point compiles every
+// JSON-schema validation of OCPP 1.6 and 2.0.1 payloads against the official OCA schemas, as
+// shipped by typed-ocpp (its `ocpp20` folder holds the 2.0.1 schemas). Only the schema objects are imported: typed-ocpp's entry point compiles every
 // 1.6, 2.0.1 and 2.1 schema into its own Ajv at import time (about 3 s on our machines) and
 // that Ajv uses removeAdditional, which would silently drop unknown fields instead of
 // reporting them (J-errata 3.1: inner objects have additionalProperties false).
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import * as schemas16 from 'typed-ocpp/dist/ocpp16/schemas.js';
+import * as schemas201 from 'typed-ocpp/dist/ocpp20/schemas.js';
 import { CENTRAL_TO_CHARGER_ACTIONS, CHARGER_TO_CENTRAL_ACTIONS } from './actions16.ts';
+import { CSMS_TO_STATION_ACTIONS_201, STATION_TO_CSMS_ACTIONS_201 } from './actions201.ts';
 import type { ErrorCode16 } from './errors.ts';
+import type { OcppVersion } from './versions.ts';
 
-export { CENTRAL_TO_CHARGER_ACTIONS, CHARGER_TO_CENTRAL_ACTIONS };
+export { CENTRAL_TO_CHARGER_ACTIONS, CHARGER_TO_CENTRAL_ACTIONS, CSMS_TO_STATION_ACTIONS_201, STATION_TO_CSMS_ACTIONS_201 };
 
 export type Validation =
   | { ok: true }
@@ -23,6 +26,7 @@ export type Validation =
 export type PayloadSource = 'peer' | 'local';
 
 export interface OcppValidator {
+  readonly version: OcppVersion;
   validateRequest(action: string, payload: unknown, source?: PayloadSource): Validation;
   validateResponse(action: string, payload: unknown, source?: PayloadSource): Validation;
   isKnownAction(action: string): boolean;
@@ -34,9 +38,17 @@ export interface OcppValidator {
 
 const OK: Validation = Object.freeze({ ok: true });
 
-const schemaByName: Readonly<Record<string, object>> = schemas16;
-const chargerActions: ReadonlySet<string> = new Set(CHARGER_TO_CENTRAL_ACTIONS);
-const centralActions: ReadonlySet<string> = new Set(CENTRAL_TO_CHARGER_ACTIONS);
+interface SchemaSet {
+  version: OcppVersion;
+  schemas: Readonly<Record<string, object>>;
+  chargerActions: ReadonlySet<string>;
+  centralActions: ReadonlySet<string>;
+}
+
+const SETS: Record<OcppVersion, SchemaSet> = {
+  '1.6': { version: '1.6', schemas: schemas16, chargerActions: new Set(CHARGER_TO_CENTRAL_ACTIONS), centralActions: new Set(CENTRAL_TO_CHARGER_ACTIONS) },
+  '2.0.1': { version: '2.0.1', schemas: schemas201, chargerActions: new Set(STATION_TO_CSMS_ACTIONS_201), centralActions: new Set(CSMS_TO_STATION_ACTIONS_201) },
+};
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
 const addFormats = ajvFormats.default;
@@ -71,22 +83,21 @@ function compilable(schema: object): object {
   return rest;
 }
 
-// Compiled lazily, once per process per schema and source. Measured on the 2-core dev
-// machine: Ajv's first compile costs about 60 ms, each later one 1-3 ms, all that one role
-// needs (precompileOcpp16Schemas) about 150 ms.
-const compiled = {
-  peer: { ajv: null as Ajv | null, fns: new Map<string, ValidateFunction>() },
-  local: { ajv: null as Ajv | null, fns: new Map<string, ValidateFunction>() },
-};
+// Compiled lazily, once per process per version, schema and source. Measured on the 2-core
+// dev machine: Ajv's first compile costs about 60 ms, each later one 1-3 ms, all that one role
+// needs (precompileOcpp16Schemas) about 150 ms. One Ajv per source serves both versions: the
+// schemas are compiled without their $id, so same-named schemas of two versions cannot clash.
+const ajvs: Record<PayloadSource, Ajv | null> = { peer: null, local: null };
+const compiled = new Map<string, ValidateFunction>();
 
-function validatorFor(schemaName: string, source: PayloadSource): ValidateFunction | null {
-  const cache = compiled[source];
-  let fn = cache.fns.get(schemaName);
+function validatorFor(set: SchemaSet, schemaName: string, source: PayloadSource): ValidateFunction | null {
+  const key = `${set.version}/${source}/${schemaName}`;
+  let fn = compiled.get(key);
   if (fn) return fn;
-  if (!Object.hasOwn(schemaByName, schemaName)) return null;
-  cache.ajv ??= createAjv(source);
-  fn = cache.ajv.compile(compilable(schemaByName[schemaName]));
-  cache.fns.set(schemaName, fn);
+  if (!Object.hasOwn(set.schemas, schemaName)) return null;
+  const ajv = (ajvs[source] ??= createAjv(source));
+  fn = ajv.compile(compilable(set.schemas[schemaName]));
+  compiled.set(key, fn);
   return fn;
 }
 
@@ -136,13 +147,13 @@ function describe(error: ErrorObject): { path: string; message: string } {
   return { path: path || '/', message };
 }
 
-function run(schemaName: string, payload: unknown, source: PayloadSource): Validation {
-  const fn = validatorFor(schemaName, source);
+function run(set: SchemaSet, schemaName: string, payload: unknown, source: PayloadSource): Validation {
+  const fn = validatorFor(set, schemaName, source);
   if (!fn) {
     return {
       ok: false,
       code: 'NotImplemented',
-      message: `No OCPP 1.6 schema ${schemaName}`,
+      message: `No OCPP ${set.version} schema ${schemaName}`,
       errors: [],
     };
   }
@@ -158,38 +169,50 @@ function run(schemaName: string, payload: unknown, source: PayloadSource): Valid
   };
 }
 
-export const ocpp16Validator: OcppValidator = {
-  validateRequest(action, payload, source = 'peer') {
-    return run(`${action}Request`, payload, source);
-  },
-  validateResponse(action, payload, source = 'peer') {
-    return run(`${action}Response`, payload, source);
-  },
-  isKnownAction(action) {
-    return chargerActions.has(action) || centralActions.has(action);
-  },
-  isChargerAction(action) {
-    return chargerActions.has(action);
-  },
-  isCentralAction(action) {
-    return centralActions.has(action);
-  },
-};
+function validatorOf(set: SchemaSet): OcppValidator {
+  return {
+    version: set.version,
+    validateRequest(action, payload, source = 'peer') {
+      return run(set, `${action}Request`, payload, source);
+    },
+    validateResponse(action, payload, source = 'peer') {
+      return run(set, `${action}Response`, payload, source);
+    },
+    isKnownAction(action) {
+      return set.chargerActions.has(action) || set.centralActions.has(action);
+    },
+    isChargerAction(action) {
+      return set.chargerActions.has(action);
+    },
+    isCentralAction(action) {
+      return set.centralActions.has(action);
+    },
+  };
+}
+
+export const ocpp16Validator: OcppValidator = validatorOf(SETS['1.6']);
+export const ocpp201Validator: OcppValidator = validatorOf(SETS['2.0.1']);
+
+/** The validator of a negotiated version. */
+export function validatorForVersion(version: OcppVersion): OcppValidator {
+  return version === '2.0.1' ? ocpp201Validator : ocpp16Validator;
+}
 
 /**
  * Compiles now, rather than on first use, the schemas one end of the link needs: what its
  * peer sends checked leniently, what it sends itself checked strictly.
  */
-export function precompileOcpp16Schemas(role: 'central' | 'charger' = 'central'): void {
+export function precompileOcpp16Schemas(role: 'central' | 'charger' = 'central', version: OcppVersion = '1.6'): void {
+  const set = SETS[version];
   const central = role === 'central';
-  const mine = central ? CENTRAL_TO_CHARGER_ACTIONS : CHARGER_TO_CENTRAL_ACTIONS;
-  const theirs = central ? CHARGER_TO_CENTRAL_ACTIONS : CENTRAL_TO_CHARGER_ACTIONS;
+  const mine = central ? set.centralActions : set.chargerActions;
+  const theirs = central ? set.chargerActions : set.centralActions;
   for (const action of theirs) {
-    validatorFor(`${action}Request`, 'peer');
-    validatorFor(`${action}Response`, 'local');
+    validatorFor(set, `${action}Request`, 'peer');
+    validatorFor(set, `${action}Response`, 'local');
   }
   for (const action of mine) {
-    validatorFor(`${action}Request`, 'local');
-    validatorFor(`${action}Response`, 'peer');
+    validatorFor(set, `${action}Request`, 'local');
+    validatorFor(set, `${action}Response`, 'peer');
   }
 }

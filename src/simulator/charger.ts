@@ -1,4 +1,4 @@
-// A charge point simulator speaking OCPP 1.6-J, used by tests, benchmarks and `plugboard
+// A charge point simulator speaking OCPP 1.6-J or 2.0.1 (by the negotiated subprotocol), used by tests, benchmarks and `plugboard
 // simulate`. Deliberately small and independent of the central system's RPC layer (only the
 // frame codec and the schema validator are shared), so a bug there cannot hide itself in tests.
 // The strict, fully independent client for acceptance tests is ocpp-rpc.
@@ -11,9 +11,10 @@
 // (and its handler is not run), and a CALL of ours whose answer is invalid rejects with
 // FrameViolationError.
 import WebSocket from 'ws';
-import { isErrorCode16 } from '../protocol/errors.ts';
+import { isErrorCode16, isErrorCode201, wireErrorCode } from '../protocol/errors.ts';
 import { encodeCall, encodeCallError, encodeCallResult, parseFrame } from '../protocol/frames.ts';
-import { ocpp16Validator } from '../protocol/validator.ts';
+import { validatorForVersion } from '../protocol/validator.ts';
+import { versionOfSubprotocol, type OcppVersion } from '../protocol/versions.ts';
 
 export interface SimulatorOptions {
   /** base URL without the station id, e.g. ws://127.0.0.1:9000/ocpp */
@@ -90,6 +91,26 @@ const DEFAULT_ANSWERS: Record<string, (p: any) => unknown> = {
   UnlockConnector: () => ({ status: 'Unlocked' }),
 };
 
+// What a 2.0.1 station answers by default: accepted, or the empty/neutral answer its schema allows.
+const DEFAULT_ANSWERS_201: Record<string, (p: any) => unknown> = {
+  ChangeAvailability: () => ({ status: 'Accepted' }),
+  ClearCache: () => ({ status: 'Accepted' }),
+  DataTransfer: () => ({ status: 'UnknownVendorId' }),
+  GetVariables: (p: { getVariableData: Array<{ component: unknown; variable: unknown }> }) => ({
+    getVariableResult: p.getVariableData.map((d) => ({ attributeStatus: 'UnknownVariable', component: d.component, variable: d.variable })),
+  }),
+  SetVariables: (p: { setVariableData: Array<{ component: unknown; variable: unknown }> }) => ({
+    setVariableResult: p.setVariableData.map((d) => ({ attributeStatus: 'Accepted', component: d.component, variable: d.variable })),
+  }),
+  GetBaseReport: () => ({ status: 'Accepted' }),
+  GetReport: () => ({ status: 'Accepted' }),
+  RequestStartTransaction: () => ({ status: 'Accepted' }),
+  RequestStopTransaction: () => ({ status: 'Accepted' }),
+  Reset: () => ({ status: 'Accepted' }),
+  TriggerMessage: () => ({ status: 'Accepted' }),
+  UnlockConnector: () => ({ status: 'Unlocked' }),
+};
+
 export class SimulatedCharger {
   readonly stationId: string;
   ws: WebSocket | null = null;
@@ -109,6 +130,11 @@ export class SimulatedCharger {
 
   get protocol(): string {
     return this.ws?.protocol ?? '';
+  }
+
+  /** The version of the negotiated subprotocol (none: 1.6): frames are checked against its schemas and error codes. */
+  get version(): OcppVersion {
+    return versionOfSubprotocol(this.ws?.protocol);
   }
 
   connect(): Promise<void> {
@@ -233,16 +259,17 @@ export class SimulatedCharger {
       if (validate) {
         // The central system's payloads are checked as strictly as it checks its own ('local':
         // timestamps with their UTC offset), as the OCTT does.
-        const check = ocpp16Validator.isCentralAction(f.action)
-          ? ocpp16Validator.validateRequest(f.action, f.payload, 'local')
-          : ({ ok: false, code: 'NotImplemented', message: `${f.action} is not an action a 1.6 central system sends` } as const);
+        const validator = validatorForVersion(this.version);
+        const check = validator.isCentralAction(f.action)
+          ? validator.validateRequest(f.action, f.payload, 'local')
+          : ({ ok: false, code: 'NotImplemented', message: `${f.action} is not an action a ${this.version} central system sends` } as const);
         if (!check.ok) {
           this.#violation('CALL', f.action, `a ${f.action} CALL that fails the OCA schema (${check.message})`, text);
-          this.ws?.send(encodeCallError(f.id, check.code, check.message));
+          this.ws?.send(encodeCallError(f.id, wireErrorCode(this.version, check.code), check.message));
           return;
         }
       }
-      const handler = this.#opts.handlers?.[f.action] ?? DEFAULT_ANSWERS[f.action];
+      const handler = this.#opts.handlers?.[f.action] ?? (this.version === '2.0.1' ? DEFAULT_ANSWERS_201 : DEFAULT_ANSWERS)[f.action];
       if (!handler) {
         this.ws?.send(encodeCallError(f.id, 'NotImplemented', `${f.action} is not implemented by the simulator`));
         return;
@@ -256,8 +283,8 @@ export class SimulatedCharger {
       return;
     }
     const pending = this.#pending.get(f.id);
-    if (validate && f.type === 4 && !isErrorCode16(f.code)) {
-      const v = this.#violation('CALLERROR', pending?.action ?? null, `a CALLERROR whose code ${f.code} is not an OCPP-J 1.6 error code`, text);
+    if (validate && f.type === 4 && !(this.version === '2.0.1' ? isErrorCode201(f.code) : isErrorCode16(f.code))) {
+      const v = this.#violation('CALLERROR', pending?.action ?? null, `a CALLERROR whose code ${f.code} is not an OCPP-J ${this.version} error code`, text);
       if (pending) {
         this.#settle(f.id, pending);
         pending.reject(new FrameViolationError(v));
@@ -268,7 +295,7 @@ export class SimulatedCharger {
     if (!pending) return;
     this.#settle(f.id, pending);
     if (f.type === 3) {
-      const check = validate ? ocpp16Validator.validateResponse(pending.action, f.payload, 'local') : { ok: true as const };
+      const check = validate ? validatorForVersion(this.version).validateResponse(pending.action, f.payload, 'local') : { ok: true as const };
       if (!check.ok) pending.reject(new FrameViolationError(this.#violation('CALLRESULT', pending.action, `a ${pending.action} CALLRESULT that fails the OCA schema (${check.message})`, text)));
       else pending.resolve(f.payload);
     } else pending.reject(new CallErrorResponse(f.code, f.description, f.details));

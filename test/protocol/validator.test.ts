@@ -217,7 +217,7 @@ test('the protocol layer loads only typed-ocpp\'s schema files at runtime, never
   );
   const typed = seen.filter((u) => u.includes('/node_modules/typed-ocpp/'));
   assert.ok(typed.length > 0, 'the schemas come from typed-ocpp');
-  assert.deepEqual(typed.filter((u) => !/\/dist\/ocpp16\/schemas\.js$/.test(u)), [], 'only the 1.6 schema module is loaded');
+  assert.deepEqual(typed.filter((u) => !/\/dist\/ocpp(16|20)\/schemas\.js$/.test(u)), [], 'only the 1.6 and 2.0.1 schema modules are loaded');
 });
 
 test('multipleOf 0.1 accepts every decimal with one fraction digit (floating-point tolerance)', () => {

@@ -11,6 +11,7 @@ export const stationsModule: Module = {
     ctx.services.stations = createStationsService(ctx);
     ctx.services.credentialFlows = createCredentialFlows(ctx);
     ctx.ocpp16.setGate((session, action) => ctx.services.stations.gate(session.stationId, action));
+    ctx.ocpp201.setGate((session, action) => ctx.services.stations.gate(session.stationId, action));
     registerOcpp16(ctx);
   },
   routes(api, ctx) {

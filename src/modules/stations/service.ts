@@ -5,6 +5,8 @@ import type { Station } from '../../db/schema.ts';
 import { hashSecret, unmatchableHash, verifySecret } from '../../secrets.ts';
 import { OcppError } from '../../protocol/errors.ts';
 import type { CentralAction, CentralToCharger } from '../../protocol/ocpp16.ts';
+import type { CsmsAction201, CsmsToStation201 } from '../../protocol/ocpp201.ts';
+import { versionOfSubprotocol, type OcppVersion } from '../../protocol/versions.ts';
 import * as store from './store.ts';
 import { VerifiedCredentials } from './verified-credentials.ts';
 import { assertStationPassword } from './password-rules.ts';
@@ -71,7 +73,7 @@ export interface StatusReport {
  * without one (CLI commands) no charger counts as connected.
  */
 export interface Connections {
-  get(stationId: string): { close(code?: number, reason?: string): void; closeAfterReply?(code: number, reason: string): void; certificate?: AdmittedCertificate | null; remoteAddress?: string } | undefined;
+  get(stationId: string): { close(code?: number, reason?: string): void; closeAfterReply?(code: number, reason: string): void; certificate?: AdmittedCertificate | null; remoteAddress?: string; version?: OcppVersion } | undefined;
 }
 
 export interface StationUpdateInput {
@@ -123,14 +125,26 @@ export class StationNotFoundError extends Error {
 
 // OCPP 1.6 §4.2: while Pending, the central system may read and change configuration (and
 // trigger messages) but must not start or stop transactions; we hold back every other command too.
-const ALLOWED_WHILE_PENDING = new Set<string>(['GetConfiguration', 'ChangeConfiguration', 'TriggerMessage', 'ExtendedTriggerMessage']);
+const ALLOWED_WHILE_PENDING = new Set<string>(['GetConfiguration', 'ChangeConfiguration', 'TriggerMessage', 'ExtendedTriggerMessage', 'GetVariables', 'SetVariables', 'GetBaseReport', 'GetReport']);
 
 /** The charger's answer to a command: its CALLRESULT payload, or what went wrong (CALLERROR, timeout, offline, invalid answer). */
 export type CommandOutcome<A extends CentralAction> = { ok: true; response: CentralToCharger[A]['res'] } | { ok: false; error: unknown };
 
+/** One version's form of an intent: the action, its payload, and how the answer reads in Plugboard's terms. */
+export interface IntentTranslation<R> {
+  action: string;
+  payload: unknown;
+  result(response: any): R;
+}
+
+/** An intent's translations, per version (built lazily: only the station's version is made). */
+export type IntentTranslators<R> = Partial<Record<OcppVersion, () => IntentTranslation<R>>>;
+
 /** A command that went to sendCommand's transport, with its outcome: what observers see. */
 export interface ObservedCommand<A extends CentralAction> {
   stationId: string;
+  /** the version it was sent in; an observer registered for 1.6 (the default) sees only 1.6 commands */
+  version: OcppVersion;
   action: A;
   request: CentralToCharger[A]['req'];
   outcome: CommandOutcome<A>;
@@ -183,7 +197,7 @@ export function createStationsService(ctx: AppContext) {
   const verified = new VerifiedCredentials();
   const vendorHandlers = new Map<string, VendorHandler>();
   /** The command-observer registry: per action, the observers in registration order. */
-  const observers = new Map<CentralAction, Array<CommandObserver<CentralAction>>>();
+  const observers = new Map<string, Array<CommandObserver<CentralAction>>>();
   /**
    * Unknown identities refused at the door, for the operator (most recent attempt per identity).
    * They are stored in unknown_stations, but at most once per UNKNOWN_WRITE_MS per identity:
@@ -426,8 +440,45 @@ export function createStationsService(ctx: AppContext) {
     return row;
   }
 
+  /**
+   * The one path of every command to a charger. `expected` is the version the caller wrote the
+   * action in (null: the station's own, for the raw endpoint); a station speaking another
+   * version is refused before anything is sent.
+   */
+  async function sendIn(expected: OcppVersion | null, stationId: string, action: string, payload: unknown, opts: SendOptions): Promise<unknown> {
+    guardCredentialCommand(action as CentralAction, payload as never, opts.origin);
+    const station = await store.getStation(db.kysely, stationId);
+    if (!station) throw new StationNotFoundError(stationId);
+    const version = connections.get(stationId)?.version ?? versionOfSubprotocol(station.ocpp_protocol);
+    if (expected !== null && expected !== version) {
+      throw new CommandRefusedError(stationId, `station ${stationId} speaks OCPP ${version}: ${action} was written for OCPP ${expected}`);
+    }
+    if (station.registration_status === 'Rejected') throw new CommandRefusedError(stationId, `station ${stationId} is Rejected: no command is sent to it`);
+    if (station.registration_status === 'Pending' && !ALLOWED_WHILE_PENDING.has(action)) {
+      throw new CommandRefusedError(stationId, `station ${stationId} is Pending: ${action} is not allowed until it is Accepted`);
+    }
+    const at = iso();
+    ctx.bus.publish({ type: 'command.sent', stationId, at, action });
+    const started = performance.now();
+    let outcome: CommandOutcome<CentralAction>;
+    try {
+      const res = (await ctx.bus.request(stationId, action, payload, opts.timeoutMs)) as never;
+      ctx.bus.publish({ type: 'command.answered', stationId, at: iso(), action, ok: true });
+      outcome = { ok: true, response: res };
+    } catch (err) {
+      ctx.bus.publish({ type: 'command.answered', stationId, at: iso(), action, ok: false, error: (err as Error).message });
+      outcome = { ok: false, error: err };
+    } finally {
+      ctx.metrics.commandLatency.observe({ action }, (performance.now() - started) / 1000);
+    }
+    await notifyObservers({ stationId, version, action: action as CentralAction, request: payload as never, outcome, origin: opts.origin, sentAt: at, answeredAt: iso() });
+    if (!outcome.ok) throw outcome.error;
+    // A secret the charger should never report (AuthorizationKey in a GetConfiguration answer) goes no further.
+    return redact(outcome.response);
+  }
+
   async function notifyObservers<A extends CentralAction>(c: ObservedCommand<A>): Promise<void> {
-    for (const observer of observers.get(c.action) ?? []) {
+    for (const observer of observers.get(`${c.version}:${c.action}`) ?? []) {
       try {
         await (observer as unknown as CommandObserver<A>)(c);
       } catch (err) {
@@ -629,38 +680,50 @@ export function createStationsService(ctx: AppContext) {
      * error) before the caller gets the result, so state follows the charger on every route.
      */
     async sendCommand<A extends CentralAction>(stationId: string, action: A, payload: CentralToCharger[A]['req'], opts: SendOptions = {}): Promise<CentralToCharger[A]['res']> {
-      guardCredentialCommand(action, payload, opts.origin);
-      const station = await store.getStation(db.kysely, stationId);
-      if (!station) throw new StationNotFoundError(stationId);
-      if (station.registration_status === 'Rejected') throw new CommandRefusedError(stationId, `station ${stationId} is Rejected: no command is sent to it`);
-      if (station.registration_status === 'Pending' && !ALLOWED_WHILE_PENDING.has(action)) {
-        throw new CommandRefusedError(stationId, `station ${stationId} is Pending: ${action} is not allowed until it is Accepted`);
-      }
-      const at = iso();
-      ctx.bus.publish({ type: 'command.sent', stationId, at, action });
-      const started = performance.now();
-      let outcome: CommandOutcome<A>;
-      try {
-        const res = (await ctx.bus.request(stationId, action, payload, opts.timeoutMs)) as CentralToCharger[A]['res'];
-        ctx.bus.publish({ type: 'command.answered', stationId, at: iso(), action, ok: true });
-        outcome = { ok: true, response: res };
-      } catch (err) {
-        ctx.bus.publish({ type: 'command.answered', stationId, at: iso(), action, ok: false, error: (err as Error).message });
-        outcome = { ok: false, error: err };
-      } finally {
-        ctx.metrics.commandLatency.observe({ action }, (performance.now() - started) / 1000);
-      }
-      await notifyObservers({ stationId, action, request: payload, outcome, origin: opts.origin, sentAt: at, answeredAt: iso() });
-      if (!outcome.ok) throw outcome.error;
-      // A secret the charger should never report (AuthorizationKey in a GetConfiguration answer) goes no further.
-      return redact(outcome.response);
+      return sendIn('1.6', stationId, action, payload, opts) as Promise<CentralToCharger[A]['res']>;
     },
 
+    /** sendCommand for a 2.0.1 station: the same gate, events, observers (registered for 2.0.1) and redaction. */
+    async sendCommand201<A extends CsmsAction201>(stationId: string, action: A, payload: CsmsToStation201[A]['req'], opts: SendOptions = {}): Promise<CsmsToStation201[A]['res']> {
+      return sendIn('2.0.1', stationId, action, payload, opts) as Promise<CsmsToStation201[A]['res']>;
+    },
+
+    /** Any action in the station's own version (the raw /ocpp/{Action} endpoint); the protocol layer validates it against that version's schemas. */
+    async sendRaw(stationId: string, action: string, payload: unknown, opts: SendOptions = {}): Promise<unknown> {
+      return sendIn(null, stationId, action, payload, opts);
+    },
+
+    /**
+     * Sends an intent (Plugboard's own terms) in the station's version: `translators` has one
+     * translation per version (a module's ocpp16.ts / ocpp201.ts), giving the action, its payload
+     * and how to read the answer back. A version without a translator refuses with CommandRefusedError.
+     */
+    async sendIntent<R>(stationId: string, translators: IntentTranslators<R>, opts: SendOptions = {}): Promise<R> {
+      const version = await this.versionOf(stationId);
+      const make = translators[version];
+      if (!make) throw new CommandRefusedError(stationId, `station ${stationId} speaks OCPP ${version}: this command has no OCPP ${version} form`);
+      const t = make();
+      const res = await sendIn(version, stationId, t.action, t.payload, opts);
+      return t.result(res);
+    },
+
+    /** The OCPP version a station speaks: its live connection's, else the last one it connected with (never seen: 1.6). */
+    async versionOf(stationId: string): Promise<OcppVersion> {
+      const live = connections.get(stationId)?.version;
+      if (live) return live;
+      const station = await store.getStation(db.kysely, stationId);
+      if (!station) throw new StationNotFoundError(stationId);
+      return versionOfSubprotocol(station.ocpp_protocol);
+    },
+
+
+
     /** Registers an observer of every `action` command sendCommand sends; returns its removal. */
-    observeCommand<A extends CentralAction>(action: A, observer: CommandObserver<A>): () => void {
-      const list = observers.get(action) ?? [];
+    observeCommand<A extends CentralAction>(action: A, observer: CommandObserver<A>, version: OcppVersion = '1.6'): () => void {
+      const key = `${version}:${action}`;
+      const list = observers.get(key) ?? [];
       list.push(observer as unknown as CommandObserver<CentralAction>);
-      observers.set(action, list);
+      observers.set(key, list);
       return () => {
         const i = list.indexOf(observer as unknown as CommandObserver<CentralAction>);
         if (i >= 0) list.splice(i, 1);
