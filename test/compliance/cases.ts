@@ -7,15 +7,24 @@ export const PROFILES = ['Core', 'LocalList', 'FirmwareMgmt', 'Reservation', 'Re
 
 export type Profile = (typeof PROFILES)[number];
 
+export type OcttVersion = '1.6' | '2.0.1';
+
 export interface ComplianceCase {
-  /** the OCTT id, e.g. TC_004_1_CSMS; a test implements the case when its name starts with it */
+  /** the OCTT id, e.g. TC_004_1_CSMS (1.6) or TC_B_01_CSMS (2.0.1); a test implements the case when its name starts with it */
   id: string;
   title: string;
-  profile: Profile;
+  /** a profile of the version's list (PROFILES for 1.6, PROFILES_201 in cases201.ts for 2.0.1) */
+  profile: string;
 }
 
-/** A test implements a case when its name starts with the case id and a space (or is just the id). */
-export const CASE_ID_PATTERN = /^(TC_\d{3}(?:_\d+)?_CSMS)(?=\s|$)/;
+/**
+ * A test implements a case when its name starts with the case id and a space (or is just the
+ * id): TC_004_1_CSMS for 1.6 (test/e2e/octt-*.test.ts), TC_B_01_CSMS for 2.0.1 (test/e2e/octt201-*.test.ts).
+ */
+export const CASE_ID_PATTERN = /^(TC_\d{3}(?:_\d+)?_CSMS|TC_[A-P]_\d+_CSMS)(?=\s|$)/;
+
+/** Which OCTT list a case id belongs to, by its shape. */
+export const versionOfCaseId = (id: string): OcttVersion => (/^TC_[A-P]_/.test(id) ? '2.0.1' : '1.6');
 
 const core = (id: string, title: string): ComplianceCase => ({ id, title, profile: 'Core' });
 const of = (profile: Profile) => (id: string, title: string): ComplianceCase => ({ id, title, profile });

@@ -1,6 +1,11 @@
 // Turns the outcomes of the OCTT test files into one row per registered case, and renders
 // the rows as a terminal table and as markdown. Pure functions: the runner feeds them.
-import { caseIdOf, PROFILES, type ComplianceCase } from './cases.ts';
+import { caseIdOf, PROFILES, versionOfCaseId, type ComplianceCase, type OcttVersion } from './cases.ts';
+import { PROFILES_201 } from './cases201.ts';
+
+/** The profiles of each version's list, in the order the tables show them. */
+export const PROFILES_BY_VERSION: Record<OcttVersion, readonly string[]> = { '1.6': PROFILES, '2.0.1': PROFILES_201 };
+export const VERSIONS: readonly OcttVersion[] = ['1.6', '2.0.1'];
 
 /** One finished test, as node:test reported it. */
 export interface TestOutcome {
@@ -92,8 +97,10 @@ export interface ProfileSummary {
   passed: number;
 }
 
-export function summarize(rows: readonly CaseRow[]): ProfileSummary[] {
-  const all = PROFILES.map((profile): ProfileSummary => {
+/** Per-profile counts of one version's rows (rows of the other version are left out). */
+export function summarize(rows: readonly CaseRow[], version: OcttVersion = '1.6'): ProfileSummary[] {
+  rows = rows.filter((r) => versionOfCaseId(r.id) === version);
+  const all = PROFILES_BY_VERSION[version].map((profile): ProfileSummary => {
     const mine = rows.filter((r) => r.profile === profile);
     return {
       profile,
@@ -129,7 +136,7 @@ export function terminalTable(rows: readonly CaseRow[]): string {
 }
 
 export function summaryLines(rows: readonly CaseRow[]): string[] {
-  return summarize(rows).map((p) => `${p.profile}: ${p.implemented} of ${p.total} implemented, ${p.passed} pass`);
+  return VERSIONS.flatMap((v) => summarize(rows, v).map((p) => `OCPP ${v} ${p.profile}: ${p.implemented} of ${p.total} implemented, ${p.passed} pass`));
 }
 
 /** The result, with the first line of its note (todo or skip reason, failure message) when there is one. */
@@ -141,21 +148,45 @@ export function resultText(row: CaseRow): string {
 
 const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
+const profileCell = (r: CaseRow): string => {
+  const requirement = (r as CaseRow & { requirement?: string }).requirement;
+  return requirement && r.profile !== 'Other' ? `${r.profile} (${requirement})` : r.profile;
+};
+
+/**
+ * 1.6 and 2.0.1 side by side: one table of per-profile counts with a column pair per version,
+ * then each version's cases with their result.
+ */
 export function markdownReport(rows: readonly CaseRow[], context: { backend: string; nodeVersion: string }): string {
-  const lines = [
-    '# OCTT 1.6 central-system compliance',
-    '',
-    `Written by \`npm run test:compliance\` (test/compliance/run.ts); database: ${context.backend}, Node ${context.nodeVersion}.`,
-    'Each case is a test in test/e2e/octt-*.test.ts whose name starts with the case id; the cases',
-    'and their profiles are those of the OCA test case document (ocpp-checklist.md §4.2).',
-    '',
-    '| Profile | Implemented | Pass |',
-    '|---|---|---|',
-    ...summarize(rows).map((p) => `| ${p.profile} | ${p.implemented} of ${p.total} | ${p.passed} |`),
-    '',
+  const summaries = new Map(VERSIONS.map((v) => [v, new Map(summarize(rows, v).map((p) => [p.profile, p]))]));
+  const profiles = [...new Set([...VERSIONS.flatMap((v) => PROFILES_BY_VERSION[v]), 'All'])];
+  const countCells = (v: OcttVersion, profile: string): string => {
+    const p = summaries.get(v)?.get(profile);
+    return p ? `${p.implemented} of ${p.total} | ${p.passed}` : '— | —';
+  };
+  const caseTable = (v: OcttVersion): string[] => [
     '| Case | Title | Profile | Result |',
     '|---|---|---|---|',
-    ...rows.map((r) => `| ${r.id} | ${cell(r.title)} | ${r.profile} | ${cell(resultText(r))} |`),
+    ...rows.filter((r) => versionOfCaseId(r.id) === v).map((r) => `| ${r.id} | ${cell(r.title)} | ${profileCell(r)} | ${cell(resultText(r))} |`),
+  ];
+  const lines = [
+    '# OCTT central-system compliance: OCPP 1.6 and 2.0.1',
+    '',
+    `Written by \`npm run test:compliance\` (test/compliance/run.ts); database: ${context.backend}, Node ${context.nodeVersion}.`,
+    'Each case is a test whose name starts with the case id: test/e2e/octt-*.test.ts for 1.6 (cases and profiles',
+    'of ocpp-checklist.md §4.2), test/e2e/octt201-*.test.ts for 2.0.1 (§4.3; profile with M = mandatory, C = conditional).',
+    '',
+    '| Profile | 1.6 implemented | 1.6 pass | 2.0.1 implemented | 2.0.1 pass |',
+    '|---|---|---|---|---|',
+    ...profiles.map((p) => `| ${p} | ${countCells('1.6', p)} | ${countCells('2.0.1', p)} |`),
+    '',
+    '## OCPP 1.6',
+    '',
+    ...caseTable('1.6'),
+    '',
+    '## OCPP 2.0.1',
+    '',
+    ...caseTable('2.0.1'),
     '',
   ];
   return lines.join('\n');

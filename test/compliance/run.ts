@@ -1,16 +1,17 @@
-// `npm run test:compliance`: runs the OCTT 1.6 central-system cases (every
-// test/e2e/octt-*.test.ts, through node:test's run(), each file in its own process, a few at
+// `npm run test:compliance`: runs the OCTT 1.6 and 2.0.1 central-system cases (every
+// test/e2e/octt-*.test.ts and octt201-*.test.ts, through node:test's run(), each file in its own process, a few at
 // once), then prints one row per case of the registry with its result and writes the same
-// table to test/compliance/results.md. Exits non-zero when an implemented case fails, a file
+// tables (the two versions side by side) to test/compliance/results.md. Exits non-zero when an implemented case fails, a file
 // crashes, a test names a case the registry does not know, or another test in those files fails.
 //
-//   node test/compliance/run.ts [--no-results | --results=file.md] [--dir=folder of octt-*.test.ts]
+//   node test/compliance/run.ts [--no-results | --results=file.md] [--dir=folder of octt-*.test.ts / octt201-*.test.ts]
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { run } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { OCTT16_CSMS_CASES, caseIdOf } from './cases.ts';
+import { OCTT201_CSMS_CASES } from './cases201.ts';
 import { declaredCaseIds, octtTestFiles } from './files.ts';
 import { markdownReport, summaryLines, tabulate, terminalTable, type TestOutcome } from './results.ts';
 
@@ -43,11 +44,11 @@ async function main(): Promise<number> {
   const dir = option('dir');
   const files = octtTestFiles(dir === undefined ? undefined : resolve(dir));
   if (files.length === 0) {
-    console.error('no octt-*.test.ts files found');
+    console.error('no octt-*.test.ts or octt201-*.test.ts files found');
     return 1;
   }
   const backend = process.env.DATABASE_URL ? 'PostgreSQL' : 'SQLite';
-  console.log(`OCTT 1.6 compliance on ${backend}: ${files.map((f) => basename(f)).join(', ')}\n`);
+  console.log(`OCTT 1.6 and 2.0.1 compliance on ${backend}: ${files.map((f) => basename(f)).join(', ')}\n`);
 
   const outcomes: TestOutcome[] = [];
   const stderrByFile = new Map<string, string[]>();
@@ -85,10 +86,10 @@ async function main(): Promise<number> {
     }
   }
 
-  const { rows, unknownCases, otherFailures, failed } = tabulate(OCTT16_CSMS_CASES, outcomes, declaredCaseIds(files));
+  const { rows, unknownCases, otherFailures, failed } = tabulate([...OCTT16_CSMS_CASES, ...OCTT201_CSMS_CASES], outcomes, declaredCaseIds(files));
   console.log(`\n${terminalTable(rows)}\n`);
   for (const line of summaryLines(rows)) console.log(line);
-  for (const o of unknownCases) console.log(`✖ ${o.name} (${basename(o.file)}): not a case of the registry (test/compliance/cases.ts)`);
+  for (const o of unknownCases) console.log(`✖ ${o.name} (${basename(o.file)}): not a case of the registry (test/compliance/cases.ts, cases201.ts)`);
   for (const o of otherFailures) console.log(`✖ ${o.name} (${basename(o.file)}) failed: ${o.error?.split('\n')[0] ?? ''}`);
   if (resultsFile !== null) {
     writeFileSync(resultsFile, markdownReport(rows, { backend, nodeVersion: process.versions.node }));

@@ -1,4 +1,5 @@
-// The compliance runner's own checks: the registry is the OCTT list (77 cases, their profiles),
+// The compliance runner's own checks: the registries are the OCTT lists (77 1.6 cases, the 2.0.1
+// cases of checklist §4.3, their profiles),
 // every case a test file names is registered, and the runner reports what happened in a run:
 // it fails the run for a failing case, a crashed file or an unknown case id, and never lets a
 // case drop out of the table.
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OCTT16_CSMS_CASES, PROFILES, caseIdOf } from './cases.ts';
+import { OCTT201_CSMS_CASES, PROFILES_201 } from './cases201.ts';
 import { declaredCaseIds, octtTestFiles } from './files.ts';
 
 const RUNNER = join(dirname(fileURLToPath(import.meta.url)), 'run.ts');
@@ -28,7 +30,33 @@ test('the registry holds the 77 OCTT 1.6 CSMS cases of checklist §4.2, once eac
   assert.ok(ids.includes('TC_083_CSMS') && ids.includes('TC_088_CSMS'));
 });
 
+test('the 2.0.1 registry holds every case of checklist §4.3, once each: Core (M and C), LocalList, Reservation, SmartCharging, AdvDM, AdvUI, and the rest as Other', () => {
+  const ids = OCTT201_CSMS_CASES.map((c) => c.id);
+  assert.equal(ids.length, 252, 'Part 6 Ed.4: 252 cases');
+  assert.equal(new Set(ids).size, ids.length, 'no duplicates');
+  for (const c of OCTT201_CSMS_CASES) {
+    assert.equal(caseIdOf(c.id), c.id, `${c.id} is a well-formed case id`);
+    assert.ok(c.title.length > 0, `${c.id} has a title`);
+    if (c.profile !== 'Other') assert.match(c.requirement, /^[MC]$/, `${c.id} is M or C`);
+  }
+  const perProfile = Object.fromEntries(PROFILES_201.map((p) => [p, OCTT201_CSMS_CASES.filter((c) => c.profile === p).length]));
+  // Core: the checklist's 104 M + 26 C; a case of several profiles counts under the first required one.
+  assert.deepEqual(perProfile, { Core: 130, LocalList: 9, Reservation: 9, SmartCharging: 22, AdvancedDeviceManagement: 17, AdvancedUserInterface: 21, Other: 44 });
+  const byId = new Map(OCTT201_CSMS_CASES.map((c) => [c.id, c]));
+  assert.equal(byId.get('TC_B_01_CSMS')?.profile, 'Core');
+  assert.equal(byId.get('TC_B_02_CSMS')?.requirement, 'C');
+  assert.equal(byId.get('TC_B_12_CSMS')?.profile, 'Core', 'Core (C), AdvDM (M): under Core');
+  assert.equal(byId.get('TC_K_01_CSMS')?.profile, 'SmartCharging');
+  assert.equal(byId.get('TC_O_01_CSMS')?.profile, 'AdvancedUserInterface');
+  assert.equal(byId.get('TC_A_07_CSMS')?.profile, 'Other', 'Advanced Security is not a required profile');
+  assert.equal(byId.get('TC_B_58_CSMS')?.profile, 'Other', 'Ed.4: subprotocol validation');
+});
+
 test('a test name implements a case only when it starts with the exact case id', () => {
+  assert.equal(caseIdOf('TC_B_01_CSMS Cold Boot Charging Station - Accepted'), 'TC_B_01_CSMS');
+  assert.equal(caseIdOf('TC_N_60_CSMS'), 'TC_N_60_CSMS');
+  assert.equal(caseIdOf('TC_Q_01_CSMS not a 2.0.1 block'), null);
+  assert.equal(caseIdOf('TC_B_01_CSMSx'), null);
   assert.equal(caseIdOf('TC_004_1_CSMS Regular Charging Session'), 'TC_004_1_CSMS');
   assert.equal(caseIdOf('TC_001_CSMS'), 'TC_001_CSMS');
   assert.equal(caseIdOf('TC_001_CSMSx Cold Boot'), null);
@@ -41,7 +69,7 @@ test('every case id the OCTT test files name is in the registry', () => {
   assert.ok(files.some((f) => f.endsWith('octt-core.test.ts')), 'the Core file is found');
   const declared = declaredCaseIds(files);
   assert.ok(declared.has('TC_001_CSMS'), 'TC_001_CSMS is declared in octt-core.test.ts');
-  const known = new Set(OCTT16_CSMS_CASES.map((c) => c.id));
+  const known = new Set([...OCTT16_CSMS_CASES, ...OCTT201_CSMS_CASES].map((c) => c.id));
   assert.deepEqual([...declared].filter((id) => !known.has(id)), []);
 });
 
@@ -88,6 +116,12 @@ test('the runner tabulates pass, fail, todo, skip, crashed files and missing cas
     'octt-b.test.ts': "import { test } from 'node:test';\nthrow new Error('cannot load');\ntest('TC_061_CSMS Clear Cache', () => {});\n",
     'octt-c.test.ts': "import { test } from 'node:test';\ntest('TC_999_CSMS A case OCTT does not have', () => {});\n",
     'not-octt.test.ts': "import { test } from 'node:test';\ntest('TC_010_CSMS not run: the file is not an octt-*.test.ts', () => {});\n",
+    'octt201-a.test.ts': [
+      "import { test } from 'node:test';",
+      "test('TC_B_01_CSMS Cold Boot Charging Station - Accepted', () => {});",
+      "test('TC_B_06_CSMS Get Variables - single value', () => { throw new Error('expected a GetVariables'); });",
+      "test('TC_Z_01_CSMS not a 2.0.1 id: a helper test', () => {});",
+    ].join('\n'),
   });
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const { status, stdout, table } = runRunner(dir);
@@ -99,10 +133,17 @@ test('the runner tabulates pass, fail, todo, skip, crashed files and missing cas
   assert.match(resultOf(table, 'TC_007_CSMS'), /^fail \(second half broke\)$/, 'one failing test fails its case');
   assert.match(resultOf(table, 'TC_061_CSMS'), /^did not run/);
   assert.equal(resultOf(table, 'TC_010_CSMS'), 'not implemented');
-  assert.equal(table.split('\n').filter((l) => /^\| TC_/.test(l)).length, 77, 'all 77 cases listed');
+  assert.equal(resultOf(table, 'TC_B_01_CSMS'), 'pass');
+  assert.match(resultOf(table, 'TC_B_06_CSMS'), /^fail \(expected a GetVariables\)$/);
+  assert.equal(resultOf(table, 'TC_B_09_CSMS'), 'not implemented');
+  assert.equal(table.split('\n').filter((l) => /^\| TC_\d/.test(l)).length, 77, 'all 77 1.6 cases listed');
+  assert.equal(table.split('\n').filter((l) => /^\| TC_[A-P]_/.test(l)).length, 252, 'all 2.0.1 cases listed');
   assert.match(stdout, /TC_999_CSMS A case OCTT does not have .*not a case of the registry/);
   assert.match(stdout, /octt-b\.test\.ts.*failed/);
-  assert.match(table, /\| Core \| 6 of 34 \| 1 \|/);
+  // Side by side: a profile's 1.6 counts, then its 2.0.1 counts.
+  assert.match(table, /\| Core \| 6 of 34 \| 1 \| 2 of 130 \| 1 \|/);
+  assert.match(table, /\| FirmwareMgmt \| 0 of 5 \| 0 \| — \| — \|/);
+  assert.match(table, /\| AdvancedUserInterface \| — \| — \| 0 of 21 \| 0 \|/);
 });
 
 test('a run whose implemented cases all pass exits 0, known failures included', (t) => {
@@ -118,5 +159,6 @@ test('a run whose implemented cases all pass exits 0, known failures included', 
   assert.equal(status, 0, stdout);
   assert.equal(resultOf(table, 'TC_001_CSMS'), 'pass');
   assert.equal(resultOf(table, 'TC_088_CSMS'), 'known failure (todo: bug: known)');
-  assert.match(stdout, /All: 2 of 77 implemented, 1 pass/);
+  assert.match(stdout, /OCPP 1\.6 All: 2 of 77 implemented, 1 pass/);
+  assert.match(stdout, /OCPP 2\.0\.1 All: 0 of 252 implemented, 0 pass/);
 });
