@@ -27,8 +27,9 @@ import { localAuthModule } from './modules/localauth/index.ts';
 import { certificatesModule } from './modules/certificates/index.ts';
 import { securityModule } from './modules/security/index.ts';
 import { tlsModule } from './modules/tls/index.ts';
+import { deviceModelModule } from './modules/devicemodel/index.ts';
 
-export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule, reportsModule, webhooksModule, firmwareModule, smartChargingModule, localAuthModule, reservationsModule, triggerModule, certificatesModule, securityModule, tlsModule];
+export const modules: Module[] = [stationsModule, authorizationModule, transactionsModule, messageLogModule, apiKeysModule, commandsModule, eventsModule, reportsModule, webhooksModule, firmwareModule, smartChargingModule, localAuthModule, reservationsModule, triggerModule, certificatesModule, securityModule, tlsModule, deviceModelModule];
 
 export interface App {
   ctx: AppContext;

@@ -24,6 +24,7 @@ import type { LocalAuthService } from './modules/localauth/service.ts';
 import type { CertificatesService } from './modules/certificates/service.ts';
 import type { SecurityService } from './modules/security/service.ts';
 import type { TlsService } from './modules/tls/service.ts';
+import type { DeviceModelService } from './modules/devicemodel/service.ts';
 import type { Api } from './http/types.ts';
 
 export interface Services {
@@ -45,6 +46,8 @@ export interface Services {
   certificates: CertificatesService;
   security: SecurityService;
   tls: TlsService;
+  /** OCPP 2.0.1 device model (NotifyReport), reports, SetNetworkProfile */
+  deviceModel: DeviceModelService;
 }
 
 export interface AppContext {

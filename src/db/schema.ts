@@ -318,6 +318,44 @@ export interface DiagnosticsStatusHistoryTable {
   received_at: string;
 }
 
+/** A device model report (NotifyReport parts) of a 2.0.1 station: asked by Plugboard (id = requestId) or unasked. */
+export interface DeviceModelReportsTable {
+  id: Id;
+  station_id: string;
+  request_id: number;
+  /** GetBaseReport:<reportBase>, GetReport or Unrequested */
+  kind: string;
+  /** GetReport's componentVariable / componentCriteria as JSON */
+  criteria: string | null;
+  /** Requested | Rejected | InProgress | Complete */
+  status: string;
+  answer_status: string | null;
+  last_seq_no: number | null;
+  parts: Generated<number>;
+  variables: Generated<number>;
+  generated_at: string | null;
+  requested_at: string;
+  completed_at: string | null;
+}
+
+/** One variable of a 2.0.1 station's device model (absent instance '', absent EVSE/connector -1). */
+export interface DeviceModelVariablesTable {
+  id: Id;
+  station_id: string;
+  component: string;
+  component_instance: Generated<string>;
+  evse_id: Generated<number>;
+  connector_id: Generated<number>;
+  variable: string;
+  variable_instance: Generated<string>;
+  /** JSON VariableAttributeType[] */
+  attributes: string;
+  /** JSON VariableCharacteristicsType or null */
+  characteristics: string | null;
+  request_id: number | null;
+  updated_at: string;
+}
+
 /** A security event of a station: reported by it (SecurityEventNotification) or seen by Plugboard. */
 export interface SecurityEventsTable {
   id: Id;
@@ -604,6 +642,8 @@ export interface Database {
   diagnostics_status_history: DiagnosticsStatusHistoryTable;
   diagnostics_files: DiagnosticsFilesTable;
   security_events: SecurityEventsTable;
+  device_model_reports: DeviceModelReportsTable;
+  device_model_variables: DeviceModelVariablesTable;
   firmware_campaigns: FirmwareCampaignsTable;
   firmware_campaign_stations: FirmwareCampaignStationsTable;
   reservations: ReservationsTable;

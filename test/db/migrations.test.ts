@@ -214,6 +214,12 @@ const expectedColumns: { [T in keyof Database]: Nullability<Database[T]> } = {
     answer_status: N,
   },
   security_events: { id: NN, station_id: NN, type: NN, source: NN, timestamp: NN, tech_info: N, critical: NN, received_at: NN },
+  device_model_reports: {
+    id: NN, station_id: NN, request_id: NN, kind: NN, criteria: N, status: NN, answer_status: N, last_seq_no: N, parts: NN, variables: NN, generated_at: N, requested_at: NN, completed_at: N,
+  },
+  device_model_variables: {
+    id: NN, station_id: NN, component: NN, component_instance: NN, evse_id: NN, connector_id: NN, variable: NN, variable_instance: NN, attributes: NN, characteristics: N, request_id: N, updated_at: NN,
+  },
   diagnostics_status_history: { id: NN, station_id: NN, request_id: N, status: NN, received_at: NN },
   diagnostics_files: { id: NN, station_id: NN, request_id: NN, filename: NN, stored_name: NN, size_bytes: NN, sha256: NN, content_type: N, remote_address: N, uploaded_at: NN },
   firmware_campaigns: {
@@ -332,6 +338,8 @@ const expectedIndexes = [
   'issued_certificates_fingerprint_idx',
   'installed_certificates_station_idx',
   'security_flows_station_idx',
+  'device_model_reports_station_idx',
+  'device_model_variables_key_idx',
 ];
 
 /** This database's tables (PostgreSQL introspection lists every schema's, other tests' included). */
