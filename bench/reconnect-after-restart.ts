@@ -39,7 +39,7 @@ function stationRow(id: string, hash: string | null, verifier: string | null, pr
   return {
     id, registration_status: 'Accepted', security_profile: profile, password_hash: hash, password_verifier: verifier,
     vendor: null, model: null, charge_point_serial: null, charge_box_serial: null, firmware_version: null,
-    iccid: null, imsi: null, meter_type: null, meter_serial: null, ocpp_protocol: 'ocpp1.6',
+    iccid: null, imsi: null, meter_type: null, meter_serial: null, ocpp_protocol: 'ocpp1.6', ocpp_versions: null,
     last_boot_at: null, last_seen_at: null, last_connected_at: null, last_disconnected_at: null, created_at: at, updated_at: at,
   };
 }

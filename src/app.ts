@@ -133,6 +133,7 @@ export async function createApp(config: Config, opts: Pick<CoreOptions, 'log' | 
     pingIntervalMs: config.ocpp.pingIntervalSeconds * 1000,
     callTimeoutMs: config.ocpp.callTimeoutSeconds * 1000,
     maxBadMessagesPerMinute: config.ocpp.maxBadMessagesPerMinute,
+    versions: config.ocpp.versions,
     drainTimeoutMs: config.ocpp.shutdownTimeoutSeconds * 1000,
     admission: {
       maxFailuresPerAddress: config.ocpp.admission.maxFailuresPerAddress,

@@ -47,6 +47,8 @@ export interface Config {
     pingIntervalSeconds: number;
     callTimeoutSeconds: number;
     maxBadMessagesPerMinute: number;
+    /** the OCPP versions chargers may connect with (the subprotocols offered at the upgrade); a station's own list narrows it */
+    versions: Array<'1.6' | '2.0.1'>;
     /** on SIGTERM: how long to wait for the CALLs already received to be answered before closing the sockets */
     shutdownTimeoutSeconds: number;
     /** the charger door's limits (issue 11); see README */
@@ -175,6 +177,7 @@ export const defaultConfig: Config = {
     pingIntervalSeconds: 30,
     callTimeoutSeconds: 30,
     maxBadMessagesPerMinute: 30,
+    versions: ['1.6', '2.0.1'],
     shutdownTimeoutSeconds: 10,
     admission: { maxFailuresPerAddress: 50, maxFailuresPerIdentity: 10, failureWindowSeconds: 300, verifyConcurrency: 2, verifyQueueLength: 200, verifyQueuePerAddress: 32, handshakeTimeoutSeconds: 10, maxPendingHandshakes: 2000, keyedPasswordVerifier: true },
   },
@@ -216,6 +219,7 @@ export const ENV_VARS: Record<string, string> = {
   PLUGBOARD_OCPP_PING_INTERVAL_SECONDS: 'ocpp.pingIntervalSeconds',
   PLUGBOARD_OCPP_CALL_TIMEOUT_SECONDS: 'ocpp.callTimeoutSeconds',
   PLUGBOARD_OCPP_MAX_BAD_MESSAGES_PER_MINUTE: 'ocpp.maxBadMessagesPerMinute',
+  PLUGBOARD_OCPP_VERSIONS: 'ocpp.versions',
   PLUGBOARD_OCPP_SHUTDOWN_TIMEOUT_SECONDS: 'ocpp.shutdownTimeoutSeconds',
   PLUGBOARD_OCPP_MAX_FAILURES_PER_ADDRESS: 'ocpp.admission.maxFailuresPerAddress',
   PLUGBOARD_OCPP_MAX_FAILURES_PER_IDENTITY: 'ocpp.admission.maxFailuresPerIdentity',
@@ -340,6 +344,7 @@ const schema = {
         pingIntervalSeconds: { type: 'integer', minimum: 0, maximum: 3600 },
         callTimeoutSeconds: seconds,
         maxBadMessagesPerMinute: { type: 'integer', minimum: 1 },
+        versions: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['1.6', '2.0.1'] } },
         shutdownTimeoutSeconds: { type: 'integer', minimum: 0, maximum: 3600 },
         admission: {
           type: 'object',
@@ -494,6 +499,7 @@ function merge(base: Json, over: Json): Json {
 function coerce(path: string, raw: string): unknown {
   const current = path.split('.').reduce<unknown>((o, k) => (isObject(o) ? o[k] : undefined), defaultConfig);
   if (raw === '' && (path === 'database.url' || path === 'ocpp.tls.caFile' || path === 'api.adminKey' || path === 'files.publicBaseUrl' || path.startsWith('files.firmwareSigning.') || /^certificates\.ca(Directory|CertFile|KeyFile)$/.test(path) || path === 'ocpp.tls.ciphers' || path === 'ocpp.security.clientCertHeader' || path === 'ocpp.security.certificateSubject.organization')) return null;
+  if (path === 'ocpp.versions') return raw.split(',').map((v) => v.trim()).filter((v) => v !== '');
   if (path === 'ocpp.security.trustedProxies') return raw.split(',').map((a) => a.trim()).filter((a) => a !== '');
   if (typeof current === 'number' || /port$|Seconds$|Bytes$|Size$|Profile$|PerMinute$|Days$|PerStation$/.test(path)) {
     const n = Number(raw);

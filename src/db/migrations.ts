@@ -20,6 +20,7 @@ import { migration as securityEvents } from './migration-0009-security-events.ts
 import { migration as webhookHardening } from './migration-0012-webhook-hardening.ts';
 import { migration as signedFirmware } from './migration-0010-signed-firmware.ts';
 import { migration as passwordRotation } from './migration-0011-password-rotation.ts';
+import { migration as stationVersions } from './migration-0013-station-versions.ts';
 import { migration as deviceModel } from './migration-0015-device-model.ts';
 
 const initial: Migration = {
@@ -293,6 +294,8 @@ export const migrations: Record<string, Migration> = {
   '0011_password_rotation': passwordRotation,
   // Issue 11 (front door): webhook URL credentials sealed, delivery errors without the receiver's answer.
   '0012_webhook_hardening': webhookHardening,
+  // Issue 12 (OCPP 2.0.1): the versions a station may connect with.
+  '0013_station_versions': stationVersions,
   // Issue 12 (OCPP 2.0.1): device model reports and variables.
   '0015_device_model': deviceModel,
 };

@@ -28,6 +28,8 @@ export interface StationsTable {
   meter_type: string | null;
   meter_serial: string | null;
   ocpp_protocol: string | null;
+  /** the OCPP versions it may connect with, comma-separated ("1.6,2.0.1"); null = those of ocpp.versions (migration 0013) */
+  ocpp_versions: string | null;
   last_boot_at: string | null;
   last_seen_at: string | null;
   last_connected_at: string | null;

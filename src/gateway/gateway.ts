@@ -11,6 +11,7 @@ import {
   parseBasicAuth,
   parseSubprotocolHeader,
   pickSubprotocol,
+  subprotocolList,
   usernameMatches,
 } from './handshake.ts';
 import { Admission, TOO_MANY_FAILURES } from './admission.ts';
@@ -18,6 +19,7 @@ import { HandshakeGuard } from './handshakes.ts';
 import { refuseUpgrade } from './refuse.ts';
 import { ChargerSocket } from './socket.ts';
 import type { AdmittedCertificate, AuthRequest, AuthResult, GatewayOptions, ListenerOptions, ListenerTlsOptions } from './types.ts';
+import { OCPP_VERSIONS } from '../protocol/versions.ts';
 
 export { ChargerConnection, ChargerNotConnectedError, REPLACED_CODE, REPLACED_REASON } from './connection.ts';
 export type { AdmittedCertificate, AuthRequest, AuthResult, DisconnectInfo, FrameInfo, GatewayOptions, ListenerOptions, ListenerTlsOptions } from './types.ts';
@@ -287,20 +289,20 @@ export class Gateway implements ConnectionHost {
     if ('status' in target) return refuse(target.status, target.message);
     const identity = target.identity;
 
-    // OCPP-J 1.6 §3.2 says to complete the handshake without a Sec-WebSocket-Protocol
-    // header and then close at once. We refuse with HTTP 400 instead: the OCTT case for
-    // this (1.6 TC_088; 2.0.1's TC_B_58 reads "does NOT upgrade") expects no upgrade, a
-    // client following RFC 6455 §4.1 fails the handshake either way, and no WebSocket is
-    // spent on a peer we cannot talk to. A missing header is refused the same way: a
-    // charger that names no OCPP version is not one we know how to speak to.
+    // A charger offering subprotocols, none of which this server speaks, is refused with HTTP
+    // 400 before anything else: OCPP-J 1.6 §3.2 would complete the handshake and close, but the
+    // OCTT cases (1.6 TC_088; 2.0.1 TC_B_58 "does NOT upgrade") expect no upgrade, and no
+    // WebSocket is spent on a peer we cannot talk to. A charger offering none at all is a 1.6
+    // charger (ADR 0014: none offered = 1.6, never 2.0.1): accepted without echoing a protocol.
+    // Which of the offered ones it gets depends on the station (its allowed versions), so the
+    // pick is made after authenticate.
+    const serverVersions = this.options.versions ?? OCPP_VERSIONS;
     const offered = parseSubprotocolHeader(req.headers['sec-websocket-protocol']);
-    const protocol = pickSubprotocol(offered);
-    if (protocol === null) {
-      const message =
-        offered.length === 0
-          ? 'Missing Sec-WebSocket-Protocol header: this server speaks ocpp1.6'
-          : `Unsupported subprotocol ${offered.join(', ')}: this server speaks ocpp1.6`;
-      return refuse(400, message, identity);
+    if (offered.length > 0 && pickSubprotocol(offered, serverVersions) === null) {
+      return refuse(400, `Unsupported subprotocol ${offered.join(', ')}: this server speaks ${subprotocolList(serverVersions)}`, identity);
+    }
+    if (offered.length === 0 && !serverVersions.includes('1.6')) {
+      return refuse(400, `Missing Sec-WebSocket-Protocol header (that is OCPP 1.6): this server speaks ${subprotocolList(serverVersions)}`, identity);
     }
 
     const credentials = parseBasicAuth(req.headers.authorization);
@@ -339,6 +341,15 @@ export class Gateway implements ConnectionHost {
         result.status === 401 ? BASIC_CHALLENGE : result.status === 429 || result.status === 503 ? { 'Retry-After': String(result.retryAfterSeconds ?? verdict?.retryAfterSeconds ?? 1) } : undefined;
       return refuse(result.status, result.reason, identity, headers, result.detail);
     }
+    // The station's allowed versions, within the server's; the newest offered one of them wins.
+    const allowed = result.versions ? serverVersions.filter((v) => result.versions!.includes(v)) : serverVersions;
+    let protocol: string | null = null;
+    if (offered.length > 0) {
+      protocol = pickSubprotocol(offered, allowed);
+      if (protocol === null) return refuse(400, `Unsupported subprotocol ${offered.join(', ')}: this station may speak ${subprotocolList(allowed)}`, identity);
+    } else if (!allowed.includes('1.6')) {
+      return refuse(400, `Missing Sec-WebSocket-Protocol header (that is OCPP 1.6): this station may speak ${subprotocolList(allowed)}`, identity);
+    }
     const current = this.registry.get(identity);
     if (current !== undefined && current.seq > seq) {
       return refuse(409, 'Superseded by a newer connection from the same charge point', identity);
@@ -347,7 +358,9 @@ export class Gateway implements ConnectionHost {
     // Synchronous from here to adopt(): no other upgrade can interleave.
     this.handshakes?.done(req.socket);
     const certificate = result.certificate ?? null;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws as ChargerSocket, identity, protocol, remoteAddress, secure, seq, certificate));
+    // ws asks handleProtocols again during the upgrade: it answers with this pick.
+    if (protocol !== null) PICKED.set(req, protocol);
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws as ChargerSocket, identity, protocol ?? '', remoteAddress, secure, seq, certificate));
   }
 
   /** Sockets on the listeners not yet a WebSocket nor an HTTP request (tests). */
@@ -380,15 +393,19 @@ export class Gateway implements ConnectionHost {
   }
 }
 
-function pickSubprotocolFromSet(protocols: Set<string>): string | false {
-  return pickSubprotocol(protocols) ?? false;
+/** The subprotocol negotiate() chose for an upgrade request, for ws's handleProtocols. */
+const PICKED = new WeakMap<IncomingMessage, string>();
+
+function pickSubprotocolFromSet(protocols: Set<string>, req: IncomingMessage): string | false {
+  const picked = PICKED.get(req);
+  return picked !== undefined && protocols.has(picked) ? picked : false;
 }
 
 function ignoreHandshakeError(): void {}
 
 function answerPlainHttp(_req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket', Connection: 'close' });
-  res.end('This is an OCPP-J endpoint: connect with a WebSocket (subprotocol ocpp1.6)\n');
+  res.end('This is an OCPP-J endpoint: connect with a WebSocket (subprotocol ocpp2.0.1 or ocpp1.6)\n');
 }
 
 function createListenerServer(options: ListenerOptions, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Server {

@@ -3,9 +3,10 @@
 // rule here can be tested without a network.
 
 import type { IncomingHttpHeaders } from 'node:http';
+import { OCPP_VERSIONS, subprotocolOf, versionOfSubprotocol, type OcppVersion } from '../protocol/versions.ts';
 
-/** Subprotocols we speak, in order of preference (OCPP-J 1.6 §3.2). */
-export const SUPPORTED_SUBPROTOCOLS: readonly string[] = ['ocpp1.6', 'ocpp2.0.1'];
+/** Subprotocols we speak, in order of preference: the newest first (OCPP-J 1.6 §3.2, OCPP 2.0.1 Part 4 §3.1.2). */
+export const SUPPORTED_SUBPROTOCOLS: readonly string[] = ['ocpp2.0.1', 'ocpp1.6'];
 
 export type Refusal = { status: 400 | 401 | 404 | 405; message: string };
 
@@ -55,12 +56,20 @@ export function normalizePrefix(pathPrefix: string): string {
   return prefix;
 }
 
-/** The server's preferred subprotocol among those the client offered, or null. */
-export function pickSubprotocol(offered: Iterable<string>): string | null {
+/**
+ * The preferred subprotocol (the newest version) among those the client offered and `allowed`
+ * (default: every version Plugboard speaks), or null when none is both.
+ */
+export function pickSubprotocol(offered: Iterable<string>, allowed: readonly OcppVersion[] = OCPP_VERSIONS): string | null {
   const set = new Set<string>();
   for (const p of offered) set.add(p);
-  for (const p of SUPPORTED_SUBPROTOCOLS) if (set.has(p)) return p;
+  for (const p of SUPPORTED_SUBPROTOCOLS) if (set.has(p) && allowed.includes(versionOfSubprotocol(p))) return p;
   return null;
+}
+
+/** Names for messages: "ocpp1.6, ocpp2.0.1". */
+export function subprotocolList(versions: readonly OcppVersion[]): string {
+  return versions.length === 0 ? 'none' : versions.map(subprotocolOf).join(', ');
 }
 
 export function parseSubprotocolHeader(header: string | undefined): string[] {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ChargerConnection } from './connection.ts';
 import type { AdmissionOptions } from './admission.ts';
 import type { HandshakeLimits } from './handshakes.ts';
+import type { OcppVersion } from '../protocol/versions.ts';
 
 /** What the gateway knows about a charger knocking on the door; the business layer decides. */
 export interface AuthRequest {
@@ -35,7 +36,14 @@ export interface AdmittedCertificate {
 }
 
 /** `reason` is the body the charger gets; `detail`, when given, is logged instead (what the operator needs, the charger must not learn). */
-export type AuthResult = { ok: true; certificate?: AdmittedCertificate } | { ok: false; status: 401 | 403 | 404 | 429 | 503; reason: string; detail?: string; retryAfterSeconds?: number };
+export type AuthResult =
+  | {
+      ok: true;
+      certificate?: AdmittedCertificate;
+      /** the OCPP versions this charger may speak (within GatewayOptions.versions); null or absent: those */
+      versions?: readonly OcppVersion[] | null;
+    }
+  | { ok: false; status: 401 | 403 | 404 | 429 | 503; reason: string; detail?: string; retryAfterSeconds?: number };
 
 export interface ListenerTlsOptions {
   /** PEM. Pass arrays to serve an RSA and an ECDSA certificate side by side (Security Whitepaper §2.1, OCTT TC_086 wants both cipher families). */
@@ -71,6 +79,8 @@ export interface DisconnectInfo {
 
 export interface GatewayOptions {
   listeners: ListenerOptions[];
+  /** The OCPP versions this server speaks (config ocpp.versions); default both. A charger offering none of them is refused with 400. */
+  versions?: readonly OcppVersion[];
   /** '/ocpp' serves ws://host:port/ocpp/{identity}. */
   pathPrefix: string;
   /** Largest accepted WebSocket message; a larger one closes the socket with 1009. */

@@ -305,3 +305,32 @@ test('the OpenAPI document lists the station routes', async () => {
   }
   assert.ok(doc.body.paths['/api/v1/stations'].get.parameters.some((p: any) => p.name === 'sort'));
 });
+
+test('ocppVersions: the versions a station may connect with, on create, update and get; a version not allowed is refused at the door', async () => {
+  const created = await createStation('ST-VERSIONS', { ocppVersions: ['2.0.1'] });
+  assert.deepEqual(created.ocppVersions, ['2.0.1']);
+  assert.equal((await createStation('ST-VERSIONS-ANY')).ocppVersions, null, 'null: the ocpp.versions setting applies');
+  assertValidation(await app.request('POST', `${V1}/stations`, { body: { id: 'ST-BADV', ocppVersions: ['1.5'] } }), 'ocppVersions');
+  assertValidation(await app.request('PATCH', `${V1}/stations/ST-VERSIONS`, { body: { ocppVersions: [] } }), 'ocppVersions');
+
+  await assert.rejects(app.charger('ST-VERSIONS', { password: PASSWORD }).connect(), (err: any) => {
+    assert.equal(err.statusCode, 400, 'a 1.6 charger of a 2.0.1-only station');
+    return true;
+  });
+  assert.equal(app.gateway.get('ST-VERSIONS'), undefined);
+
+  const patched = await app.request('PATCH', `${V1}/stations/ST-VERSIONS`, { body: { ocppVersions: ['2.0.1', '1.6'] } });
+  assert.equal(patched.status, 200, patched.text);
+  assert.deepEqual(patched.body.ocppVersions, ['1.6', '2.0.1'], 'kept in Plugboard order');
+  const cp = app.charger('ST-VERSIONS', { password: PASSWORD });
+  await cp.connect();
+  assert.equal(cp.protocol, 'ocpp1.6');
+
+  // Narrowed to 2.0.1 while connected with 1.6: the connection goes.
+  assert.equal((await app.request('PATCH', `${V1}/stations/ST-VERSIONS`, { body: { ocppVersions: ['2.0.1'] } })).status, 200);
+  await eventually(() => app.gateway.get('ST-VERSIONS') === undefined, 5000, 'the 1.6 connection closed');
+  const cleared = await app.request('PATCH', `${V1}/stations/ST-VERSIONS`, { body: { ocppVersions: null } });
+  assert.equal(cleared.body.ocppVersions, null);
+  assert.deepEqual((await app.request('GET', `${V1}/stations/ST-VERSIONS`)).body.ocppVersions, null);
+  await cp.close();
+});

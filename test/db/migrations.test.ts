@@ -30,6 +30,7 @@ const expectedColumns: { [T in keyof Database]: Nullability<Database[T]> } = {
     meter_type: N,
     meter_serial: N,
     ocpp_protocol: N,
+    ocpp_versions: N,
     last_boot_at: N,
     last_seen_at: N,
     last_connected_at: N,

@@ -40,7 +40,10 @@ test('path prefixes are normalised', () => {
 test('subprotocol: ocpp1.6 is picked from a list, nothing else is accepted (OCTT TC_088)', () => {
   assert.equal(pickSubprotocol(parseSubprotocolHeader('ocpp0.1')), null);
   assert.equal(pickSubprotocol(parseSubprotocolHeader('ocpp0.1, ocpp1.6')), 'ocpp1.6');
-  assert.equal(pickSubprotocol(parseSubprotocolHeader('ocpp2.0.1,ocpp1.6')), 'ocpp1.6');
+  assert.equal(pickSubprotocol(parseSubprotocolHeader('ocpp2.0.1,ocpp1.6')), 'ocpp2.0.1', 'the newest version is preferred');
+  assert.equal(pickSubprotocol(parseSubprotocolHeader('ocpp1.6,ocpp2.0.1')), 'ocpp2.0.1', 'whatever the order offered');
+  assert.equal(pickSubprotocol(parseSubprotocolHeader('ocpp2.0.1,ocpp1.6'), ['1.6']), 'ocpp1.6', 'within the allowed versions');
+  assert.equal(pickSubprotocol(parseSubprotocolHeader('ocpp2.0.1'), ['1.6']), null);
   assert.equal(pickSubprotocol(parseSubprotocolHeader(undefined)), null);
   assert.equal(pickSubprotocol(parseSubprotocolHeader('OCPP1.6')), null, 'subprotocol names are case-sensitive (RFC 6455 §11.3.4)');
 });

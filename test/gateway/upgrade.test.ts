@@ -49,7 +49,7 @@ test('wrong paths get 404 and an undecodable identity 400, before authentication
   assert.equal(h.gateway.size, 0);
 });
 
-test('TC_088: ocpp0.1 alone is refused, ocpp0.1,ocpp1.6 gets ocpp1.6, no header is refused', async (t) => {
+test('TC_088: ocpp0.1 alone is refused, ocpp0.1,ocpp1.6 gets ocpp1.6, no header is OCPP 1.6 without an echoed protocol', async (t) => {
   const h = await startGateway();
   t.after(() => h.gateway.stop());
 
@@ -57,10 +57,7 @@ test('TC_088: ocpp0.1 alone is refused, ocpp0.1,ocpp1.6 gets ocpp1.6, no header 
   assert.equal(alone.status, 400);
   assert.match(alone.body, /Unsupported subprotocol ocpp0\.1/);
   assert.equal(alone.headers['sec-websocket-protocol'], undefined);
-
-  const missing = await expectRefused(h.base + 'CP1', undefined);
-  assert.equal(missing.status, 400);
-  assert.match(missing.body, /Missing Sec-WebSocket-Protocol/);
+  assert.equal(h.authRequests.length, 0, 'refused before authentication');
   assert.equal(h.gateway.size, 0);
 
   const ws = new WebSocket(h.base + 'CP1', ['ocpp0.1', 'ocpp1.6']);
@@ -72,6 +69,71 @@ test('TC_088: ocpp0.1 alone is refused, ocpp0.1,ocpp1.6 gets ocpp1.6, no header 
   assert.equal(response, 'ocpp1.6');
   assert.equal(ws.protocol, 'ocpp1.6');
   assert.equal(h.gateway.get('CP1')?.protocol, 'ocpp1.6');
+
+  // ADR 0014: a charger offering no subprotocol is a 1.6 charger (it was refused with 400 before).
+  const bare = new WebSocket(h.base + 'CP2');
+  t.after(() => bare.terminate());
+  const [echoed] = await Promise.all([
+    new Promise<string | string[] | undefined>((resolve) => bare.once('upgrade', (res) => resolve(res.headers['sec-websocket-protocol']))),
+    new Promise((resolve) => bare.once('open', resolve)),
+  ]);
+  assert.equal(echoed, undefined, 'no protocol echoed');
+  assert.equal(h.gateway.get('CP2')?.protocol, '');
+  assert.equal(h.gateway.get('CP2')?.version, '1.6');
+});
+
+const upgradeProtocol = async (url: string, protocols: string[]): Promise<{ ws: WebSocket; protocol: string | string[] | undefined }> => {
+  const ws = new WebSocket(url, protocols);
+  const [protocol] = await Promise.all([
+    new Promise<string | string[] | undefined>((resolve) => ws.once('upgrade', (res) => resolve(res.headers['sec-websocket-protocol']))),
+    new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    }),
+  ]);
+  return { ws, protocol };
+};
+
+test('TC_B_58: the newest offered version wins; an unsupported one beside a supported one is ignored', async (t) => {
+  const h = await startGateway();
+  t.after(() => h.gateway.stop());
+  const both = await upgradeProtocol(h.base + 'CP1', ['ocpp1.6', 'ocpp2.0.1']);
+  t.after(() => both.ws.terminate());
+  assert.equal(both.protocol, 'ocpp2.0.1');
+  assert.equal(h.gateway.get('CP1')?.version, '2.0.1');
+  const mixed = await upgradeProtocol(h.base + 'CP2', ['ocpp0.1', 'ocpp2.0.1']);
+  t.after(() => mixed.ws.terminate());
+  assert.equal(mixed.protocol, 'ocpp2.0.1');
+  const refused = await expectRefused(h.base + 'CP3', ['ocpp2.0', 'ocpp1.5']);
+  assert.equal(refused.status, 400);
+  assert.match(refused.body, /Unsupported subprotocol ocpp2\.0, ocpp1\.5: this server speaks ocpp1\.6, ocpp2\.0\.1/);
+});
+
+test('the versions the server and each station allow narrow the pick; none allowed is refused with 400', async (t) => {
+  const allowed: Record<string, Array<'1.6' | '2.0.1'> | null> = { OLD: ['1.6'], NEW: ['2.0.1'], ANY: null };
+  const h = await startGateway({ authenticate: async (req) => ({ ok: true, versions: allowed[req.identity] }) });
+  t.after(() => h.gateway.stop());
+  const old = await upgradeProtocol(h.base + 'OLD', ['ocpp2.0.1', 'ocpp1.6']);
+  t.after(() => old.ws.terminate());
+  assert.equal(old.protocol, 'ocpp1.6', 'the station may speak only 1.6');
+  const refused = await expectRefused(h.base + 'NEW', ['ocpp1.6']);
+  assert.equal(refused.status, 400);
+  assert.match(refused.body, /this station may speak ocpp2\.0\.1/);
+  const bare = await expectRefused(h.base + 'NEW', undefined);
+  assert.equal(bare.status, 400, 'no subprotocol is 1.6, which NEW may not speak');
+  const any = await upgradeProtocol(h.base + 'ANY', ['ocpp1.6', 'ocpp2.0.1']);
+  t.after(() => any.ws.terminate());
+  assert.equal(any.protocol, 'ocpp2.0.1');
+
+  const only16 = await startGateway({ versions: ['1.6'], authenticate: async () => ({ ok: true, versions: ['2.0.1', '1.6'] }) });
+  t.after(() => only16.gateway.stop());
+  const server = await upgradeProtocol(only16.base + 'ANY', ['ocpp2.0.1', 'ocpp1.6']);
+  t.after(() => server.ws.terminate());
+  assert.equal(server.protocol, 'ocpp1.6', 'the server setting bounds the station list');
+  const no201 = await expectRefused(only16.base + 'X', ['ocpp2.0.1']);
+  assert.equal(no201.status, 400);
+  assert.match(no201.body, /this server speaks ocpp1\.6\n?$/);
+  assert.equal(only16.authRequests.length, 1, 'refused before authentication');
 });
 
 test('plain HTTP requests get 426 Upgrade Required', async (t) => {

@@ -20,7 +20,7 @@ function stationRow(id: string, status: Station['registration_status'], at = iso
     password_hash: null,
     password_verifier: null,
     vendor: null, model: null, charge_point_serial: null, charge_box_serial: null, firmware_version: null,
-    iccid: null, imsi: null, meter_type: null, meter_serial: null, ocpp_protocol: null,
+    iccid: null, imsi: null, meter_type: null, meter_serial: null, ocpp_protocol: null, ocpp_versions: null,
     last_boot_at: null, last_seen_at: null, last_connected_at: null, last_disconnected_at: null,
     created_at: at,
     updated_at: at,
@@ -104,7 +104,7 @@ test(`[${label}] BootNotification answers with the registration status as stored
   const stations = core.ctx.services.stations;
   const info = { chargePointVendor: 'ACME', chargePointModel: 'Volt' };
 
-  assert.deepEqual(await stations.authenticate({ identity: 'CP-R', password: null, secure: false, remoteAddress: '127.0.0.1' }), { ok: true });
+  assert.deepEqual(await stations.authenticate({ identity: 'CP-R', password: null, secure: false, remoteAddress: '127.0.0.1' }), { ok: true, versions: null });
   const registered = (await stations.get('CP-R'))!;
   assert.equal(registered.registration_status, 'Pending');
   assert.equal(registered.security_profile, 0);

@@ -4,6 +4,7 @@ import { Type, type Static } from 'typebox';
 import type { Selectable } from 'kysely';
 import type { ConnectorStatusTable, Station, StatusHistoryTable, UnknownStationsTable } from '../../db/schema.ts';
 import { DateTime, Nullable } from '../../http/list-query.ts';
+import { decodeOcppVersions } from './versions.ts';
 import { MAX_STATION_PASSWORD_LENGTH, MIN_STATION_PASSWORD_LENGTH } from './password-rules.ts';
 
 export const RegistrationStatus = Type.Union([Type.Literal('Accepted'), Type.Literal('Pending'), Type.Literal('Rejected')], {
@@ -14,6 +15,13 @@ export const SecurityProfile = Nullable(
     minimum: 0,
     maximum: 3,
     description: 'OCPP Security Whitepaper profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, 3 TLS client certificate (no password); null: the configured default applies',
+  }),
+);
+export const OcppVersions = Nullable(
+  Type.Array(Type.Union([Type.Literal('1.6'), Type.Literal('2.0.1')]), {
+    minItems: 1,
+    uniqueItems: true,
+    description: 'the OCPP versions the station may connect with (the newest one it offers is picked); null: those of the ocpp.versions setting',
   }),
 );
 // Security Whitepaper 1.6, AuthorizationKey: 16 to 20 bytes, written as at most 40 characters (password-rules.ts).
@@ -55,7 +63,8 @@ export const StationBody = Type.Object(
     imsi: Nullable(Type.String()),
     meterType: Nullable(Type.String()),
     meterSerialNumber: Nullable(Type.String()),
-    ocppProtocol: Nullable(Type.String()),
+    ocppProtocol: Nullable(Type.String({ description: 'the subprotocol of its latest connection (ocpp1.6, ocpp2.0.1); null: none negotiated (OCPP 1.6) or never connected' })),
+    ocppVersions: OcppVersions,
     lastBootAt: Nullable(DateTime()),
     lastSeenAt: Nullable(DateTime('the latest message from the charger')),
     lastConnectedAt: Nullable(DateTime()),
@@ -122,6 +131,7 @@ export function toStation(s: Station, live: { connected: boolean; defaultSecurit
     meterType: s.meter_type,
     meterSerialNumber: s.meter_serial,
     ocppProtocol: s.ocpp_protocol,
+    ocppVersions: decodeOcppVersions(s.ocpp_versions),
     lastBootAt: s.last_boot_at,
     lastSeenAt: s.last_seen_at,
     lastConnectedAt: s.last_connected_at,

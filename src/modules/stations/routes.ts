@@ -6,7 +6,7 @@ import type { Station } from '../../db/schema.ts';
 import type { Api } from '../../http/types.ts';
 import { conflict } from '../../http/errors.ts';
 import { ConnectorIdInteger, IdParam, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
-import { RegistrationStatus, SecurityProfile, StationBody, StationPassword, StatusHistoryEntry, UnknownStation, ConnectorStatus, toConnectorStatus, toHistoryEntry, toStation, toUnknownStation } from './api.ts';
+import { OcppVersions, RegistrationStatus, SecurityProfile, StationBody, StationPassword, StatusHistoryEntry, UnknownStation, ConnectorStatus, toConnectorStatus, toHistoryEntry, toStation, toUnknownStation } from './api.ts';
 import { Nullable, parseSort, SortQuery, TimeRangeQuery, timeRange } from '../../http/list-query.ts';
 import { StationExistsError, StationNotFoundError } from './service.ts';
 
@@ -65,6 +65,7 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
           password: Type.Optional(Nullable(StationPassword)),
           securityProfile: Type.Optional(SecurityProfile),
           registrationStatus: Type.Optional(RegistrationStatus),
+          ocppVersions: Type.Optional(OcppVersions),
         },
         { additionalProperties: false },
       ),
@@ -83,10 +84,15 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
   api.patch('/stations/:id', {
     schema: {
       tags,
-      summary: 'Change password, security profile or registration status',
+      summary: 'Change password, security profile, registration status or allowed OCPP versions',
       params: IdParam,
       body: Type.Object(
-        { password: Type.Optional(Nullable(StationPassword)), securityProfile: Type.Optional(SecurityProfile), registrationStatus: Type.Optional(RegistrationStatus) },
+        {
+          password: Type.Optional(Nullable(StationPassword)),
+          securityProfile: Type.Optional(SecurityProfile),
+          registrationStatus: Type.Optional(RegistrationStatus),
+          ocppVersions: Type.Optional(OcppVersions),
+        },
         { additionalProperties: false, minProperties: 1 },
       ),
       response: { 200: StationBody, ...notFoundErrors },

@@ -7,6 +7,7 @@ import { OcppError } from '../../protocol/errors.ts';
 import type { CentralAction, CentralToCharger } from '../../protocol/ocpp16.ts';
 import type { CsmsAction201, CsmsToStation201 } from '../../protocol/ocpp201.ts';
 import { versionOfSubprotocol, type OcppVersion } from '../../protocol/versions.ts';
+import { decodeOcppVersions, encodeOcppVersions } from './versions.ts';
 import * as store from './store.ts';
 import { VerifiedCredentials } from './verified-credentials.ts';
 import { assertStationPassword } from './password-rules.ts';
@@ -34,7 +35,7 @@ export interface AuthRequest extends ClientRequest {
   throttled?: boolean;
 }
 /** `reason` is what the charger is told; `detail`, when given, is what the log says instead (the operator's view). */
-export type AuthResult = { ok: true; certificate?: AdmittedCertificate } | { ok: false; status: 401 | 403 | 404 | 429 | 503; reason: string; detail?: string; retryAfterSeconds?: number };
+export type AuthResult = { ok: true; certificate?: AdmittedCertificate; versions?: readonly OcppVersion[] | null } | { ok: false; status: 401 | 403 | 404 | 429 | 503; reason: string; detail?: string; retryAfterSeconds?: number };
 
 /**
  * The one answer for an unknown identity, a wrong password and a station without a password:
@@ -82,6 +83,8 @@ export interface StationUpdateInput {
   /** null = the configured default applies */
   securityProfile?: number | null;
   registrationStatus?: RegistrationStatus;
+  /** the OCPP versions it may connect with; null = those of ocpp.versions */
+  ocppVersions?: OcppVersion[] | null;
 }
 
 export class StationExistsError extends Error {
@@ -96,7 +99,10 @@ export interface NewStationInput {
   password?: string | null;
   securityProfile?: number | null;
   registrationStatus?: RegistrationStatus;
+  /** the OCPP versions it may connect with; null or absent = those of ocpp.versions */
+  ocppVersions?: OcppVersion[] | null;
 }
+
 
 /** The operator's command was not sent, because of the charger's registration state. */
 export class CommandRefusedError extends Error {
@@ -257,7 +263,7 @@ export function createStationsService(ctx: AppContext) {
       password_hash: passwordHash,
       password_verifier: passwordVerifier,
       vendor: null, model: null, charge_point_serial: null, charge_box_serial: null, firmware_version: null,
-      iccid: null, imsi: null, meter_type: null, meter_serial: null, ocpp_protocol: null,
+      iccid: null, imsi: null, meter_type: null, meter_serial: null, ocpp_protocol: null, ocpp_versions: null,
       last_boot_at: null, last_seen_at: null, last_connected_at: null, last_disconnected_at: null,
       created_at: now,
       updated_at: now,
@@ -501,10 +507,12 @@ export function createStationsService(ctx: AppContext) {
         station = await db.write((trx) => store.insertStationIfMissing(trx, newStationRow(req.identity, registrationForUnknown(), null, 0)));
       }
       statusCache.set(station.id, station.registration_status);
+      // The gateway picks the subprotocol among these after admitting the charger (null: ocpp.versions).
+      const versions = decodeOcppVersions(station.ocpp_versions);
       const profile = station.security_profile ?? ctx.config.ocpp.defaultSecurityProfile;
       if (profile === 0) {
         if (!ctx.config.ocpp.allowUnsecured) return refuseLikeWrongPassword(req, 'unsecured connections (security profile 0) are disabled');
-        return { ok: true };
+        return { ok: true, versions };
       }
       // TLS from the charger: our listener, or a trusted TLS-terminating proxy (src/modules/tls).
       const client = ctx.services.tls.clientOf(req);
@@ -520,9 +528,10 @@ export function createStationsService(ctx: AppContext) {
         // Subject not checkable before the serial number is known: nothing but BootNotification until it is (gate).
         if (admitted.provisional) awaitingBootCheck.add(station.id);
         else awaitingBootCheck.delete(station.id);
-        return { ok: true, certificate: admitted.certificate };
+        return { ok: true, certificate: admitted.certificate, versions };
       }
-      return verifyPassword(station, req);
+      const verdict = await verifyPassword(station, req);
+      return verdict.ok ? { ...verdict, versions } : verdict;
     },
 
     /** A frame arrived from this charger. */
@@ -553,7 +562,8 @@ export function createStationsService(ctx: AppContext) {
     onConnected(stationId: string, protocol: string): void {
       const at = iso();
       disconnectedAt.delete(stationId);
-      db.updateLater('stations', 'id', stationId, { last_connected_at: at, ocpp_protocol: protocol, updated_at: at });
+      // No subprotocol negotiated (a 1.6 charger that offered none): null, which reads as 1.6.
+      db.updateLater('stations', 'id', stationId, { last_connected_at: at, ocpp_protocol: protocol === '' ? null : protocol, updated_at: at });
       ctx.services.credentialFlows.onConnected(stationId);
     },
 
@@ -756,6 +766,7 @@ export function createStationsService(ctx: AppContext) {
       assertStationPassword(input.password);
       const columns = await passwordColumns(input.id, input.password);
       const row = newStationRow(input.id, input.registrationStatus ?? 'Accepted', columns.password_hash, input.securityProfile ?? null, columns.password_verifier);
+      row.ocpp_versions = encodeOcppVersions(input.ocppVersions);
       const inserted = await db.write(async (trx) => {
         if (!(await store.insertStationIfNew(trx, row))) return false;
         await store.deleteUnknownStation(trx, input.id);
@@ -782,6 +793,7 @@ export function createStationsService(ctx: AppContext) {
       }
       if (input.securityProfile !== undefined) patch.security_profile = input.securityProfile;
       if (input.registrationStatus !== undefined) patch.registration_status = input.registrationStatus;
+      if (input.ocppVersions !== undefined) patch.ocpp_versions = encodeOcppVersions(input.ocppVersions);
       const n = await db.write((trx) => store.updateStation(trx, stationId, patch));
       if (n === 0) throw new StationNotFoundError(stationId);
       if (input.password !== undefined) verified.forget(stationId);
@@ -790,6 +802,11 @@ export function createStationsService(ctx: AppContext) {
       if (input.password !== undefined) await ctx.services.credentialFlows.supersede(stationId, 'an operator set the password');
       if (input.password !== undefined || (input.securityProfile !== undefined && input.securityProfile !== station.security_profile)) {
         connections.get(stationId)?.close(CREDENTIALS_CHANGED_CODE, 'credentials changed by an operator');
+      } else if (input.ocppVersions !== undefined) {
+        // A live connection in a version no longer allowed goes; the charger reconnects with an allowed one.
+        const live = connections.get(stationId);
+        const allowed = input.ocppVersions ?? ctx.config.ocpp.versions;
+        if (live?.version !== undefined && !allowed.includes(live.version)) live.close(CREDENTIALS_CHANGED_CODE, `OCPP ${live.version} is no longer allowed for this station`);
       }
       return withLastSeen((await store.getStation(db.kysely, stationId))!);
     },

@@ -38,6 +38,7 @@ const insertNewStation = prepared((db, v: Station) =>
       meter_type: v.meter_type,
       meter_serial: v.meter_serial,
       ocpp_protocol: v.ocpp_protocol,
+      ocpp_versions: v.ocpp_versions,
       last_boot_at: v.last_boot_at,
       last_seen_at: v.last_seen_at,
       last_connected_at: v.last_connected_at,

@@ -4061,7 +4061,10 @@ export interface paths {
                                 meterSerialNumber: string | null;
                                 meterType: string | null;
                                 model: string | null;
+                                /** @description the subprotocol of its latest connection (ocpp1.6, ocpp2.0.1); null: none negotiated (OCPP 1.6) or never connected */
                                 ocppProtocol: string | null;
+                                /** @description the OCPP versions the station may connect with (the newest one it offers is picked); null: those of the ocpp.versions setting */
+                                ocppVersions: ("1.6" | "2.0.1")[] | null;
                                 /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
                                 registrationStatus: "Accepted" | "Pending" | "Rejected";
                                 /** @description OCPP Security Whitepaper profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, 3 TLS client certificate (no password); null: the configured default applies */
@@ -4129,6 +4132,8 @@ export interface paths {
                     "application/json": {
                         /** @description charge point identity */
                         id: string;
+                        /** @description the OCPP versions the station may connect with (the newest one it offers is picked); null: those of the ocpp.versions setting */
+                        ocppVersions?: ("1.6" | "2.0.1")[] | null;
                         /** @description HTTP Basic password (AuthorizationKey); stored hashed, never returned */
                         password?: string | null;
                         /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
@@ -4198,7 +4203,10 @@ export interface paths {
                             meterSerialNumber: string | null;
                             meterType: string | null;
                             model: string | null;
+                            /** @description the subprotocol of its latest connection (ocpp1.6, ocpp2.0.1); null: none negotiated (OCPP 1.6) or never connected */
                             ocppProtocol: string | null;
+                            /** @description the OCPP versions the station may connect with (the newest one it offers is picked); null: those of the ocpp.versions setting */
+                            ocppVersions: ("1.6" | "2.0.1")[] | null;
                             /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
                             registrationStatus: "Accepted" | "Pending" | "Rejected";
                             /** @description OCPP Security Whitepaper profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, 3 TLS client certificate (no password); null: the configured default applies */
@@ -4340,7 +4348,10 @@ export interface paths {
                             meterSerialNumber: string | null;
                             meterType: string | null;
                             model: string | null;
+                            /** @description the subprotocol of its latest connection (ocpp1.6, ocpp2.0.1); null: none negotiated (OCPP 1.6) or never connected */
                             ocppProtocol: string | null;
+                            /** @description the OCPP versions the station may connect with (the newest one it offers is picked); null: those of the ocpp.versions setting */
+                            ocppVersions: ("1.6" | "2.0.1")[] | null;
                             /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
                             registrationStatus: "Accepted" | "Pending" | "Rejected";
                             /** @description OCPP Security Whitepaper profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, 3 TLS client certificate (no password); null: the configured default applies */
@@ -4468,7 +4479,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change password, security profile or registration status */
+        /** Change password, security profile, registration status or allowed OCPP versions */
         patch: {
             parameters: {
                 query?: never;
@@ -4481,6 +4492,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description the OCPP versions the station may connect with (the newest one it offers is picked); null: those of the ocpp.versions setting */
+                        ocppVersions?: ("1.6" | "2.0.1")[] | null;
                         /** @description HTTP Basic password (AuthorizationKey); stored hashed, never returned */
                         password?: string | null;
                         /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
@@ -4550,7 +4563,10 @@ export interface paths {
                             meterSerialNumber: string | null;
                             meterType: string | null;
                             model: string | null;
+                            /** @description the subprotocol of its latest connection (ocpp1.6, ocpp2.0.1); null: none negotiated (OCPP 1.6) or never connected */
                             ocppProtocol: string | null;
+                            /** @description the OCPP versions the station may connect with (the newest one it offers is picked); null: those of the ocpp.versions setting */
+                            ocppVersions: ("1.6" | "2.0.1")[] | null;
                             /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
                             registrationStatus: "Accepted" | "Pending" | "Rejected";
                             /** @description OCPP Security Whitepaper profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, 3 TLS client certificate (no password); null: the configured default applies */
@@ -4690,7 +4706,10 @@ export interface paths {
                             meterSerialNumber: string | null;
                             meterType: string | null;
                             model: string | null;
+                            /** @description the subprotocol of its latest connection (ocpp1.6, ocpp2.0.1); null: none negotiated (OCPP 1.6) or never connected */
                             ocppProtocol: string | null;
+                            /** @description the OCPP versions the station may connect with (the newest one it offers is picked); null: those of the ocpp.versions setting */
+                            ocppVersions: ("1.6" | "2.0.1")[] | null;
                             /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
                             registrationStatus: "Accepted" | "Pending" | "Rejected";
                             /** @description OCPP Security Whitepaper profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, 3 TLS client certificate (no password); null: the configured default applies */
@@ -10942,7 +10961,10 @@ export interface paths {
                             meterSerialNumber: string | null;
                             meterType: string | null;
                             model: string | null;
+                            /** @description the subprotocol of its latest connection (ocpp1.6, ocpp2.0.1); null: none negotiated (OCPP 1.6) or never connected */
                             ocppProtocol: string | null;
+                            /** @description the OCPP versions the station may connect with (the newest one it offers is picked); null: those of the ocpp.versions setting */
+                            ocppVersions: ("1.6" | "2.0.1")[] | null;
                             /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
                             registrationStatus: "Accepted" | "Pending" | "Rejected";
                             /** @description OCPP Security Whitepaper profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, 3 TLS client certificate (no password); null: the configured default applies */
