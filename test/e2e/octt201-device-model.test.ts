@@ -146,6 +146,102 @@ test('TC_B_18_CSMS Get Custom Report - with componentCriteria and component/vari
   assert.equal(again.body.items[0].attributes[0].value, 'Faulted');
 });
 
+/** A 2.0.1 station's variables as GetVariables / SetVariables handlers (unknown components answered UnknownComponent). */
+function variableHandlers(values: Record<string, string>) {
+  const key = (c: any, v: any) => `${c.name}/${v.name}`;
+  return {
+    GetVariables: (p: any) => ({
+      getVariableResult: p.getVariableData.map((d: any) =>
+        key(d.component, d.variable) in values
+          ? { attributeStatus: 'Accepted', attributeType: d.attributeType ?? 'Actual', attributeValue: values[key(d.component, d.variable)], component: d.component, variable: d.variable }
+          : { attributeStatus: 'UnknownComponent', component: d.component, variable: d.variable }),
+    }),
+    SetVariables: (p: any) => ({
+      setVariableResult: p.setVariableData.map((d: any) => {
+        const k = key(d.component, d.variable);
+        if (!(k in values)) return { attributeStatus: 'UnknownVariable', component: d.component, variable: d.variable };
+        if (k === 'SecurityCtrlr/SecurityProfile') return { attributeStatus: 'Rejected', component: d.component, variable: d.variable };
+        values[k] = d.attributeValue;
+        return { attributeStatus: 'Accepted', attributeType: d.attributeType ?? 'Actual', component: d.component, variable: d.variable };
+      }),
+    }),
+  };
+}
+
+const VALUES = { 'OCPPCommCtrlr/HeartbeatInterval': '300', 'OCPPCommCtrlr/MessageTimeout': '30', 'AuthCtrlr/AuthorizeRemoteStart': 'true', 'SecurityCtrlr/SecurityProfile': '1', 'TxCtrlr/EVConnectionTimeOut': '60' };
+
+test('TC_B_06_CSMS Get Variables - single value', async () => {
+  const cp = await station201('B06', variableHandlers({ ...VALUES }));
+  const res = await app.request('GET', '/api/v1/stations/B06/settings?name=OCPPCommCtrlr/HeartbeatInterval');
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.body, { version: '2.0.1', items: [{ name: 'OCPPCommCtrlr/HeartbeatInterval', value: '300', readonly: null, status: 'Accepted', attributeType: 'Actual' }] });
+  assert.deepEqual(cp.received.filter((c) => c.action === 'GetVariables').map((c) => c.payload), [
+    { getVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' } }] },
+  ]);
+});
+
+test('TC_B_07_CSMS Get Variables - multiple values', async () => {
+  const cp = await station201('B07', variableHandlers({ ...VALUES }));
+  const res = await app.request('GET', '/api/v1/stations/B07/settings?name=OCPPCommCtrlr/HeartbeatInterval&name=AuthCtrlr/AuthorizeRemoteStart&name=Nope/Nothing');
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.body.items.map((i: any) => [i.name, i.status, i.value]), [
+    ['OCPPCommCtrlr/HeartbeatInterval', 'Accepted', '300'],
+    ['AuthCtrlr/AuthorizeRemoteStart', 'Accepted', 'true'],
+    ['Nope/Nothing', 'UnknownComponent', null],
+  ]);
+  assert.equal(cp.received.filter((c) => c.action === 'GetVariables').length, 1);
+});
+
+test('TC_B_08_CSMS Get Variables - limit to maximum number of values', async () => {
+  const cp = await station201('B08', variableHandlers({ ...VALUES }));
+  // The station reported ItemsPerMessage 2 for GetVariables (and SetVariables) in its device model.
+  const report = await app.request('POST', '/api/v1/stations/B08/device-model/base-report', { body: { reportBase: 'ConfigurationInventory' } });
+  await cp.call('NotifyReport', part(report.body.requestId, 0, false, [
+    { component: { name: 'DeviceDataCtrlr' }, variable: { name: 'ItemsPerMessage', instance: 'GetVariables' }, variableAttribute: [{ type: 'Actual', value: '2', mutability: 'ReadOnly' }] },
+    { component: { name: 'DeviceDataCtrlr' }, variable: { name: 'ItemsPerMessage', instance: 'SetVariables' }, variableAttribute: [{ type: 'Actual', value: '2', mutability: 'ReadOnly' }] },
+  ]));
+  const names = Object.keys(VALUES);
+  const res = await app.request('GET', `/api/v1/stations/B08/settings?${names.map((n) => `name=${encodeURIComponent(n)}`).join('&')}`);
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.body.items.map((i: any) => i.name), names);
+  const sent = cp.received.filter((c) => c.action === 'GetVariables').map((c) => c.payload.getVariableData.length);
+  assert.deepEqual(sent, [2, 2, 1]);
+  const set = await app.request('PUT', '/api/v1/stations/B08/settings', { body: { values: names.slice(0, 3).map((name) => ({ name, value: '42' })) } });
+  assert.equal(set.status, 200, set.text);
+  assert.deepEqual(cp.received.filter((c) => c.action === 'SetVariables').map((c) => c.payload.setVariableData.length), [2, 1]);
+  const caps = await app.request('GET', '/api/v1/stations/B08/capabilities');
+  assert.deepEqual(caps.body.itemsPerMessage, { getVariables: 2, setVariables: 2, getReport: null });
+});
+
+test('TC_B_09_CSMS Set Variables - single value', async () => {
+  const values = { ...VALUES };
+  const cp = await station201('B09', variableHandlers(values));
+  const res = await app.request('PUT', '/api/v1/stations/B09/settings', { body: { values: [{ name: 'OCPPCommCtrlr/HeartbeatInterval', value: '600' }] } });
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.body, { version: '2.0.1', items: [{ name: 'OCPPCommCtrlr/HeartbeatInterval', status: 'Accepted', attributeType: 'Actual' }] });
+  assert.deepEqual(cp.received.find((c) => c.action === 'SetVariables')!.payload, {
+    setVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' }, attributeValue: '600' }],
+  });
+  assert.equal(values['OCPPCommCtrlr/HeartbeatInterval'], '600');
+});
+
+test('TC_B_10_CSMS Set Variables - multiple values', async () => {
+  const cp = await station201('B10', variableHandlers({ ...VALUES }));
+  const res = await app.request('PUT', '/api/v1/stations/B10/settings', {
+    body: { values: [{ name: 'OCPPCommCtrlr/HeartbeatInterval', value: '600' }, { name: 'SecurityCtrlr/SecurityProfile', value: '3' }, { name: 'TxCtrlr/Nothing', value: '1' }, { name: 'TxCtrlr/EVConnectionTimeOut', value: '90', attributeType: 'Target' }] },
+  });
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.body.items.map((i: any) => [i.name, i.status]), [
+    ['OCPPCommCtrlr/HeartbeatInterval', 'Accepted'],
+    ['SecurityCtrlr/SecurityProfile', 'Rejected'],
+    ['TxCtrlr/Nothing', 'UnknownVariable'],
+    ['TxCtrlr/EVConnectionTimeOut', 'Accepted'],
+  ]);
+  const sent = cp.received.filter((c) => c.action === 'SetVariables');
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0]!.payload.setVariableData[3].attributeType, 'Target');
+});
+
 const networkProfile = {
   configurationSlot: 1,
   connectionData: { ocppVersion: 'OCPP20', ocppTransport: 'JSON', ocppCsmsUrl: 'wss://csms.example.com/ocpp', messageTimeout: 30, securityProfile: 2, ocppInterface: 'Wired0' },

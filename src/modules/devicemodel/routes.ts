@@ -8,6 +8,7 @@ import { Nullable } from '../../http/list-query.ts';
 import { BoundedInteger, IdParam, MAX_INT32, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
 import { COMMAND_DESCRIPTION, commandErrors, TimeoutQuery, timeoutMs } from '../commands/schemas.ts';
 import { StationNotFoundError } from '../stations/service.ts';
+import { BadSettingNameError } from './configuration.ts';
 import { COMPONENT_CRITERIA, NotInVersionError, REPORT_BASES, type ReportRow } from './service.ts';
 
 const tags = ['Device model'];
@@ -72,6 +73,7 @@ async function versionMapped<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (err instanceof NotInVersionError) throw new HttpError(400, 'not_in_version', err.message);
+    if (err instanceof BadSettingNameError) throw new HttpError(400, 'invalid_setting_name', err.message);
     throw err;
   }
 }
@@ -197,4 +199,79 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
       response: { 200: Type.Object({ status: Type.String(), statusInfo: Type.Optional(Type.Object({}, { additionalProperties: true })) }), ...commandErrors, ...standardErrors },
     },
   }, (req) => versionMapped(() => dm().setNetworkProfile(req.params.id, req.body as never, { timeoutMs: timeoutMs(req.query) })));
+
+  const AttributeType = Type.Unsafe<'Actual' | 'Target' | 'MinSet' | 'MaxSet'>({ type: 'string', enum: ['Actual', 'Target', 'MinSet', 'MaxSet'], description: '2.0.1 attribute (default Actual); 1.6 keys have Actual only' });
+  const SettingName = Type.String({ minLength: 1, maxLength: 220, description: '1.6: the key; 2.0.1: component[.instance][/evse[.connector]]/variable[.instance]' });
+  const StatusInfo = Type.Optional(Type.Object({}, { additionalProperties: true }));
+
+  api.get('/stations/:id/settings', {
+    schema: {
+      tags,
+      summary: 'Read configuration from a station of either version (GetConfiguration / GetVariables)',
+      description:
+        'One API for 1.6 keys and 2.0.1 variables: name is a 1.6 key, or component[.instance][/evse[.connector]]/variable[.instance] for 2.0.1. ' +
+        'Without name: every key (1.6) or every variable of the stored device model (2.0.1). Per-item status: 1.6 Accepted or UnknownKey; 2.0.1 the ' +
+        'attributeStatus. 2.0.1 requests are split to respect the station\'s ItemsPerMessage / BytesPerMessage for GetVariables. ' +
+        'The raw forms stay: GET /stations/{id}/configuration (1.6) and POST /stations/{id}/ocpp/GetVariables. ' + COMMAND_DESCRIPTION,
+      params: IdParam,
+      querystring: Type.Object({ ...TimeoutQuery.properties, name: Type.Optional(Type.Array(SettingName, { maxItems: 1000, description: 'repeat for several: ?name=a&name=b' })), attributeType: Type.Optional(AttributeType) }),
+      response: {
+        200: Type.Object({
+          version: Type.String(),
+          items: Type.Array(Type.Object({ name: Type.String(), value: Nullable(Type.String()), readonly: Nullable(Type.Boolean()), status: Type.String(), attributeType: Type.Optional(Type.String()), statusInfo: StatusInfo })),
+        }),
+        ...commandErrors,
+        ...standardErrors,
+      },
+    },
+  }, (req) => versionMapped(() => dm().getSettings(req.params.id, req.query.name, { timeoutMs: timeoutMs(req.query), attributeType: req.query.attributeType })));
+
+  api.put('/stations/:id/settings', {
+    schema: {
+      tags,
+      summary: 'Set configuration on a station of either version (ChangeConfiguration / SetVariables)',
+      description:
+        'values in order; 1.6: one ChangeConfiguration per key (Accepted, Rejected, RebootRequired, NotSupported); 2.0.1: SetVariables, split to respect ' +
+        'ItemsPerMessage / BytesPerMessage for SetVariables, one result per item (its attributeStatus). The raw forms stay: PUT /stations/{id}/configuration/{key} (1.6) ' +
+        'and POST /stations/{id}/ocpp/SetVariables. ' + COMMAND_DESCRIPTION,
+      params: IdParam,
+      querystring: TimeoutQuery,
+      body: Type.Object(
+        { values: Type.Array(Type.Object({ name: SettingName, value: Type.String({ maxLength: 1000 }), attributeType: Type.Optional(AttributeType) }, { additionalProperties: false }), { minItems: 1, maxItems: 1000 }) },
+        { additionalProperties: false },
+      ),
+      response: {
+        200: Type.Object({ version: Type.String(), items: Type.Array(Type.Object({ name: Type.String(), status: Type.String(), attributeType: Type.Optional(Type.String()), statusInfo: StatusInfo })) }),
+        ...commandErrors,
+        ...standardErrors,
+      },
+    },
+  }, (req) => versionMapped(() => dm().setSettings(req.params.id, req.body.values, { timeoutMs: timeoutMs(req.query) })));
+
+  const Limits = Type.Object({ getVariables: Nullable(Type.Integer()), setVariables: Nullable(Type.Integer()), getReport: Nullable(Type.Integer()) });
+  api.get('/stations/:id/capabilities', {
+    schema: {
+      tags,
+      summary: 'What a station can do, from either version',
+      description:
+        '1.6: read from the charger now (GetConfiguration of LocalAuthListMaxLength, SendLocalListMaxLength, ChargeProfileMaxStackLevel, ChargingScheduleMaxPeriods, ' +
+        'MaxChargingProfilesInstalled, ChargingScheduleAllowedChargingRateUnit, ConnectorPhaseRotation). 2.0.1: from the stored device model (LocalAuthListCtrlr, ' +
+        'SmartChargingCtrlr, EVSE SupplyPhases, DeviceDataCtrlr ItemsPerMessage/BytesPerMessage). null: not reported. ' + COMMAND_DESCRIPTION,
+      params: IdParam,
+      querystring: TimeoutQuery,
+      response: {
+        200: Type.Object({
+          version: Type.String(),
+          localAuthListMaxLength: Nullable(Type.Integer()),
+          sendLocalListMaxLength: Nullable(Type.Integer()),
+          smartCharging: Type.Object({ maxStackLevel: Nullable(Type.Integer()), maxPeriods: Nullable(Type.Integer()), maxProfilesInstalled: Nullable(Type.Integer()), rateUnits: Nullable(Type.Array(Type.String())) }),
+          phases: Nullable(Type.Integer()),
+          itemsPerMessage: Limits,
+          bytesPerMessage: Limits,
+        }),
+        ...commandErrors,
+        ...standardErrors,
+      },
+    },
+  }, (req) => versionMapped(() => dm().capabilities(req.params.id, { timeoutMs: timeoutMs(req.query) })));
 }

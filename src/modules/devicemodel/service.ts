@@ -8,12 +8,14 @@ import type { DeviceModelReportsTable, DeviceModelVariablesTable } from '../../d
 import type { OCPP20 } from 'typed-ocpp';
 import type { SendOptions } from '../stations/service.ts';
 import * as store from './store.ts';
+import { variableKey } from './keys.ts';
+import { createConfigurationApi } from './configuration.ts';
+
+export { parseVariableKey, variableKey } from './keys.ts';
 
 type ReportData = NonNullable<OCPP20.NotifyReportRequest['reportData']>[number];
 type VariableAttribute = ReportData['variableAttribute'][number];
 type Characteristics = NonNullable<ReportData['variableCharacteristics']>;
-type ComponentT = ReportData['component'];
-type VariableT = ReportData['variable'];
 type StatusInfo = NonNullable<OCPP20.GetBaseReportResponse['statusInfo']>;
 type ComponentVariable = NonNullable<OCPP20.GetReportRequest['componentVariable']>[number];
 type AttributeEnum = NonNullable<VariableAttribute['type']>;
@@ -50,32 +52,6 @@ export interface DeviceVariable {
   attributes: VariableAttribute[];
   characteristics: Characteristics | null;
   updatedAt: string;
-}
-
-export function variableKey(component: { name: string; instance?: string; evse?: { id: number; connectorId?: number } }, variable: { name: string; instance?: string }): string {
-  let k = component.name + (component.instance ? `.${component.instance}` : '');
-  if (component.evse) k += `/${component.evse.id}${component.evse.connectorId !== undefined ? `.${component.evse.connectorId}` : ''}`;
-  return `${k}/${variable.name}${variable.instance ? `.${variable.instance}` : ''}`;
-}
-
-/** Parses component[.instance][/evse[.connector]]/variable[.instance]; null when it is not of that form. */
-export function parseVariableKey(key: string): { component: ComponentT; variable: VariableT } | null {
-  const parts = key.split('/');
-  if (parts.length !== 2 && parts.length !== 3) return null;
-  const split = (s: string) => {
-    const i = s.indexOf('.');
-    return i < 0 ? { name: s } : { name: s.slice(0, i), instance: s.slice(i + 1) };
-  };
-  const c = split(parts[0]!);
-  const v = split(parts[parts.length - 1]!);
-  if (!c.name || !v.name || c.instance === '' || v.instance === '') return null;
-  const component: ComponentT = { name: c.name, ...(c.instance ? { instance: c.instance } : {}) };
-  if (parts.length === 3) {
-    const m = /^(\d+)(?:\.(\d+))?$/.exec(parts[1]!);
-    if (!m) return null;
-    component.evse = { id: Number(m[1]), ...(m[2] !== undefined ? { connectorId: Number(m[2]) } : {}) };
-  }
-  return { component, variable: { name: v.name, ...(v.instance ? { instance: v.instance } : {}) } };
 }
 
 export function toDeviceVariable(r: VariableRow): DeviceVariable {
@@ -127,7 +103,7 @@ export function createDeviceModelService(ctx: AppContext) {
     return { requestId, status: res.status, ...(res.statusInfo ? { statusInfo: res.statusInfo } : {}) };
   }
 
-  return {
+  const service = {
     /** NotifyReport (B07/B08): each part's variables stored; tbc false completes the report. */
     async notifyReport(stationId: string, req: OCPP20.NotifyReportRequest): Promise<void> {
       const at = iso();
@@ -207,14 +183,30 @@ export function createDeviceModelService(ctx: AppContext) {
       }));
     },
 
-    /** The stored Actual value of a variable (component without EVSE), or null. */
-    async storedValue(stationId: string, component: string, variable: string, attribute: AttributeEnum = 'Actual'): Promise<string | null> {
-      const row = await store.getVariable(db.kysely, stationId, { component, componentInstance: '', evseId: -1, connectorId: -1, variable, variableInstance: '' });
-      if (!row) return null;
-      const attrs = JSON.parse(row.attributes) as VariableAttribute[];
-      return attrs.find((a) => (a.type ?? 'Actual') === attribute)?.value ?? null;
+    /**
+     * The stored value of a variable's attribute (default Actual) of a component without instance or EVSE, or null.
+     * anyEvse: the component on any EVSE (the first reported), for per-EVSE variables such as EVSE SupplyPhases.
+     */
+    async storedValue(stationId: string, component: string, variable: string, attribute: AttributeEnum = 'Actual', variableInstance?: string, anyEvse = false): Promise<string | null> {
+      const pick = (attributes: string) => (JSON.parse(attributes) as VariableAttribute[]).find((a) => (a.type ?? 'Actual') === attribute)?.value ?? null;
+      if (anyEvse) {
+        const rows = await store.listVariables(db.kysely, stationId, { component, variable }, { limit: 100, offset: 0 });
+        for (const r of rows) if (r.variable_instance === (variableInstance ?? '')) { const v = pick(r.attributes); if (v !== null) return v; }
+        return null;
+      }
+      const row = await store.getVariable(db.kysely, stationId, { component, componentInstance: '', evseId: -1, connectorId: -1, variable, variableInstance: variableInstance ?? '' });
+      return row ? pick(row.attributes) : null;
     },
   };
+  const configuration = createConfigurationApi(ctx, () => service);
+  return Object.assign(service, {
+    /** Reads configuration by name, either version (configuration.ts). */
+    getSettings: configuration.get,
+    /** Sets configuration by name, either version (configuration.ts). */
+    setSettings: configuration.set,
+    /** List sizes, smart-charging limits, rate units, phases, message limits: from either version (configuration.ts). */
+    capabilities: configuration.capabilities,
+  });
 }
 
 export type DeviceModelService = ReturnType<typeof createDeviceModelService>;

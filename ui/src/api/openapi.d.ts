@@ -4895,6 +4895,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stations/{id}/capabilities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a station can do, from either version
+         * @description 1.6: read from the charger now (GetConfiguration of LocalAuthListMaxLength, SendLocalListMaxLength, ChargeProfileMaxStackLevel, ChargingScheduleMaxPeriods, MaxChargingProfilesInstalled, ChargingScheduleAllowedChargingRateUnit, ConnectorPhaseRotation). 2.0.1: from the stored device model (LocalAuthListCtrlr, SmartChargingCtrlr, EVSE SupplyPhases, DeviceDataCtrlr ItemsPerMessage/BytesPerMessage). null: not reported. The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description seconds to wait for the charger's answer (default: the configured OCPP call timeout) */
+                    timeout?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            bytesPerMessage: {
+                                getReport: number | null;
+                                getVariables: number | null;
+                                setVariables: number | null;
+                            };
+                            itemsPerMessage: {
+                                getReport: number | null;
+                                getVariables: number | null;
+                                setVariables: number | null;
+                            };
+                            localAuthListMaxLength: number | null;
+                            phases: number | null;
+                            sendLocalListMaxLength: number | null;
+                            smartCharging: {
+                                maxPeriods: number | null;
+                                maxProfilesInstalled: number | null;
+                                maxStackLevel: number | null;
+                                rateUnits: string[] | null;
+                            };
+                            version: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stations/{id}/certificates/installed": {
         parameters: {
             query?: never;
@@ -11918,6 +12055,263 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stations/{id}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read configuration from a station of either version (GetConfiguration / GetVariables)
+         * @description One API for 1.6 keys and 2.0.1 variables: name is a 1.6 key, or component[.instance][/evse[.connector]]/variable[.instance] for 2.0.1. Without name: every key (1.6) or every variable of the stored device model (2.0.1). Per-item status: 1.6 Accepted or UnknownKey; 2.0.1 the attributeStatus. 2.0.1 requests are split to respect the station's ItemsPerMessage / BytesPerMessage for GetVariables. The raw forms stay: GET /stations/{id}/configuration (1.6) and POST /stations/{id}/ocpp/GetVariables. The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 2.0.1 attribute (default Actual); 1.6 keys have Actual only */
+                    attributeType?: "Actual" | "Target" | "MinSet" | "MaxSet";
+                    /** @description repeat for several: ?name=a&name=b */
+                    name?: string[];
+                    /** @description seconds to wait for the charger's answer (default: the configured OCPP call timeout) */
+                    timeout?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                attributeType?: string;
+                                name: string;
+                                readonly: boolean | null;
+                                status: string;
+                                statusInfo?: {
+                                    [key: string]: unknown;
+                                };
+                                value: string | null;
+                            }[];
+                            version: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        /**
+         * Set configuration on a station of either version (ChangeConfiguration / SetVariables)
+         * @description values in order; 1.6: one ChangeConfiguration per key (Accepted, Rejected, RebootRequired, NotSupported); 2.0.1: SetVariables, split to respect ItemsPerMessage / BytesPerMessage for SetVariables, one result per item (its attributeStatus). The raw forms stay: PUT /stations/{id}/configuration/{key} (1.6) and POST /stations/{id}/ocpp/SetVariables. The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
+         */
+        put: {
+            parameters: {
+                query?: {
+                    /** @description seconds to wait for the charger's answer (default: the configured OCPP call timeout) */
+                    timeout?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        values: {
+                            /**
+                             * @description 2.0.1 attribute (default Actual); 1.6 keys have Actual only
+                             * @enum {string}
+                             */
+                            attributeType?: "Actual" | "Target" | "MinSet" | "MaxSet";
+                            /** @description 1.6: the key; 2.0.1: component[.instance][/evse[.connector]]/variable[.instance] */
+                            name: string;
+                            value: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                attributeType?: string;
+                                name: string;
+                                status: string;
+                                statusInfo?: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            version: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
