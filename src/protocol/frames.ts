@@ -36,6 +36,12 @@ export interface FrameError {
   ignore: boolean;
   /** element 0 when it was a number, so a caller can tell a broken response from a broken CALL */
   messageType: number | null;
+  /**
+   * On a 2.0.1 connection, the 2.0.1-only code the CALLERROR carries instead of `code`
+   * (OCPP 2.0.1 Part 4 §4.3): RpcFrameworkError for a frame that is not a valid RPC message,
+   * MessageTypeNotSupported for an unknown MessageTypeId. `code` stays the nearest 1.6 code.
+   */
+  wireCode?: 'RpcFrameworkError' | 'MessageTypeNotSupported';
 }
 
 export type ParseResult = { ok: true; frame: Frame } | FrameError;
@@ -58,6 +64,13 @@ function fail(
   return { ok: false, messageId, code, description, ignore, messageType };
 }
 
+/** A frame that is no valid RPC message: RpcFrameworkError on a 2.0.1 wire, FormationViolation on 1.6. */
+function notRpc(version: '1.6' | '2.0.1', messageId: string | null, messageType: number | null, description: string, ignore = false): FrameError {
+  const error = fail(messageId, messageType, 'FormationViolation', description, ignore);
+  if (version === '2.0.1') error.wireCode = 'RpcFrameworkError';
+  return error;
+}
+
 // OCPP-J 1.6 §4.1.2: an empty payload may arrive as `null` instead of `{}`.
 function isPayload(value: unknown): boolean {
   return value === null || (typeof value === 'object' && !Array.isArray(value));
@@ -71,52 +84,48 @@ function isPayload(value: unknown): boolean {
  * each other forever (EVerest libocpp made the same change). The caller still gets the
  * message id so it can fail the call the broken response was meant for.
  */
-export function parseFrame(text: string): ParseResult {
+export function parseFrame(text: string, version: '1.6' | '2.0.1' = '1.6'): ParseResult {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return fail(null, null, 'FormationViolation', 'Message is not valid JSON');
+    // OCPP 2.0.1 Part 4 §4.2.3: RpcFrameworkError, messageId "-1" when it cannot be read.
+    return notRpc(version, null, null, 'Message is not valid JSON');
   }
   if (!Array.isArray(value)) {
-    return fail(null, null, 'FormationViolation', 'Message must be a JSON array');
+    return notRpc(version, null, null, 'Message must be a JSON array');
   }
   const type: unknown = value[0];
   const rawId: unknown = value[1];
   const id = typeof rawId === 'string' ? rawId : null;
   if (typeof type !== 'number') {
-    return fail(id, null, 'FormationViolation', 'MessageTypeId must be a number');
+    return notRpc(version, id, null, 'MessageTypeId must be a number');
   }
-  // OCPP-J 1.6 §4.1.3: a message with an unknown MessageTypeId is ignored. 1.6 has no
-  // MessageTypeNotSupported code (that is 2.x), so there is nothing valid to answer with.
   if (type !== MessageType.CALL && type !== MessageType.CALLRESULT && type !== MessageType.CALLERROR) {
+    // OCPP 2.0.1 Part 4 §4.3: answered with MessageTypeNotSupported. OCPP-J 1.6 §4.1.3: ignored;
+    // 1.6 has no such code, so there is nothing valid to answer with.
+    if (version === '2.0.1') return { ...fail(id, type, 'FormationViolation', `Unknown MessageTypeId ${type}`), wireCode: 'MessageTypeNotSupported' };
     return fail(id, type, 'FormationViolation', `Unknown MessageTypeId ${type}`, true);
   }
   const isResponse = type !== MessageType.CALL;
   if (id === null) {
-    return fail(null, type, 'FormationViolation', 'MessageId must be a string', isResponse);
+    return notRpc(version, null, type, 'MessageId must be a string', isResponse);
   }
   // An over-long or empty id is a malformed frame rather than a bad payload field, which
   // makes FormationViolation ("not conform the PDU structure") the closest 1.6 code. The id
   // is still echoed: it is the only way the peer can match the error to its CALL.
   if (id.length === 0 || id.length > MAX_MESSAGE_ID_LENGTH) {
-    return fail(
-      id,
-      type,
-      'FormationViolation',
-      `MessageId must be 1 to ${MAX_MESSAGE_ID_LENGTH} characters long`,
-      isResponse,
-    );
+    return notRpc(version, id, type, `MessageId must be 1 to ${MAX_MESSAGE_ID_LENGTH} characters long`, isResponse);
   }
 
   switch (type) {
     case MessageType.CALL: {
       if (value.length !== 4) {
-        return fail(id, type, 'FormationViolation', 'CALL must have 4 elements: [2, messageId, action, payload]');
+        return notRpc(version, id, type, 'CALL must have 4 elements: [2, messageId, action, payload]');
       }
       const action: unknown = value[2];
       if (typeof action !== 'string' || action.length === 0) {
-        return fail(id, type, 'FormationViolation', 'Action must be a non-empty string');
+        return notRpc(version, id, type, 'Action must be a non-empty string');
       }
       if (!isPayload(value[3])) {
         return fail(id, type, 'FormationViolation', 'Payload must be a JSON object');

@@ -191,7 +191,7 @@ export class RpcEndpoint {
   /** Feed every inbound text frame. Never throws for anything the peer sends. */
   handleText(text: string): void {
     if (this.closedReason !== null) return;
-    const parsed = parseFrame(text);
+    const parsed = parseFrame(text, this.opts.validator.version);
     if (!parsed.ok) {
       this.receiveMalformed(text, parsed);
       return;
@@ -226,7 +226,7 @@ export class RpcEndpoint {
           known ? 'NotSupported' : 'NotImplemented',
           known
             ? `${action} is not sent by the ${o.role === 'charger' ? 'Charge Point' : 'Central System'}`
-            : `${action} is not an OCPP 1.6 action`,
+            : `${action} is not an OCPP ${validator.version} action`,
         ),
       );
     }
@@ -439,7 +439,8 @@ export class RpcEndpoint {
     }
     o.log.warn({ messageId: error.messageId, reason: error.description }, 'malformed frame; answering with CALLERROR');
     const replyId = error.messageId ?? UNKNOWN_MESSAGE_ID;
-    this.reply(encodeCallError(replyId, wireErrorCode(this.opts.validator.version, error.code), error.description), MessageType.CALLERROR, replyId, null);
+    const code = (this.opts.validator.version === '2.0.1' && error.wireCode) || wireErrorCode(this.opts.validator.version, error.code);
+    this.reply(encodeCallError(replyId, code, error.description), MessageType.CALLERROR, replyId, null);
   }
 
   // ---- inbound CALLs --------------------------------------------------------------------
