@@ -22,6 +22,7 @@ import { migration as signedFirmware } from './migration-0010-signed-firmware.ts
 import { migration as passwordRotation } from './migration-0011-password-rotation.ts';
 import { migration as stationVersions } from './migration-0013-station-versions.ts';
 import { migration as deviceModel } from './migration-0015-device-model.ts';
+import { migration as sessions } from './migration-0016-sessions.ts';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -298,6 +299,8 @@ export const migrations: Record<string, Migration> = {
   '0013_station_versions': stationVersions,
   // Issue 12 (OCPP 2.0.1): device model reports and variables.
   '0015_device_model': deviceModel,
+  // Issue 12 (OCPP 2.0.1): one session model (charger's transaction id, EVSE, events).
+  '0016_sessions': sessions,
 };
 
 const provider: MigrationProvider = {

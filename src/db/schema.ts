@@ -89,6 +89,37 @@ export interface TransactionsTable {
   stop_id_tag: string | null;
   received_start_at: string;
   received_stop_at: string | null;
+  /** the charger's transaction id as given: String(id) on 1.6, the station's string on 2.0.1 (unique per station) */
+  external_id: string | null;
+  /** 1.6: the connector id */
+  evse_id: number | null;
+  ocpp_version: Generated<string>;
+  /** 2.0.1 ChargingStateEnumType, latest reported */
+  charging_state: string | null;
+  remote_start_id: number | null;
+  /** the highest 2.0.1 seqNo applied */
+  last_seq_no: number | null;
+  /** 2.0.1 IdTokenEnumType; null for a 1.6 idTag */
+  id_token_type: string | null;
+}
+
+/** An event of a 2.0.1 session (TransactionEvent), one per (transaction, seqNo). */
+export interface TransactionEventsTable {
+  id: Id;
+  transaction_id: number;
+  station_id: string;
+  seq_no: number;
+  event_type: string;
+  trigger_reason: string;
+  timestamp: string;
+  offline: Generated<number>;
+  charging_state: string | null;
+  id_token: string | null;
+  id_token_type: string | null;
+  stopped_reason: string | null;
+  /** the TransactionEvent request as sent, JSON */
+  raw: string;
+  received_at: string;
 }
 
 /** A StopTransaction that matched no known transaction (errata 3.18: -1, or an unknown id). */
@@ -629,6 +660,7 @@ export interface Database {
   status_history: StatusHistoryTable;
   id_tags: IdTagsTable;
   transactions: TransactionsTable;
+  transaction_events: TransactionEventsTable;
   orphan_stops: OrphanStopsTable;
   meter_values: MeterValuesTable;
   message_log: MessageLogTable;

@@ -76,7 +76,7 @@ test('get one: meter values, energy from meterStop, duration, stop details', asy
   assert.equal(res.status, 200);
   const t = res.body;
   assert.deepEqual(
-    { ...t, meterValues: undefined },
+    { ...t, meterValues: undefined, events: undefined },
     {
       id: ids.done,
       stationId: 'TX-CP',
@@ -94,8 +94,20 @@ test('get one: meter values, energy from meterStop, duration, stop details', asy
       energyWh: 2500,
       meterAnomaly: false,
       durationSeconds: 5400,
+      chargerTransactionId: String(ids.done),
+      ocppVersion: '1.6',
+      evseId: 1,
+      chargingState: null,
+      remoteStartId: null,
+      idTokenType: null,
       meterValues: undefined,
+      events: undefined,
     },
+  );
+  // A 1.6 session's events: its start and its stop.
+  assert.deepEqual(
+    t.events.map((e: { seqNo: number; eventType: string; timestamp: string; idToken: string | null; stoppedReason: string | null }) => [e.seqNo, e.eventType, e.timestamp, e.idToken, e.stoppedReason]),
+    [[0, 'Started', at(0), 'TAG-A', null], [1, 'Ended', at(90 * 60_000), 'TAG-A', 'EVDisconnected']],
   );
   assert.equal(t.meterValues.length, 1);
   assert.deepEqual(

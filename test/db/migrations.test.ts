@@ -85,6 +85,29 @@ const expectedColumns: { [T in keyof Database]: Nullability<Database[T]> } = {
     stop_id_tag: N,
     received_start_at: NN,
     received_stop_at: N,
+    external_id: N,
+    evse_id: N,
+    ocpp_version: NN,
+    charging_state: N,
+    remote_start_id: N,
+    last_seq_no: N,
+    id_token_type: N,
+  },
+  transaction_events: {
+    id: NN,
+    transaction_id: NN,
+    station_id: NN,
+    seq_no: NN,
+    event_type: NN,
+    trigger_reason: NN,
+    timestamp: NN,
+    offline: NN,
+    charging_state: N,
+    id_token: N,
+    id_token_type: N,
+    stopped_reason: N,
+    raw: NN,
+    received_at: NN,
   },
   orphan_stops: {
     id: NN,
@@ -341,6 +364,8 @@ const expectedIndexes = [
   'security_flows_station_idx',
   'device_model_reports_station_idx',
   'device_model_variables_key_idx',
+  'transactions_station_external_idx',
+  'transaction_events_tx_seq_idx',
 ];
 
 /** This database's tables (PostgreSQL introspection lists every schema's, other tests' included). */

@@ -3,7 +3,7 @@
 import { Type, type Static } from 'typebox';
 import type { AppContext } from '../../context.ts';
 import type { Selectable } from 'kysely';
-import type { MeterValueRow, OrphanStopsTable, Transaction } from '../../db/schema.ts';
+import type { MeterValueRow, OrphanStopsTable, Transaction, TransactionEventsTable } from '../../db/schema.ts';
 import type { Api } from '../../http/types.ts';
 import { ConnectorIdInteger, IdParam, NumericIdParam, Page, PageQuery, standardErrors } from '../../http/schemas.ts';
 import { DateTime, Nullable, parseSort, SortQuery, TimeRangeQuery, timeRange } from '../../http/list-query.ts';
@@ -46,6 +46,12 @@ const TransactionBody = Type.Object(
     ),
     meterAnomaly: Type.Boolean({ description: 'the stop (or latest) register reading is below meterStart: energyWh is 0, not negative' }),
     durationSeconds: Type.Integer({ description: 'stop - start; while active: up to now' }),
+    chargerTransactionId: Type.String({ description: "the charger's transaction id as given: on 1.6 the id above as text, on 2.0.1 the station's transactionId" }),
+    ocppVersion: Type.String({ description: '1.6 or 2.0.1: the version the session was reported in' }),
+    evseId: Type.Integer({ description: 'the EVSE (1.6: the connector id)' }),
+    chargingState: Nullable(Type.String({ description: '2.0.1 chargingState last reported (Charging, EVConnected, SuspendedEV, SuspendedEVSE, Idle); null on 1.6 or before any' })),
+    remoteStartId: Nullable(Type.Integer({ description: 'the remoteStartId of the RequestStartTransaction that began it (2.0.1)' })),
+    idTokenType: Nullable(Type.String({ description: 'the 2.0.1 IdTokenEnumType of idTag; null on 1.6' })),
   },
   { title: 'Transaction' },
 );
@@ -65,7 +71,47 @@ const MeterValue = Type.Object({
   receivedAt: DateTime(),
 });
 
-const TransactionDetail = Type.Intersect([TransactionBody, Type.Object({ meterValues: Type.Array(MeterValue) })], { title: 'TransactionDetail' });
+const TransactionEvent = Type.Object({
+  seqNo: Type.Integer({ description: '2.0.1 seqNo; on 1.6 0 for the start and 1 for the stop' }),
+  eventType: Type.String({ description: 'Started, Updated or Ended' }),
+  triggerReason: Nullable(Type.String({ description: '2.0.1 triggerReason; null on 1.6' })),
+  timestamp: DateTime(),
+  offline: Type.Boolean({ description: 'sent by the station after being offline (2.0.1 offline flag)' }),
+  chargingState: Nullable(Type.String()),
+  idToken: Nullable(Type.String()),
+  idTokenType: Nullable(Type.String()),
+  stoppedReason: Nullable(Type.String()),
+  receivedAt: DateTime(),
+});
+
+const TransactionDetail = Type.Intersect(
+  [TransactionBody, Type.Object({ meterValues: Type.Array(MeterValue), events: Type.Array(TransactionEvent, { description: 'ordered by seqNo' }) })],
+  { title: 'TransactionDetail' },
+);
+
+/** The events of a session: 2.0.1 as stored; 1.6 its start and stop. */
+function toEvents(t: Transaction, events: Array<Selectable<TransactionEventsTable>>): Array<Static<typeof TransactionEvent>> {
+  if (t.ocpp_version === '2.0.1') {
+    return events.map((e) => ({
+      seqNo: Number(e.seq_no),
+      eventType: e.event_type,
+      triggerReason: e.trigger_reason,
+      timestamp: e.timestamp,
+      offline: Boolean(Number(e.offline)),
+      chargingState: e.charging_state,
+      idToken: e.id_token,
+      idTokenType: e.id_token_type,
+      stoppedReason: e.stopped_reason,
+      receivedAt: e.received_at,
+    }));
+  }
+  const base = { triggerReason: null, offline: false, chargingState: null, idTokenType: null, stoppedReason: null };
+  const out: Array<Static<typeof TransactionEvent>> = [{ ...base, seqNo: 0, eventType: 'Started', timestamp: t.start_timestamp, idToken: t.id_tag, receivedAt: t.received_start_at }];
+  if (t.stop_timestamp !== null) {
+    out.push({ ...base, seqNo: 1, eventType: 'Ended', timestamp: t.stop_timestamp, idToken: t.stop_id_tag, stoppedReason: t.stop_reason, receivedAt: t.received_stop_at ?? t.stop_timestamp });
+  }
+  return out;
+}
 
 const OrphanStop = Type.Object({
   id: Type.Integer(),
@@ -98,6 +144,12 @@ function toTransaction(t: Measured): Static<typeof TransactionBody> {
     energyWh: t.energyWh,
     meterAnomaly: t.meterAnomaly,
     durationSeconds: t.durationSeconds,
+    chargerTransactionId: t.external_id ?? String(t.id),
+    ocppVersion: t.ocpp_version,
+    evseId: t.evse_id ?? t.connector_id,
+    chargingState: t.charging_state,
+    remoteStartId: t.remote_start_id,
+    idTokenType: t.id_token_type,
   };
 }
 
@@ -176,7 +228,7 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
   }, async (req) => {
     const t = await tx().details(req.params.id);
     if (!t) throw new TransactionNotFoundError(req.params.id);
-    return { ...toTransaction(t), meterValues: t.meterValues.map(toMeterValue) };
+    return { ...toTransaction(t), meterValues: t.meterValues.map(toMeterValue), events: toEvents(t, t.events) };
   });
 
   api.post('/transactions/:id/close', {

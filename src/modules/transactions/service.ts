@@ -183,6 +183,7 @@ export function createTransactionsService(ctx: AppContext) {
           received_stop_at: null,
         });
         if (transactionId === undefined) return retried((await store.findByStartKey(trx, key))!);
+        await store.setOcpp16Session(trx, transactionId);
         // OCPP 1.6 §4.8: the reservation this transaction ends, linked in the same database transaction.
         const reservationEvent = input.reservationId === undefined ? null : await ctx.services.reservations.useForStart(trx, {
           stationId, connectorId: input.connectorId, idTag: input.idTag, parentIdTag: idTagInfo.parentIdTag, reservationId: input.reservationId, transactionId, at: receivedAt,
@@ -316,8 +317,8 @@ export function createTransactionsService(ctx: AppContext) {
     async details(transactionId: number) {
       const tx = await store.getTransaction(db.kysely, transactionId);
       if (!tx) return undefined;
-      const meterValues = await store.meterValuesOf(db.kysely, transactionId);
-      return { ...tx, ...measure(tx, tx.stop_timestamp === null ? latestRegisterWh(meterValues) : null), meterValues };
+      const [meterValues, events] = await Promise.all([store.meterValuesOf(db.kysely, transactionId), store.eventsOf(db.kysely, transactionId)]);
+      return { ...tx, ...measure(tx, tx.stop_timestamp === null ? latestRegisterWh(meterValues) : null), meterValues, events };
     },
 
     /** A page of transactions, each with energyWh and durationSeconds as in details(). */

@@ -1,6 +1,6 @@
 // Queries of the transactions, orphan_stops and meter_values tables. Nothing else.
 import { sql, type Insertable, type Kysely, type RawBuilder } from 'kysely';
-import type { Database, NewMeterValue, OrphanStopsTable, Transaction, TransactionsTable } from '../../db/schema.ts';
+import type { Database, NewMeterValue, OrphanStopsTable, Transaction, TransactionEventsTable, TransactionsTable } from '../../db/schema.ts';
 import { applySort, type SortKey } from '../../db/list-query.ts';
 import { insertRows, prepared } from '../../db/prepared.ts';
 import { ENERGY_REGISTER } from './energy.ts';
@@ -36,7 +36,9 @@ export async function findByStartKey(db: Exec, k: StartKey): Promise<Transaction
   return (await byStartKey(db, k)).rows[0];
 }
 
-type NewTransaction = Required<Omit<Insertable<TransactionsTable>, 'id'>>;
+/** Columns of migration 0016_sessions: a 1.6 start sets them from its id (setOcpp16Session). */
+type SessionColumns = 'external_id' | 'evse_id' | 'ocpp_version' | 'charging_state' | 'remote_start_id' | 'last_seq_no' | 'id_token_type';
+type NewTransaction = Required<Omit<Insertable<TransactionsTable>, 'id' | SessionColumns>>;
 
 const insertIfNew = prepared((db, r: NewTransaction) =>
   db
@@ -67,6 +69,55 @@ const insertIfNew = prepared((db, r: NewTransaction) =>
 export async function insertTransactionIfNew(db: Exec, row: NewTransaction): Promise<number | undefined> {
   const res = (await insertIfNew(db, row)).rows[0];
   return res ? Number(res.id) : undefined;
+}
+
+const ocpp16Session = prepared((db, v: { id: number }) =>
+  db
+    .updateTable('transactions')
+    .set({ external_id: sql<string>`cast(id as text)`, evse_id: sql<number>`connector_id` })
+    .where('id', '=', v.id),
+);
+
+/** A new 1.6 transaction: the charger's id is Plugboard's (as text), its EVSE is its connector. */
+export async function setOcpp16Session(db: Exec, id: number): Promise<void> {
+  await ocpp16Session(db, { id });
+}
+
+export type NewSession201 = NewTransaction & {
+  external_id: string;
+  evse_id: number;
+  charging_state: string | null;
+  remote_start_id: number | null;
+  last_seq_no: number;
+  id_token_type: string | null;
+};
+
+/** A 2.0.1 session (TransactionEvent Started or the first event seen); undefined when (station, external_id) exists. */
+export async function insertSession201(db: Exec, row: NewSession201): Promise<number | undefined> {
+  const res = await db
+    .insertInto('transactions')
+    .values({ ...row, ocpp_version: '2.0.1' })
+    .onConflict((oc) => oc.columns(['station_id', 'external_id']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return res ? Number(res.id) : undefined;
+}
+
+export function findByExternalId(db: Exec, stationId: string, externalId: string): Promise<Transaction | undefined> {
+  return db.selectFrom('transactions').selectAll().where('station_id', '=', stationId).where('external_id', '=', externalId).executeTakeFirst();
+}
+
+export function updateSession(db: Exec, id: number, set: Partial<Pick<Transaction, 'charging_state' | 'last_seq_no' | 'remote_start_id' | 'id_tag' | 'id_token_type' | 'evse_id' | 'connector_id'>>) {
+  return db.updateTable('transactions').set(set).where('id', '=', id).execute();
+}
+
+export async function insertEvent(db: Exec, row: Insertable<TransactionEventsTable>): Promise<boolean> {
+  const res = await db.insertInto('transaction_events').values(row).onConflict((oc) => oc.columns(['transaction_id', 'seq_no']).doNothing()).returning('id').executeTakeFirst();
+  return res !== undefined;
+}
+
+export function eventsOf(db: Exec, transactionId: number) {
+  return db.selectFrom('transaction_events').selectAll().where('transaction_id', '=', transactionId).orderBy('seq_no').execute();
 }
 
 const byId = prepared((db, v: { id: number }) => db.selectFrom('transactions').selectAll().where('id', '=', v.id));

@@ -13315,18 +13315,30 @@ export interface paths {
                             items: {
                                 /** @description not stopped yet */
                                 active: boolean;
+                                /** @description the charger's transaction id as given: on 1.6 the id above as text, on 2.0.1 the station's transactionId */
+                                chargerTransactionId: string;
+                                /** @description 2.0.1 chargingState last reported (Charging, EVConnected, SuspendedEV, SuspendedEVSE, Idle); null on 1.6 or before any */
+                                chargingState: string | null;
                                 connectorId: number;
                                 /** @description stop - start; while active: up to now */
                                 durationSeconds: number;
                                 /** @description meterStop - meterStart; while active: the latest Energy.Active.Import.Register reading - meterStart; null while unknown; 0 when the register went backwards (meterAnomaly) */
                                 energyWh: number | null;
+                                /** @description the EVSE (1.6: the connector id) */
+                                evseId: number;
                                 /** @description the OCPP transactionId */
                                 id: number;
                                 idTag: string;
+                                /** @description the 2.0.1 IdTokenEnumType of idTag; null on 1.6 */
+                                idTokenType: string | null;
                                 /** @description the stop (or latest) register reading is below meterStart: energyWh is 0, not negative */
                                 meterAnomaly: boolean;
                                 meterStartWh: number;
                                 meterStopWh: number | null;
+                                /** @description 1.6 or 2.0.1: the version the session was reported in */
+                                ocppVersion: string;
+                                /** @description the remoteStartId of the RequestStartTransaction that began it (2.0.1) */
+                                remoteStartId: number | null;
                                 reservationId: number | null;
                                 /** @description the idTagInfo status the charger was given at start */
                                 startIdTagStatus: string;
@@ -13419,18 +13431,30 @@ export interface paths {
                         "application/json": {
                             /** @description not stopped yet */
                             active: boolean;
+                            /** @description the charger's transaction id as given: on 1.6 the id above as text, on 2.0.1 the station's transactionId */
+                            chargerTransactionId: string;
+                            /** @description 2.0.1 chargingState last reported (Charging, EVConnected, SuspendedEV, SuspendedEVSE, Idle); null on 1.6 or before any */
+                            chargingState: string | null;
                             connectorId: number;
                             /** @description stop - start; while active: up to now */
                             durationSeconds: number;
                             /** @description meterStop - meterStart; while active: the latest Energy.Active.Import.Register reading - meterStart; null while unknown; 0 when the register went backwards (meterAnomaly) */
                             energyWh: number | null;
+                            /** @description the EVSE (1.6: the connector id) */
+                            evseId: number;
                             /** @description the OCPP transactionId */
                             id: number;
                             idTag: string;
+                            /** @description the 2.0.1 IdTokenEnumType of idTag; null on 1.6 */
+                            idTokenType: string | null;
                             /** @description the stop (or latest) register reading is below meterStart: energyWh is 0, not negative */
                             meterAnomaly: boolean;
                             meterStartWh: number;
                             meterStopWh: number | null;
+                            /** @description 1.6 or 2.0.1: the version the session was reported in */
+                            ocppVersion: string;
+                            /** @description the remoteStartId of the RequestStartTransaction that began it (2.0.1) */
+                            remoteStartId: number | null;
                             reservationId: number | null;
                             /** @description the idTagInfo status the charger was given at start */
                             startIdTagStatus: string;
@@ -13442,6 +13466,25 @@ export interface paths {
                             /** Format: date-time */
                             stopTimestamp: string | null;
                         } & {
+                            /** @description ordered by seqNo */
+                            events: {
+                                chargingState: string | null;
+                                /** @description Started, Updated or Ended */
+                                eventType: string;
+                                idToken: string | null;
+                                idTokenType: string | null;
+                                /** @description sent by the station after being offline (2.0.1 offline flag) */
+                                offline: boolean;
+                                /** Format: date-time */
+                                receivedAt: string;
+                                /** @description 2.0.1 seqNo; on 1.6 0 for the start and 1 for the stop */
+                                seqNo: number;
+                                stoppedReason: string | null;
+                                /** Format: date-time */
+                                timestamp: string;
+                                /** @description 2.0.1 triggerReason; null on 1.6 */
+                                triggerReason: string | null;
+                            }[];
                             meterValues: {
                                 connectorId: number;
                                 context: string;
@@ -13558,18 +13601,30 @@ export interface paths {
                         "application/json": {
                             /** @description not stopped yet */
                             active: boolean;
+                            /** @description the charger's transaction id as given: on 1.6 the id above as text, on 2.0.1 the station's transactionId */
+                            chargerTransactionId: string;
+                            /** @description 2.0.1 chargingState last reported (Charging, EVConnected, SuspendedEV, SuspendedEVSE, Idle); null on 1.6 or before any */
+                            chargingState: string | null;
                             connectorId: number;
                             /** @description stop - start; while active: up to now */
                             durationSeconds: number;
                             /** @description meterStop - meterStart; while active: the latest Energy.Active.Import.Register reading - meterStart; null while unknown; 0 when the register went backwards (meterAnomaly) */
                             energyWh: number | null;
+                            /** @description the EVSE (1.6: the connector id) */
+                            evseId: number;
                             /** @description the OCPP transactionId */
                             id: number;
                             idTag: string;
+                            /** @description the 2.0.1 IdTokenEnumType of idTag; null on 1.6 */
+                            idTokenType: string | null;
                             /** @description the stop (or latest) register reading is below meterStart: energyWh is 0, not negative */
                             meterAnomaly: boolean;
                             meterStartWh: number;
                             meterStopWh: number | null;
+                            /** @description 1.6 or 2.0.1: the version the session was reported in */
+                            ocppVersion: string;
+                            /** @description the remoteStartId of the RequestStartTransaction that began it (2.0.1) */
+                            remoteStartId: number | null;
                             reservationId: number | null;
                             /** @description the idTagInfo status the charger was given at start */
                             startIdTagStatus: string;
