@@ -62,7 +62,8 @@ function tx(start: number, stop: number | null, meterStartWh: number, meterStopW
     id: 1, stationId: 'CP-1', connectorId: 1, idTag: 'T', startIdTagStatus: 'Accepted', reservationId: null, meterStartWh,
     startTimestamp: new Date(start).toISOString(), meterStopWh, stopTimestamp: stop === null ? null : new Date(stop).toISOString(),
     stopReason: null, stopIdTag: null, active: stop === null, energyWh: meterStopWh === null ? null : meterStopWh - meterStartWh,
-    meterAnomaly: false, durationSeconds: Math.round(((stop ?? start) - start) / 1000), meterValues,
+    meterAnomaly: false, durationSeconds: Math.round(((stop ?? start) - start) / 1000),
+    chargerTransactionId: '1', ocppVersion: '1.6', evseId: 1, chargingState: null, remoteStartId: null, idTokenType: null, meterValues, events: [],
   };
 }
 
