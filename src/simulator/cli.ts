@@ -9,7 +9,7 @@ import { formatSummary, Progress } from './progress.ts';
 
 export const SIMULATE_USAGE = `Usage: plugboard simulate [options]
 
-Simulates OCPP 1.6-J charge points against a central system, shows a live summary, and prints
+Simulates OCPP 1.6-J and 2.0.1 charge points against a central system, shows a live summary, and prints
 a final one. Stops after --duration, or on Ctrl-C (running sessions are stopped first).
 
 Connection
@@ -24,7 +24,9 @@ Connection
   --ramp N                 stations started per second (default 100; 0 = as fast as possible)
 
 Stations
-  --connectors N           connectors per station (default 2)
+  --ocpp V[,V]             OCPP version: 1.6 or 2.0.1; both (1.6,2.0.1) for a mixed fleet, taken in turn (default 1.6)
+  --share-201 F            mixed fleet: share of 2.0.1 stations, 0 to 1, drawn per station from the seed
+  --connectors N           connectors per station (default 2; on 2.0.1 each is an EVSE with one connector)
   --vendor V, --model M    BootNotification vendor (default Plugboard) and model (default Sim AC 22 / Sim DC 150)
   --firmware V             firmware version (default 1.0.0)
   --heartbeat S            heartbeat interval in seconds (default: the BootNotification interval)
@@ -108,6 +110,8 @@ export async function simulateCommand(argv: string[], io: CliIo = { out: process
         insecure: { type: 'boolean' },
         ramp: { type: 'string' },
         connectors: { type: 'string' },
+        ocpp: { type: 'string' },
+        'share-201': { type: 'string' },
         vendor: { type: 'string' },
         model: { type: 'string' },
         firmware: { type: 'string' },
@@ -183,6 +187,13 @@ function tlsOptions(v: Values): { ca: Buffer | undefined; insecure: boolean } {
   }
 }
 
+function ocppVersions(v: string | undefined): Array<'1.6' | '2.0.1'> {
+  if (v === undefined) return ['1.6'];
+  const list = v.split(',').map((x) => x.trim());
+  if (list.length === 0 || list.some((x) => x !== '1.6' && x !== '2.0.1')) throw new SimulateUsageError(`--ocpp: "${v}" is not 1.6, 2.0.1 or a list of them`);
+  return list as Array<'1.6' | '2.0.1'>;
+}
+
 async function runFleet(url: string, v: Values, io: CliIo): Promise<number> {
   const s = (name: string) => v[name] as string | undefined;
   const print = (text: string) => io.out.write(`${text}\n`);
@@ -207,6 +218,8 @@ async function runFleet(url: string, v: Values, io: CliIo): Promise<number> {
     password: s('password') ?? null,
     tls: tlsOptions(v),
     rampPerSecond: num(s('ramp'), 'ramp', 100),
+    ocpp: ocppVersions(s('ocpp')),
+    share201: s('share-201') === undefined ? undefined : num(s('share-201'), 'share-201', 0, share),
     connectors: num(s('connectors'), 'connectors', 2, (n) => int(n) && n >= 1 && n <= 100),
     vendor: s('vendor'),
     model: s('model'),

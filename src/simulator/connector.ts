@@ -14,6 +14,8 @@ export interface TxMessage {
   tx: LocalTransaction;
   /** without transactionId: it is filled in when the message is sent (the id may come later) */
   payload: Record<string, unknown>;
+  /** OCPP 2.0.1: the TransactionEvent sent instead, made when queued (its seqNo fixed then) */
+  wire?: { action: string; payload: Record<string, unknown> };
 }
 
 /** What a connector needs from its station. */
@@ -121,7 +123,7 @@ export class Connector {
    * remote start (remote: true) has the cable plugged in at once, and is authorized first only
    * if AuthorizeRemoteTxRequests says so (OCPP 1.6 §5.11).
    */
-  async runSession(idTag: string, opts: { remote: boolean; authorize: boolean; onStarted?: (tx: LocalTransaction) => void }): Promise<void> {
+  async runSession(idTag: string, opts: { remote: boolean; authorize: boolean; remoteStartId?: number; onStarted?: (tx: LocalTransaction) => void }): Promise<void> {
     this.#cancelStep();
     const generation = ++this.#generation;
     const host = this.#host;
@@ -144,11 +146,11 @@ export class Connector {
       await this.#unplugLater(generation);
       return;
     }
-    this.#begin(idTag, opts.remote);
+    this.#begin(idTag, opts.remote, opts.remoteStartId);
     opts.onStarted?.(this.tx!);
   }
 
-  #begin(idTag: string, remote: boolean): void {
+  #begin(idTag: string, remote: boolean, remoteStartId?: number): void {
     const host = this.#host;
     const now = Date.now();
     this.#advance(now);
@@ -162,6 +164,7 @@ export class Connector {
       timestamp: new Date(now).toISOString(),
       ...(reservation ? { reservationId: reservation.reservationId } : {}),
       remote,
+      ...(remoteStartId !== undefined ? { remoteStartId } : {}),
       transactionId: null,
       startLost: false,
       beginValue: null,

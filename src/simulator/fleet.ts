@@ -32,6 +32,13 @@ export interface FleetOptions {
   /** connection attempts (handshake to first BootNotification answer) in flight at once; default 500 */
   connectConcurrency?: number;
   seed?: number;
+  /**
+   * OCPP version(s) the stations speak: one for all, or several for a mixed fleet (taken in
+   * turn, station 1 the first; or by share201 when given). Default 1.6
+   */
+  ocpp?: '1.6' | '2.0.1' | ReadonlyArray<'1.6' | '2.0.1'>;
+  /** mixed fleet: the share (0..1) of 2.0.1 stations, drawn per station from the seed */
+  share201?: number;
   connectors?: number;
   vendor?: string;
   /** default "Sim AC 22" / "Sim DC 150" */
@@ -175,8 +182,11 @@ export function createFleet(opts: FleetOptions): Fleet {
     const rng = stationRng(seed, index, 3);
     const dc = chance(rng, opts.dcShare ?? 0);
     const password = typeof opts.password === 'function' ? opts.password(id, index) : opts.password == null ? null : formatPattern(opts.password, index, id);
+    const versions = opts.ocpp === undefined ? ['1.6' as const] : typeof opts.ocpp === 'string' ? [opts.ocpp] : opts.ocpp;
+    const version = versions.length <= 1 ? (versions[0] ?? '1.6') : opts.share201 !== undefined ? (chance(stationRng(seed, index, 4), opts.share201) ? '2.0.1' : '1.6') : versions[i % versions.length];
     const spec: StationSpec = {
       index,
+      version,
       id,
       password,
       connectors,

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { OcppError } from '../protocol/errors.ts';
 import { RpcCallError, RpcClosedError, RpcEndpoint, RpcTimeoutError, type FrameInfo } from '../protocol/rpc.ts';
-import { ocpp16Validator } from '../protocol/validator.ts';
+import { validatorForVersion } from '../protocol/validator.ts';
 import { ChargingProfiles, type ProfileEnv } from './charging-profiles.ts';
 import { handleCommand } from './commands.ts';
 import { ConfigStore } from './config-store.ts';
@@ -18,6 +18,7 @@ import { between, chance, stationRng, type Rng } from './random.ts';
 import type { FleetCounters } from './stats.ts';
 import { TxQueue } from './tx-queue.ts';
 import type { ConnectorStatus, SimEvent, StationSpec } from './types.ts';
+import { connectorStatus201, handleCommand201, idTagInfoOf, outgoing201, transactionEvent, Tx201State, type SimVersion } from './v201.ts';
 
 /** What every station of a fleet shares. */
 export interface StationEnv {
@@ -68,6 +69,11 @@ export class Station implements ConnectorHost {
   connectCount = 0;
   /** the last commands from the central system, newest last (for tests and debugging) */
   readonly commands: Array<{ action: string; payload: unknown }> = [];
+  /** the OCPP version spoken (the subprotocol offered) */
+  readonly version: SimVersion;
+  /** 2.0.1 BootNotification reason: PowerUp first, then why it rebooted */
+  bootReason201: string = 'PowerUp';
+  #tx201: Tx201State;
 
   #ws: WebSocket | null = null;
   #rpc: RpcEndpoint | null = null;
@@ -101,6 +107,8 @@ export class Station implements ConnectorHost {
     this.#misRng = stationRng(env.seed, spec.index, 1);
     this.#jitterRng = stationRng(env.seed, spec.index, 2);
     this.password = spec.password;
+    this.version = spec.version ?? '1.6';
+    this.#tx201 = new Tx201State(spec.index);
     this.firmwareVersion = spec.firmwareVersion;
     this.config = new ConfigStore(spec.config);
     const secure = env.url.startsWith('wss:');
@@ -185,7 +193,7 @@ export class Station implements ConnectorHost {
     if (!this.#running || this.#ws || this.#rebooting) return;
     const headers: Record<string, string> = {};
     if (this.password !== null) headers.authorization = `Basic ${Buffer.from(`${this.id}:${this.password}`).toString('base64')}`;
-    const ws = new WebSocket(`${this.env.url}/${encodeURIComponent(this.id)}`, ['ocpp1.6'], { ...this.env.wsOptions, headers });
+    const ws = new WebSocket(`${this.env.url}/${encodeURIComponent(this.id)}`, [this.version === '2.0.1' ? 'ocpp2.0.1' : 'ocpp1.6'], { ...this.env.wsOptions, headers });
     this.#ws = ws;
     let opened = false;
     ws.on('open', () => {
@@ -215,7 +223,7 @@ export class Station implements ConnectorHost {
     this.#rpc = new RpcEndpoint({
       send: (text) => this.#send(ws, text),
       onCall: (action, payload) => this.#command(action, payload),
-      validator: ocpp16Validator,
+      validator: validatorForVersion(this.version),
       callTimeoutMs: this.env.callTimeoutMs,
       log: this.env.log,
       role: 'charger',
@@ -367,7 +375,7 @@ export class Station implements ConnectorHost {
       this.counters.booted++;
       this.#countedBooted = true;
     }
-    this.sendStatus(0, this.operative ? 'Available' : 'Unavailable');
+    if (this.version === '1.6') this.sendStatus(0, this.operative ? 'Available' : 'Unavailable');
     for (const c of this.connectors) this.sendStatus(c.id, c.status);
     if (this.#installedPending) {
       this.#installedPending = false;
@@ -453,6 +461,15 @@ export class Station implements ConnectorHost {
   async call(action: string, payload: unknown): Promise<any> {
     const rpc = this.#rpc;
     if (!rpc) throw new RpcClosedError(action, 'not connected');
+    if (this.version === '2.0.1') {
+      const out = outgoing201(this, action, payload);
+      const res = await this.#call(rpc, out.action, out.payload);
+      return out.answer ? out.answer(res) : res;
+    }
+    return this.#call(rpc, action, payload);
+  }
+
+  async #call(rpc: RpcEndpoint, action: string, payload: unknown): Promise<any> {
     const mis = this.spec.misbehaviour;
     if (mis.invalidProbability > 0 && chance(this.#misRng, mis.invalidProbability)) this.#sendInvalid();
     this.counters.callsSent++;
@@ -499,7 +516,7 @@ export class Station implements ConnectorHost {
     this.commands.push({ action, payload });
     if (this.commands.length > 20) this.commands.shift();
     this.env.emit({ type: 'command', stationId: this.id, action, payload });
-    return handleCommand(this, action, payload);
+    return this.version === '2.0.1' ? handleCommand201(this, action, payload) : handleCommand(this, action, payload);
   }
 
   // ---- what connectors and commands use -------------------------------------------------
@@ -510,6 +527,11 @@ export class Station implements ConnectorHost {
 
   sendStatus(connectorId: number, status: ConnectorStatus): void {
     if (!this.isReady()) return;
+    if (this.version === '2.0.1') {
+      // 2.0.1 has no station-wide status: EVSE n is connector n, with connector 1 in it.
+      if (connectorId > 0) this.send('StatusNotification', { timestamp: new Date().toISOString(), connectorStatus: connectorStatus201(status), evseId: connectorId, connectorId: 1 });
+      return;
+    }
     this.send('StatusNotification', { connectorId, status, errorCode: 'NoError', timestamp: new Date().toISOString() });
   }
 
@@ -521,7 +543,11 @@ export class Station implements ConnectorHost {
     if (local?.status === 'Accepted' && this.config.bool('LocalPreAuthorize')) return local;
     if (this.isReady()) {
       try {
-        const res = await this.call('Authorize', { idTag });
+        const res = await this.call('Authorize', { idTag }).catch((err) => {
+          // A 2.0.1 CSMS without Authorize yet: the TransactionEvent's idTokenInfo decides.
+          if (this.version === '2.0.1' && err instanceof RpcCallError && (err.code === 'NotSupported' || err.code === 'NotImplemented')) return { idTagInfo: { status: 'Accepted' } };
+          throw err;
+        });
         if (cacheEnabled) this.localAuth.remember(idTag, res.idTagInfo);
         return res.idTagInfo;
       } catch {
@@ -534,6 +560,7 @@ export class Station implements ConnectorHost {
   }
 
   enqueueTx(message: TxMessage): void {
+    if (this.version === '2.0.1') message = { ...message, wire: transactionEvent(this, this.#tx201, message) };
     this.#queue.push(message);
     const mis = this.spec.misbehaviour;
     if (message.action === 'StartTransaction' && mis.offlineProbability > 0 && chance(this.#misRng, mis.offlineProbability)) {
@@ -548,8 +575,12 @@ export class Station implements ConnectorHost {
 
   #txAnswered(m: TxMessage, res: any): void {
     if (m.action !== 'StartTransaction') return;
-    m.tx.transactionId = res.transactionId;
-    const info: IdTagInfo = res.idTagInfo;
+    if (this.version === '2.0.1' && res.idTokenInfo === undefined) {
+      m.tx.transactionId = this.#tx201.seqNo;
+      return;
+    }
+    m.tx.transactionId = this.version === '2.0.1' ? this.#tx201.seqNo : res.transactionId;
+    const info: IdTagInfo = this.version === '2.0.1' ? idTagInfoOf(res.idTokenInfo) : res.idTagInfo;
     if (this.config.bool('AuthorizationCacheEnabled')) this.localAuth.remember(m.tx.idTag, info);
     if (info.status !== 'Accepted') this.connector(m.tx.connectorId)?.deauthorize(m.tx);
   }
@@ -602,6 +633,11 @@ export class Station implements ConnectorHost {
     this.firmwareStatus = status;
     this.env.emit({ type: 'firmwareStatus', stationId: this.id, status });
     if (!this.isReady()) return;
+    if (this.version === '2.0.1') {
+      const s201 = status === 'Idle' ? null : status === 'InstallRebooting' || status === 'Installed' || status === 'Downloading' || status === 'Downloaded' || status === 'DownloadFailed' || status === 'Installing' || status === 'InstallationFailed' ? status : null;
+      if (s201) await this.call('FirmwareStatusNotification', { status: s201, ...(this.signedRequestId !== null ? { requestId: this.signedRequestId } : {}) }).catch(() => {});
+      return;
+    }
     if (this.signedRequestId !== null) await this.call('SignedFirmwareStatusNotification', { status, requestId: this.signedRequestId }).catch(() => {});
     else await this.call('FirmwareStatusNotification', { status }).catch(() => {});
   }
@@ -645,6 +681,7 @@ export class Station implements ConnectorHost {
       for (const c of this.connectors) c.endTransaction(REBOOT_REASON[kind], { unplug: 'never' });
     }
     this.env.emit({ type: 'rebooting', stationId: this.id });
+    this.bootReason201 = kind === 'Firmware' ? 'FirmwareUpdate' : kind === 'PowerLoss' ? 'PowerUp' : 'RemoteReset';
     this.#clearTimers();
     for (const c of this.connectors) c.powerOff();
     this.#installedPending = opts.installed ?? false;

@@ -92,10 +92,10 @@ export class TxQueue {
     const host = this.#host;
     while (this.#items.length > 0 && host.ready()) {
       const item = this.#items[0];
-      const payload = item.action === 'StartTransaction' ? item.payload : { ...item.payload, transactionId: item.tx.transactionId ?? -1 };
+      const payload = item.wire ? item.wire.payload : item.action === 'StartTransaction' ? item.payload : { ...item.payload, transactionId: item.tx.transactionId ?? -1 };
       item.attempts++;
       try {
-        const response = await host.call(item.action, payload);
+        const response = await host.call(item.wire ? item.wire.action : item.action, payload);
         this.#items.shift();
         host.answered(item, response);
         continue;

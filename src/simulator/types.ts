@@ -31,6 +31,8 @@ export const NO_MISBEHAVIOUR: Misbehaviour = Object.freeze({
 /** Everything that makes one station what it is; resolved by the fleet from its options and the seed. */
 export interface StationSpec {
   index: number;
+  /** the OCPP version it speaks; default 1.6 */
+  version?: '1.6' | '2.0.1';
   id: string;
   /** HTTP Basic password (security profiles 1 and 2), or null */
   password: string | null;
@@ -65,6 +67,9 @@ export interface LocalTransaction {
   startLost: boolean;
   /** Transaction.Begin reading, for StopTransaction.transactionData */
   beginValue: MeterValue | null;
+  /** OCPP 2.0.1: the transactionId the station made up; the RequestStartTransaction's remoteStartId */
+  externalId?: string;
+  remoteStartId?: number;
 }
 
 /** What a station reports to whoever watches the fleet (tests, the CLI). */
