@@ -233,7 +233,8 @@ async function sendReport(st: Station, requestId: number): Promise<void> {
   const per = 5;
   const parts = Math.max(1, Math.ceil(items.length / per));
   for (let i = 0; i < parts; i++) {
-    if (!st.isReady()) return;
+    // Sent while Pending too (OCPP 2.0.1 B02: the CSMS may ask for the report before accepting).
+    if (!st.connected) return;
     const reportData = items.slice(i * per, (i + 1) * per);
     await st.call('NotifyReport', { requestId, generatedAt: new Date().toISOString(), seqNo: i, tbc: i < parts - 1, ...(reportData.length ? { reportData } : {}) }).catch(() => {});
   }
