@@ -2,7 +2,7 @@
 export type PlugboardEvent =
   | { type: 'station.connected'; stationId: string; at: string; protocol: string; remoteAddress: string }
   | { type: 'station.disconnected'; stationId: string; at: string; code: number; reason: string; replaced: boolean }
-  | { type: 'station.booted'; stationId: string; at: string; registrationStatus: string }
+  | { type: 'station.booted'; stationId: string; at: string; registrationStatus: string; /** 2.0.1 boot reason */ reason?: string }
   | { type: 'station.heartbeat'; stationId: string; at: string }
   | { type: 'connector.status'; stationId: string; at: string; connectorId: number; status: string; errorCode: string }
   | { type: 'transaction.started'; stationId: string; at: string; transactionId: number; connectorId: number; idTag: string; meterStart: number }

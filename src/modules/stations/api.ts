@@ -5,6 +5,7 @@ import type { Selectable } from 'kysely';
 import type { ConnectorStatusTable, Station, StatusHistoryTable, UnknownStationsTable } from '../../db/schema.ts';
 import { DateTime, Nullable } from '../../http/list-query.ts';
 import { decodeOcppVersions } from './versions.ts';
+import { versionOfSubprotocol, type OcppVersion } from '../../protocol/versions.ts';
 import { MAX_STATION_PASSWORD_LENGTH, MIN_STATION_PASSWORD_LENGTH } from './password-rules.ts';
 
 export const RegistrationStatus = Type.Union([Type.Literal('Accepted'), Type.Literal('Pending'), Type.Literal('Rejected')], {
@@ -64,6 +65,7 @@ export const StationBody = Type.Object(
     meterType: Nullable(Type.String()),
     meterSerialNumber: Nullable(Type.String()),
     ocppProtocol: Nullable(Type.String({ description: 'the subprotocol of its latest connection (ocpp1.6, ocpp2.0.1); null: none negotiated (OCPP 1.6) or never connected' })),
+    ocppVersion: Type.Union([Type.Literal('1.6'), Type.Literal('2.0.1')], { description: 'the OCPP version it speaks: its latest connection\'s (never connected: 1.6)' }),
     ocppVersions: OcppVersions,
     lastBootAt: Nullable(DateTime()),
     lastSeenAt: Nullable(DateTime('the latest message from the charger')),
@@ -113,7 +115,7 @@ export function toConnectorStatus(r: ConnectorRow): Static<typeof ConnectorStatu
   };
 }
 
-export function toStation(s: Station, live: { connected: boolean; defaultSecurityProfile: number; connectors: ConnectorRow[] }) {
+export function toStation(s: Station, live: { connected: boolean; liveVersion?: OcppVersion; defaultSecurityProfile: number; connectors: ConnectorRow[] }) {
   return {
     id: s.id,
     registrationStatus: s.registration_status,
@@ -131,6 +133,7 @@ export function toStation(s: Station, live: { connected: boolean; defaultSecurit
     meterType: s.meter_type,
     meterSerialNumber: s.meter_serial,
     ocppProtocol: s.ocpp_protocol,
+    ocppVersion: live.liveVersion ?? versionOfSubprotocol(s.ocpp_protocol),
     ocppVersions: decodeOcppVersions(s.ocpp_versions),
     lastBootAt: s.last_boot_at,
     lastSeenAt: s.last_seen_at,

@@ -1,6 +1,7 @@
 import type { Module } from '../../context.ts';
 import { createStationsService } from './service.ts';
 import { registerOcpp16 } from './ocpp16.ts';
+import { registerOcpp201 } from './ocpp201.ts';
 import { registerRoutes } from './routes.ts';
 import { createCredentialFlows } from './rotation.ts';
 import { registerCredentialFlowRoutes } from './rotation-routes.ts';
@@ -13,6 +14,7 @@ export const stationsModule: Module = {
     ctx.ocpp16.setGate((session, action) => ctx.services.stations.gate(session.stationId, action));
     ctx.ocpp201.setGate((session, action) => ctx.services.stations.gate(session.stationId, action));
     registerOcpp16(ctx);
+    registerOcpp201(ctx);
   },
   routes(api, ctx) {
     registerRoutes(api, ctx);

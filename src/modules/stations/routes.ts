@@ -23,7 +23,7 @@ export function registerRoutes(api: Api, ctx: AppContext): void {
   async function present(rows: Station[]) {
     const connectors = await stations().connectorViewsOf(rows);
     return rows.map((s) =>
-      toStation(s, { connected: stations().isConnected(s.id), defaultSecurityProfile: ctx.config.ocpp.defaultSecurityProfile, connectors: connectors.get(s.id) ?? [] }),
+      toStation(s, { connected: stations().isConnected(s.id), liveVersion: stations().liveVersion(s.id), defaultSecurityProfile: ctx.config.ocpp.defaultSecurityProfile, connectors: connectors.get(s.id) ?? [] }),
     );
   }
   async function presentOne(id: string) {

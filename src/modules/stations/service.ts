@@ -57,6 +57,8 @@ export interface BootInfo {
   imsi?: string;
   meterType?: string;
   meterSerialNumber?: string;
+  /** 2.0.1 BootReasonEnumType (PowerUp, RemoteReset, ...); 1.6 has none */
+  reason?: string;
 }
 
 export interface StatusReport {
@@ -608,7 +610,7 @@ export function createStationsService(ctx: AppContext) {
       if (!status) throw new OcppError('InternalError', 'station record missing');
       ctx.services.transactions.afterCloseOnBoot(stationId, closed, at);
       statusCache.set(stationId, status);
-      ctx.bus.publish({ type: 'station.booted', stationId, at, registrationStatus: status });
+      ctx.bus.publish({ type: 'station.booted', stationId, at, registrationStatus: status, ...(info.reason ? { reason: info.reason } : {}) });
       const { heartbeatIntervalSeconds, retryIntervalSeconds } = ctx.config.registration;
       // OCPP 1.6 §4.2: for Accepted, interval is the heartbeat interval; for Pending/Rejected it is
       // the minimum wait before the next BootNotification.
@@ -839,6 +841,11 @@ export function createStationsService(ctx: AppContext) {
     /** The live connection of a station, if any (to close it when its credentials change). */
     liveConnection(stationId: string) {
       return connections.get(stationId);
+    },
+
+    /** The version of the station's live connection, if it has one. */
+    liveVersion(stationId: string): OcppVersion | undefined {
+      return connections.get(stationId)?.version;
     },
 
     isConnected(stationId: string): boolean {

@@ -3,6 +3,7 @@
 // other CALL and is handled by the module that owns it (StatusNotification, MeterValues, ...).
 import type { AppContext } from '../../context.ts';
 import type { CentralToCharger } from '../../protocol/ocpp16.ts';
+import type { CsmsToStation201 } from '../../protocol/ocpp201.ts';
 import { StationNotFoundError } from '../stations/service.ts';
 import { checkCommand } from '../commands/service.ts';
 
@@ -37,6 +38,39 @@ export class BootTriggerRefusedError extends Error {
   }
 }
 
+export type Trigger201Request = CsmsToStation201['TriggerMessage']['req'];
+export type RequestedMessage201 = Trigger201Request['requestedMessage'];
+
+/** What a 2.0.1 TriggerMessage can ask for (MessageTriggerEnumType of OCPP 2.0.1). */
+export const REQUESTED_MESSAGES_201: readonly RequestedMessage201[] = [
+  'BootNotification',
+  'LogStatusNotification',
+  'FirmwareStatusNotification',
+  'Heartbeat',
+  'MeterValues',
+  'SignChargingStationCertificate',
+  'SignV2GCertificate',
+  'StatusNotification',
+  'TransactionEvent',
+  'SignCombinedCertificate',
+  'PublishFirmwareStatusNotification',
+];
+
+/** A trigger in Plugboard's terms, for either version: the message, and where (1.6 connectorId, or a 2.0.1 EVSE and connector). */
+export interface TriggerIntent {
+  requestedMessage: string;
+  /** OCPP 1.6 connector; on 2.0.1 it names EVSE n (ADR 0014: 1.6 connector n = EVSE n) when evse is not given */
+  connectorId?: number;
+  evse?: { id: number; connectorId?: number };
+}
+
+export class TriggerNotInVersionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TriggerNotInVersionError';
+  }
+}
+
 export type ExtendedTriggerRequest = CentralToCharger['ExtendedTriggerMessage']['req'];
 export type ExtendedRequestedMessage = ExtendedTriggerRequest['requestedMessage'];
 
@@ -66,10 +100,32 @@ export function createTriggerService(ctx: AppContext) {
      * Rejected (e.g. an unknown connectorId, TC_055) or NotImplemented. The payload is checked
      * against the official schema first (CommandPayloadError, nothing sent).
      */
-    async trigger(stationId: string, req: TriggerRequest, opts: { force?: boolean; timeoutMs?: number } = {}): Promise<CentralToCharger['TriggerMessage']['res']> {
-      checkCommand('TriggerMessage', req);
+    async trigger(stationId: string, req: TriggerIntent, opts: { force?: boolean; timeoutMs?: number } = {}): Promise<{ status: 'Accepted' | 'Rejected' | 'NotImplemented' }> {
+      const version = await ctx.services.stations.versionOf(stationId);
+      if (version === '1.6') {
+        if (req.evse) throw new TriggerNotInVersionError('evse is OCPP 2.0.1: a 1.6 station takes connectorId');
+        const payload: TriggerRequest = { requestedMessage: req.requestedMessage as RequestedMessage, ...(req.connectorId !== undefined ? { connectorId: req.connectorId } : {}) };
+        checkCommand('TriggerMessage', payload);
+      } else if (!(REQUESTED_MESSAGES_201 as readonly string[]).includes(req.requestedMessage)) {
+        throw new TriggerNotInVersionError(`${req.requestedMessage} is not a message OCPP 2.0.1 can trigger (${REQUESTED_MESSAGES_201.join(', ')})`);
+      }
+      // The errata safeguard holds for 2.0.1 too: F06.FR.17 lets a station reject it once Accepted, and the reasons of 3.40 stand.
       await refuseBootToAccepted(stationId, req.requestedMessage, opts.force);
-      return ctx.services.stations.sendCommand(stationId, 'TriggerMessage', req, { timeoutMs: opts.timeoutMs });
+      return ctx.services.stations.sendIntent(stationId, {
+        '1.6': () => ({
+          action: 'TriggerMessage',
+          payload: { requestedMessage: req.requestedMessage, ...(req.connectorId !== undefined ? { connectorId: req.connectorId } : {}) },
+          result: (r: CentralToCharger['TriggerMessage']['res']) => ({ status: r.status }),
+        }),
+        '2.0.1': () => {
+          const evse = req.evse ?? (req.connectorId !== undefined && req.connectorId > 0 ? { id: req.connectorId } : undefined);
+          return {
+            action: 'TriggerMessage',
+            payload: { requestedMessage: req.requestedMessage, ...(evse ? { evse } : {}) },
+            result: (r: CsmsToStation201['TriggerMessage']['res']) => ({ status: r.status }),
+          };
+        },
+      }, { timeoutMs: opts.timeoutMs });
     },
 
     /**

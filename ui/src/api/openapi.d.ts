@@ -4063,6 +4063,8 @@ export interface paths {
                                 model: string | null;
                                 /** @description the subprotocol of its latest connection (ocpp1.6, ocpp2.0.1); null: none negotiated (OCPP 1.6) or never connected */
                                 ocppProtocol: string | null;
+                                /** @description the OCPP version it speaks: its latest connection's (never connected: 1.6) */
+                                ocppVersion: "1.6" | "2.0.1";
                                 /** @description the OCPP versions the station may connect with (the newest one it offers is picked); null: those of the ocpp.versions setting */
                                 ocppVersions: ("1.6" | "2.0.1")[] | null;
                                 /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
@@ -4205,6 +4207,8 @@ export interface paths {
                             model: string | null;
                             /** @description the subprotocol of its latest connection (ocpp1.6, ocpp2.0.1); null: none negotiated (OCPP 1.6) or never connected */
                             ocppProtocol: string | null;
+                            /** @description the OCPP version it speaks: its latest connection's (never connected: 1.6) */
+                            ocppVersion: "1.6" | "2.0.1";
                             /** @description the OCPP versions the station may connect with (the newest one it offers is picked); null: those of the ocpp.versions setting */
                             ocppVersions: ("1.6" | "2.0.1")[] | null;
                             /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
@@ -4350,6 +4354,8 @@ export interface paths {
                             model: string | null;
                             /** @description the subprotocol of its latest connection (ocpp1.6, ocpp2.0.1); null: none negotiated (OCPP 1.6) or never connected */
                             ocppProtocol: string | null;
+                            /** @description the OCPP version it speaks: its latest connection's (never connected: 1.6) */
+                            ocppVersion: "1.6" | "2.0.1";
                             /** @description the OCPP versions the station may connect with (the newest one it offers is picked); null: those of the ocpp.versions setting */
                             ocppVersions: ("1.6" | "2.0.1")[] | null;
                             /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
@@ -4565,6 +4571,8 @@ export interface paths {
                             model: string | null;
                             /** @description the subprotocol of its latest connection (ocpp1.6, ocpp2.0.1); null: none negotiated (OCPP 1.6) or never connected */
                             ocppProtocol: string | null;
+                            /** @description the OCPP version it speaks: its latest connection's (never connected: 1.6) */
+                            ocppVersion: "1.6" | "2.0.1";
                             /** @description the OCPP versions the station may connect with (the newest one it offers is picked); null: those of the ocpp.versions setting */
                             ocppVersions: ("1.6" | "2.0.1")[] | null;
                             /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
@@ -4708,6 +4716,8 @@ export interface paths {
                             model: string | null;
                             /** @description the subprotocol of its latest connection (ocpp1.6, ocpp2.0.1); null: none negotiated (OCPP 1.6) or never connected */
                             ocppProtocol: string | null;
+                            /** @description the OCPP version it speaks: its latest connection's (never connected: 1.6) */
+                            ocppVersion: "1.6" | "2.0.1";
                             /** @description the OCPP versions the station may connect with (the newest one it offers is picked); null: those of the ocpp.versions setting */
                             ocppVersions: ("1.6" | "2.0.1")[] | null;
                             /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
@@ -11100,6 +11110,8 @@ export interface paths {
                             model: string | null;
                             /** @description the subprotocol of its latest connection (ocpp1.6, ocpp2.0.1); null: none negotiated (OCPP 1.6) or never connected */
                             ocppProtocol: string | null;
+                            /** @description the OCPP version it speaks: its latest connection's (never connected: 1.6) */
+                            ocppVersion: "1.6" | "2.0.1";
                             /** @description the OCPP versions the station may connect with (the newest one it offers is picked); null: those of the ocpp.versions setting */
                             ocppVersions: ("1.6" | "2.0.1")[] | null;
                             /** @description answer to the next BootNotification (OCPP 1.6 §4.2) */
@@ -12329,7 +12341,7 @@ export interface paths {
         put?: never;
         /**
          * Ask a charger to send a message now (TriggerMessage)
-         * @description The answer is the charger's: Accepted (the requested message follows, and is handled like any other), Rejected (e.g. a connectorId the charger does not have) or NotImplemented. connectorId applies to MeterValues and StatusNotification (0: the charge point itself); without it, the charger sends the message for every connector where that makes sense. BootNotification to an Accepted station is refused with 409 boot_trigger_refused (OCPP 1.6 errata 3.40: the trigger is meant for Pending chargers, and a charger may reinitialise when it sends one) unless force is true. ExtendedTriggerMessage (Security Whitepaper) is POST /stations/{id}/extended-trigger. The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
+         * @description The answer is the charger's: Accepted (the requested message follows, and is handled like any other), Rejected (e.g. a connectorId the charger does not have) or NotImplemented. connectorId applies to MeterValues and StatusNotification (0: the charge point itself); without it, the charger sends the message for every connector where that makes sense. BootNotification to an Accepted station is refused with 409 boot_trigger_refused (OCPP 1.6 errata 3.40: the trigger is meant for Pending chargers, and a charger may reinitialise when it sends one) unless force is true. An OCPP 2.0.1 station gets its own TriggerMessage (its messages, e.g. TransactionEvent, and evse); a message or field the station's version does not have is 400 not_in_version. ExtendedTriggerMessage (Security Whitepaper) is POST /stations/{id}/extended-trigger. The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
          */
         post: {
             parameters: {
@@ -12347,10 +12359,15 @@ export interface paths {
                 content: {
                     "application/json": {
                         connectorId?: number;
+                        /** @description OCPP 2.0.1 stations: the EVSE (and connector within it) the message is for; without it, connectorId n names EVSE n */
+                        evse?: {
+                            connectorId?: number;
+                            id: number;
+                        };
                         /** @description send BootNotification even to an Accepted station (against errata 3.40) */
                         force?: boolean;
                         /** @enum {string} */
-                        requestedMessage: "BootNotification" | "DiagnosticsStatusNotification" | "FirmwareStatusNotification" | "Heartbeat" | "MeterValues" | "StatusNotification";
+                        requestedMessage: "BootNotification" | "DiagnosticsStatusNotification" | "FirmwareStatusNotification" | "Heartbeat" | "MeterValues" | "StatusNotification" | "LogStatusNotification" | "SignChargingStationCertificate" | "SignV2GCertificate" | "TransactionEvent" | "SignCombinedCertificate" | "PublishFirmwareStatusNotification";
                     };
                 };
             };
