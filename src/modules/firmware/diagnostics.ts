@@ -7,6 +7,7 @@ import type { Insertable, Selectable } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { DiagnosticsFilesTable, DiagnosticsRequestsTable } from '../../db/schema.ts';
 import { ocpp16Validator } from '../../protocol/index.ts';
+import { validatorForVersion } from '../../protocol/validator.ts';
 import type { CentralToCharger, ChargerToCentral } from '../../protocol/ocpp16.ts';
 import { StationNotFoundError } from '../stations/service.ts';
 import { toIsoTimestamp } from '../../time.ts';
@@ -143,11 +144,14 @@ export function createDiagnostics({ ctx, baseUrl }: { ctx: AppContext; baseUrl()
         ...(input.retries === undefined ? {} : { retries: input.retries }),
         ...(input.retryInterval === undefined ? {} : { retryInterval: input.retryInterval }),
       });
-      const v = ocpp16Validator.validateRequest('GetLog', payloadFor(1), 'local');
+      // 2.0.1's GetLog (N01) has 1.6 Security Whitepaper's shape: the same payload in either version.
+      const version = await ctx.services.stations.versionOf(stationId);
+      const v = validatorForVersion(version).validateRequest('GetLog', payloadFor(1), 'local');
       if (!v.ok) throw new InvalidFirmwareRequestError(`invalid GetLog request: ${v.message.replace(/^\w+Request: /, '')}`, { errors: v.errors });
 
       const id = await recordRequest(stationId, { kind: 'GetLog', log_type: input.logType, upload_token: token, location, start_time: oldest ?? null, stop_time: latest ?? null }, input);
-      const res = await sendRecorded(id, () => ctx.services.stations.sendCommand(stationId, 'GetLog', payloadFor(id), { timeoutMs: opts.timeoutMs }));
+      const translation = () => ({ action: 'GetLog', payload: payloadFor(id), result: (r: CentralToCharger['GetLog']['res']) => r });
+      const res = await sendRecorded(id, () => ctx.services.stations.sendIntent(stationId, { '1.6': translation, '2.0.1': translation }, { timeoutMs: opts.timeoutMs }));
       await db.write((trx) => store.patchRequest(trx, id, { command_status: 'accepted', answer_status: res.status, file_name: res.filename ?? null }));
       return (await store.getRequest(db.kysely, id))!;
     },

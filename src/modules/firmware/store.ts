@@ -101,6 +101,12 @@ export function signedUpdateOf(db: Exec, stationId: string, requestId: number) {
   return db.selectFrom('firmware_updates').selectAll().where('id', '=', requestId).where('station_id', '=', stationId).where('signed', '=', 1).executeTakeFirst();
 }
 
+/** 2.0.1: every UpdateFirmware carries a requestId (its record's id), signed or not. */
+export function updateOfRequest(db: Exec, stationId: string, requestId: number) {
+  if (!Number.isSafeInteger(requestId) || requestId < 1) return Promise.resolve(undefined);
+  return db.selectFrom('firmware_updates').selectAll().where('id', '=', requestId).where('station_id', '=', stationId).executeTakeFirst();
+}
+
 export function listUpdates(db: Exec, stationId: string, limit: number) {
   return db.selectFrom('firmware_updates').selectAll().where('station_id', '=', stationId).orderBy('id', 'desc').limit(limit).execute();
 }

@@ -7,7 +7,9 @@
 import type { Selectable } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { FirmwareUpdatesTable } from '../../db/schema.ts';
-import { ocpp16Validator } from '../../protocol/index.ts';
+import { validatorForVersion } from '../../protocol/validator.ts';
+import type { CsmsToStation201 } from '../../protocol/ocpp201.ts';
+import { firmwareIntent201 } from './ocpp201.ts';
 import type { CentralToCharger, ChargerToCentral } from '../../protocol/ocpp16.ts';
 import { StationNotFoundError } from '../stations/service.ts';
 import { toIsoTimestamp } from '../../time.ts';
@@ -91,10 +93,10 @@ export function createUpdates({ ctx, repository, onProgress }: { ctx: AppContext
     if (earlier) onProgress(earlier);
   }
 
-  async function record(stationId: string, status: string, requestId: number | undefined): Promise<void> {
+  async function record(stationId: string, status: string, requestId: number | undefined, anyKind = false): Promise<void> {
     const at = iso();
     const update = await db.write(async (trx) => {
-      const named = requestId === undefined ? undefined : await store.signedUpdateOf(trx, stationId, requestId);
+      const named = requestId === undefined ? undefined : await (anyKind ? store.updateOfRequest : store.signedUpdateOf)(trx, stationId, requestId);
       const target = named ?? (await store.latestSentUpdate(trx, stationId));
       await store.insertFirmwareStatus(trx, { station_id: stationId, update_id: target ? Number(target.id) : null, status, received_at: at });
       // Idle (§7.25) says nothing is going on; it is only sent when triggered, and does not
@@ -164,11 +166,15 @@ export function createUpdates({ ctx, repository, onProgress }: { ctx: AppContext
           signature,
         };
       }
+      const version = await ctx.services.stations.versionOf(stationId);
       const plainPayload: CentralToCharger['UpdateFirmware']['req'] = { location, retrieveDate, ...retrying };
       const signedPayload = (requestId: number): CentralToCharger['SignedUpdateFirmware']['req'] => ({ requestId, ...retrying, firmware: signedFirmware! });
+      // 2.0.1 has one UpdateFirmware, signed or not (L01), always with a requestId.
+      const payload201 = (requestId: number): CsmsToStation201['UpdateFirmware']['req'] => ({ requestId, ...retrying, firmware: signedFirmware ?? { location, retrieveDateTime: retrieveDate } });
       // Checked before anything is recorded (the requestId, the record's id, is not known yet).
-      const v = signedFirmware ? ocpp16Validator.validateRequest('SignedUpdateFirmware', signedPayload(1), 'local') : ocpp16Validator.validateRequest('UpdateFirmware', plainPayload, 'local');
-      if (!v.ok) throw new InvalidFirmwareRequestError(`invalid ${signedFirmware ? 'SignedUpdateFirmware' : 'UpdateFirmware'} request: ${v.message.replace(/^\w+Request: /, '')}`, { errors: v.errors });
+      const [checkedAction, checked] = version === '2.0.1' ? ['UpdateFirmware', payload201(1)] : signedFirmware ? ['SignedUpdateFirmware', signedPayload(1)] : ['UpdateFirmware', plainPayload];
+      const v = validatorForVersion(version).validateRequest(checkedAction, checked, 'local');
+      if (!v.ok) throw new InvalidFirmwareRequestError(`invalid ${checkedAction} request: ${v.message.replace(/^\w+Request: /, '')}`, { errors: v.errors });
 
       const row = {
         station_id: stationId,
@@ -194,8 +200,21 @@ export function createUpdates({ ctx, repository, onProgress }: { ctx: AppContext
       const id = await db.write((trx) => store.insertUpdate(trx, row));
       await opts.onRecorded?.(id);
       try {
-        if (signedFirmware) {
-          const res = await ctx.services.stations.sendCommand(stationId, 'SignedUpdateFirmware', signedPayload(id), { timeoutMs: opts.timeoutMs });
+        // The answer in Plugboard's terms: 1.6's UpdateFirmware.conf is empty (§6.32): answering
+        // at all is the charger's acceptance.
+        const status = await ctx.services.stations.sendIntent<string>(
+          stationId,
+          {
+            '1.6': () =>
+              signedFirmware
+                ? { action: 'SignedUpdateFirmware', payload: signedPayload(id), result: (r: CentralToCharger['SignedUpdateFirmware']['res']) => r.status }
+                : { action: 'UpdateFirmware', payload: plainPayload, result: () => 'Accepted' },
+            '2.0.1': () => firmwareIntent201(payload201(id)),
+          },
+          { timeoutMs: opts.timeoutMs },
+        );
+        {
+          const res = { status };
           if (!SIGNED_ACCEPTED.has(res.status)) {
             // Rejected, InvalidCertificate, RevokedCertificate: the charger will not try it.
             await db.write((trx) => store.patchUpdate(trx, id, { command_status: 'rejected', failure: res.status, error: `the charger answered ${res.status}` }));
@@ -204,14 +223,11 @@ export function createUpdates({ ctx, repository, onProgress }: { ctx: AppContext
             return update;
           }
           if (res.status === 'AcceptedCanceled') await cancelEarlier(stationId, id);
-        } else {
-          await ctx.services.stations.sendCommand(stationId, 'UpdateFirmware', plainPayload, { timeoutMs: opts.timeoutMs });
         }
       } catch (err) {
         await db.write((trx) => store.patchUpdate(trx, id, { command_status: 'error', error: describe(err) }));
         throw err;
       }
-      // UpdateFirmware.conf is empty (§6.32): answering at all is the charger's acceptance.
       await db.write((trx) => store.patchUpdate(trx, id, { command_status: 'accepted' }));
       return (await store.getUpdate(db.kysely, id))!;
     },
@@ -227,6 +243,11 @@ export function createUpdates({ ctx, repository, onProgress }: { ctx: AppContext
      */
     signedStatusNotification(stationId: string, status: SignedFirmwareStatus, requestId: number | undefined): Promise<void> {
       return record(stationId, status, requestId);
+    },
+
+    /** 2.0.1 FirmwareStatusNotification: linked to the update its requestId names, else to the latest sent. */
+    statusNotification201(stationId: string, status: string, requestId: number | undefined): Promise<void> {
+      return record(stationId, status, requestId, true);
     },
 
     /**

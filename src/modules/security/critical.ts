@@ -4,10 +4,8 @@
 // with critical = true, so webhooks and the live view can alert). Types not on the list
 // (vendor-specific ones, the list is open) are not critical.
 //
-// The list is 1.6's: OCPP 2.0.1 marks more events critical (the invalid certificate, TLS and
-// maintenance-login events) and spells some differently (InvalidCsmsCertificate); its handler
-// brings its own list. record() takes `critical` from the caller, so the service stays
-// version-neutral.
+// Each version has its own list: record() takes `critical` from the caller, so the service
+// stays version-neutral.
 export const CRITICAL_SECURITY_EVENTS_16: ReadonlySet<string> = new Set([
   'FirmwareUpdated',
   'SettingSystemTime',
@@ -20,4 +18,18 @@ export const CRITICAL_SECURITY_EVENTS_16: ReadonlySet<string> = new Set([
 
 export function isCriticalSecurityEvent16(type: string): boolean {
   return CRITICAL_SECURITY_EVENTS_16.has(type);
+}
+
+// OCPP 2.0.1 Part 2 Appendices, "Security Events": the 1.6 critical ones (spelt the same) and
+// the two maintenance-login events 2.0.1 adds. 2.0.1 renames some non-critical ones
+// (FailedToAuthenticateAtCsms, InvalidCsmsCertificate, InvalidChargingStationCertificate); those
+// stay not critical.
+export const CRITICAL_SECURITY_EVENTS_201: ReadonlySet<string> = new Set([
+  ...CRITICAL_SECURITY_EVENTS_16,
+  'MaintenanceLoginAccepted',
+  'MaintenanceLoginFailed',
+]);
+
+export function isCriticalSecurityEvent201(type: string): boolean {
+  return CRITICAL_SECURITY_EVENTS_201.has(type);
 }

@@ -1,6 +1,7 @@
 import type { Module } from '../../context.ts';
 import { createSecurityService } from './service.ts';
 import { registerOcpp16 } from './ocpp16.ts';
+import { registerOcpp201 } from './ocpp201.ts';
 import { registerRoutes } from './routes.ts';
 
 export const securityModule: Module = {
@@ -9,6 +10,7 @@ export const securityModule: Module = {
     ctx.services.security = createSecurityService(ctx);
     ctx.services.security.startPruning();
     registerOcpp16(ctx);
+    registerOcpp201(ctx);
   },
   routes: registerRoutes,
   stop(ctx) {
