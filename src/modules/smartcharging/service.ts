@@ -14,6 +14,8 @@ import { clearMatches, replaces } from './installed.ts';
 import { LIMIT_KEYS, limitsFromConfiguration } from './limits.ts';
 import { setChargingProfileViolation } from './rules.ts';
 import * as store from './store.ts';
+import { clearChargingProfile201, clearRequestFrom201, getCompositeSchedule201, profileFrom201, setChargingProfile201 } from './ocpp201.ts';
+import type { OCPP20 } from 'typed-ocpp';
 import { UNKNOWN_LIMITS, type ChargingProfile, type ClearChargingProfileRequest, type InstalledProfile, type RateUnit, type StationChargingLimits } from './types.ts';
 
 type SetRequest = CentralToCharger['SetChargingProfile']['req'];
@@ -126,6 +128,8 @@ export function createSmartChargingService(ctx: AppContext) {
    * answer leaves them unknown for this command only.
    */
   async function readLimits(stationId: string): Promise<StationChargingLimits> {
+    // 2.0.1: the limits live in the device model (SmartChargingCtrlr); not read yet, so unknown unless operator-set.
+    if ((await stations().versionOf(stationId)) === '2.0.1') return UNKNOWN_LIMITS;
     let limits: StationChargingLimits;
     try {
       limits = limitsFromConfiguration(await stations().getConfiguration(stationId, { key: [...LIMIT_KEYS] }));
@@ -275,7 +279,10 @@ export function createSmartChargingService(ctx: AppContext) {
       }
       const request = { connectorId: req.connectorId, csChargingProfiles: profile };
       // Recorded as installed by the SetChargingProfile observer, as on every other route.
-      const res = await stations().sendCommand(stationId, 'SetChargingProfile', request);
+      const res = await stations().sendIntent(stationId, {
+        '1.6': () => ({ action: 'SetChargingProfile', payload: request, result: (r: CentralToCharger['SetChargingProfile']['res']) => r }),
+        '2.0.1': () => setChargingProfile201(request.connectorId, profile),
+      });
       return { status: res.status, request };
     },
 
@@ -289,7 +296,10 @@ export function createSmartChargingService(ctx: AppContext) {
       await requireStation(stationId);
       const matching = (await installedOf(stationId)).filter((p) => clearMatches(req, p)).map((p) => p.profile.chargingProfileId);
       // The ClearChargingProfile observer removes them; `removed` counts those that went.
-      const res = await stations().sendCommand(stationId, 'ClearChargingProfile', req);
+      const res = await stations().sendIntent(stationId, {
+        '1.6': () => ({ action: 'ClearChargingProfile', payload: req, result: (r: CentralToCharger['ClearChargingProfile']['res']) => r }),
+        '2.0.1': () => clearChargingProfile201(req),
+      });
       const left = new Set((await installedOf(stationId)).map((p) => p.profile.chargingProfileId));
       return { status: res.status, removed: matching.filter((id) => !left.has(id)).length };
     },
@@ -329,7 +339,10 @@ export function createSmartChargingService(ctx: AppContext) {
       checkCommand('GetCompositeSchedule', req);
       await requireStation(stationId);
       const askedAt = ctx.now();
-      const charger = await stations().sendCommand(stationId, 'GetCompositeSchedule', req);
+      const charger: CentralToCharger['GetCompositeSchedule']['res'] = await stations().sendIntent(stationId, {
+        '1.6': () => ({ action: 'GetCompositeSchedule', payload: req, result: (r: CentralToCharger['GetCompositeSchedule']['res']) => r }),
+        '2.0.1': () => getCompositeSchedule201(q) as any,
+      });
       const reported = charger.status === 'Accepted' ? charger.chargingSchedule : undefined;
       const startText = charger.status === 'Accepted' ? (charger.scheduleStart ?? reported?.startSchedule) : undefined;
       const start = startText && !Number.isNaN(Date.parse(startText)) ? new Date(startText) : askedAt;
@@ -382,6 +395,14 @@ export function createSmartChargingService(ctx: AppContext) {
         s.observeCommand('SetChargingProfile', onSetChargingProfile),
         s.observeCommand('ClearChargingProfile', onClearChargingProfile),
         s.observeCommand('RemoteStartTransaction', onRemoteStart),
+        // 2.0.1: the same view, its payloads read into Plugboard's model (evseId = connectorId).
+        s.observeCommand('SetChargingProfile', (c) => {
+          const req = c.request as unknown as OCPP20.SetChargingProfileRequest;
+          const profile = profileFrom201(req.chargingProfile);
+          if (!profile) return;
+          return onSetChargingProfile({ ...c, request: { connectorId: req.evseId, csChargingProfiles: profile } });
+        }, '2.0.1'),
+        s.observeCommand('ClearChargingProfile', (c) => onClearChargingProfile({ ...c, request: clearRequestFrom201(c.request as unknown as OCPP20.ClearChargingProfileRequest) }), '2.0.1'),
       ];
       return () => off.forEach((f) => f());
     },
