@@ -23,6 +23,7 @@ import { migration as passwordRotation } from './migration-0011-password-rotatio
 import { migration as stationVersions } from './migration-0013-station-versions.ts';
 import { migration as deviceModel } from './migration-0015-device-model.ts';
 import { migration as sessions } from './migration-0016-sessions.ts';
+import { migration as tokenTypes } from './migration-0017-token-types.ts';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -301,6 +302,8 @@ export const migrations: Record<string, Migration> = {
   '0015_device_model': deviceModel,
   // Issue 12 (OCPP 2.0.1): one session model (charger's transaction id, EVSE, events).
   '0016_sessions': sessions,
+  // Issue 12 (OCPP 2.0.1): token types (IdTokenEnumType or null).
+  '0017_token_types': tokenTypes,
 };
 
 const provider: MigrationProvider = {

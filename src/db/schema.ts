@@ -70,6 +70,8 @@ export interface IdTagsTable {
   expiry_date: string | null;
   /** 1 = the token may be used in more than one transaction at a time */
   allow_concurrent: number;
+  /** a 2.0.1 IdTokenEnumType, or null: untyped, matching its value of any type (ADR 0014) */
+  type: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -36,7 +36,7 @@ test('create, get, 409 for a duplicate, 404 for a missing token', async () => {
   assert.equal(res.status, 201);
   assert.deepEqual(
     { ...res.body, createdAt: undefined, updatedAt: undefined },
-    { idTag: 'TAG-CREATE', parentIdTag: 'FLEET-1', status: 'Accepted', expiryDate: '2031-06-01T10:00:00.000Z', allowConcurrent: true, createdAt: undefined, updatedAt: undefined },
+    { idTag: 'TAG-CREATE', parentIdTag: 'FLEET-1', status: 'Accepted', expiryDate: '2031-06-01T10:00:00.000Z', allowConcurrent: true, type: null, createdAt: undefined, updatedAt: undefined },
   );
   const got = await app.request('GET', `${V1}/tokens/TAG-CREATE`, { key: readKey });
   assert.deepEqual(got.body, res.body);
@@ -211,12 +211,12 @@ test('import 5,000 tokens, export them all (streamed in keyset pages), and re-im
   assert.match(exported.headers.get('content-disposition') ?? '', /attachment; filename="tokens.csv"/);
   assert.equal(exported.headers.get('content-length'), null, 'streamed, not buffered into one body');
   const records: Array<Record<string, string>> = parse(exported.text, { columns: true });
-  assert.equal(exported.text.split('\n')[0], 'idTag,parentIdTag,status,expiryDate,allowConcurrent');
+  assert.equal(exported.text.split('\n')[0], 'idTag,parentIdTag,status,expiryDate,allowConcurrent,type');
   const total = (await app.request('GET', `${V1}/tokens?limit=1`)).body.total;
   assert.equal(records.length, total, 'every token once');
   assert.equal(new Set(records.map((r) => r.idTag)).size, total, 'no token twice across pages');
   const b7 = records.find((r) => r.idTag === 'BULK-00007')!;
-  assert.deepEqual(b7, { idTag: 'BULK-00007', parentIdTag: 'BULK-GRP', status: 'Blocked', expiryDate: '', allowConcurrent: 'false' });
+  assert.deepEqual(b7, { idTag: 'BULK-00007', parentIdTag: 'BULK-GRP', status: 'Blocked', expiryDate: '', allowConcurrent: 'false', type: '' });
   const withExpiry = records.find((r) => r.idTag === 'IMP-1')!;
   assert.equal(withExpiry.expiryDate, '2030-01-01T00:00:00.000Z');
 

@@ -67,6 +67,7 @@ const expectedColumns: { [T in keyof Database]: Nullability<Database[T]> } = {
     status: NN,
     expiry_date: N,
     allow_concurrent: NN,
+    type: N,
     created_at: NN,
     updated_at: NN,
   },

@@ -6,7 +6,9 @@ import { fromSpreadsheetCell } from '../../http/csv.ts';
 import type { IdTag } from '../../db/schema.ts';
 
 /** The columns of the import (and export) file, in export order. */
-export const TOKEN_CSV_COLUMNS = ['idTag', 'parentIdTag', 'status', 'expiryDate', 'allowConcurrent'] as const;
+export const TOKEN_CSV_COLUMNS = ['idTag', 'parentIdTag', 'status', 'expiryDate', 'allowConcurrent', 'type'] as const;
+/** The 2.0.1 IdTokenEnumType values a token's type may take (empty = untyped). */
+export const TOKEN_TYPE_VALUES = ['Central', 'eMAID', 'ISO14443', 'ISO15693', 'KeyCode', 'Local', 'MacAddress', 'NoAuthorization'] as const;
 export type TokenCsvColumn = (typeof TOKEN_CSV_COLUMNS)[number];
 
 const STATUSES: readonly IdTag['status'][] = ['Accepted', 'Blocked', 'Expired', 'Invalid'];
@@ -26,6 +28,7 @@ export interface ImportedToken {
   status: IdTag['status'];
   expiryDate: string | null;
   allowConcurrent: boolean;
+  type: string | null;
 }
 
 export interface ImportRowError {
@@ -115,6 +118,12 @@ export function parseTokenCsv(text: string): ParsedTokenCsv {
       fail(`allowConcurrent "${cell('allowConcurrent')}" is not true or false`);
       continue;
     }
+    const typeText = cell('type');
+    const type = typeText ? TOKEN_TYPE_VALUES.find((t) => t.toLowerCase() === typeText.toLowerCase()) : null;
+    if (type === undefined) {
+      fail(`type "${typeText}" is not one of ${TOKEN_TYPE_VALUES.join(', ')} (or empty)`);
+      continue;
+    }
     const earlier = seen.get(idTag);
     if (earlier !== undefined) {
       fail(`idTag ${idTag} appears again (first on line ${earlier})`);
@@ -128,6 +137,7 @@ export function parseTokenCsv(text: string): ParsedTokenCsv {
       status,
       expiryDate: expiryText ? new Date(expiryText).toISOString() : null,
       allowConcurrent: TRUE.has(concurrentText),
+      type,
     });
   }
   return { columns: TOKEN_CSV_COLUMNS.filter((c) => c !== 'idTag' && index.has(c)) as ParsedTokenCsv['columns'], rows, errors };

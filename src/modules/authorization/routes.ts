@@ -12,7 +12,7 @@ import { Page, PageQuery, standardErrors } from '../../http/schemas.ts';
 import { toIsoTimestamp } from '../../time.ts';
 import { DateTime, Nullable, parseSort, SortQuery } from '../../http/list-query.ts';
 import { csvWriter } from '../../http/csv.ts';
-import { MAX_ID_TAG_LENGTH, TOKEN_CSV_COLUMNS, TokenCsvError } from './csv-import.ts';
+import { MAX_ID_TAG_LENGTH, TOKEN_CSV_COLUMNS, TOKEN_TYPE_VALUES, TokenCsvError } from './csv-import.ts';
 
 const TOKEN_SORT = { idTag: 'id_tag', parentIdTag: 'parent_id_tag', status: 'status', expiryDate: 'expiry_date', createdAt: 'created_at', updatedAt: 'updated_at' } as const;
 const UNKNOWN_SORT = { idTag: 'id_tag', firstSeenAt: 'first_seen_at', lastSeenAt: 'last_seen_at', count: 'count' } as const;
@@ -21,6 +21,9 @@ const IMPORT_LIMIT_BYTES = 20 * 1024 * 1024;
 // OCPP 1.6 IdToken: CiString20Type.
 const IdTagString = (description: string) => Type.String({ minLength: 1, maxLength: MAX_ID_TAG_LENGTH, pattern: '^[^\\u0000-\\u001f\\u007f]+$', description });
 const TokenStatus = Type.Union([Type.Literal('Accepted'), Type.Literal('Blocked'), Type.Literal('Expired'), Type.Literal('Invalid')]);
+type TokenTypeValue = (typeof TOKEN_TYPE_VALUES)[number];
+const TYPE_DESCRIPTION = 'OCPP 2.0.1 IdTokenEnumType; null = untyped: matches its value of any type (and every 1.6 idTag)';
+const NullableTokenType = () => Type.Unsafe<TokenTypeValue | null>({ type: ['string', 'null'], enum: [...TOKEN_TYPE_VALUES, null], description: TYPE_DESCRIPTION });
 
 const Token = Type.Object(
   {
@@ -29,6 +32,7 @@ const Token = Type.Object(
     status: TokenStatus,
     expiryDate: Nullable(DateTime('after this the token answers Expired')),
     allowConcurrent: Type.Boolean({ description: 'may be used in more than one transaction at a time' }),
+    type: NullableTokenType(),
     createdAt: DateTime(),
     updatedAt: DateTime(),
   },
@@ -40,6 +44,7 @@ const TokenFields = {
   status: Type.Optional(TokenStatus),
   expiryDate: Type.Optional(Nullable(DateTime())),
   allowConcurrent: Type.Optional(Type.Boolean()),
+  type: Type.Optional(NullableTokenType()),
 };
 
 const UnknownToken = Type.Object({
@@ -68,6 +73,7 @@ export function toToken(t: IdTag): Static<typeof Token> {
     status: t.status,
     expiryDate: t.expiry_date,
     allowConcurrent: t.allow_concurrent === 1,
+    type: (t.type ?? null) as TokenTypeValue | null,
     createdAt: t.created_at,
     updatedAt: t.updated_at,
   };
@@ -90,6 +96,7 @@ export async function registerRoutes(api: Api, ctx: AppContext): Promise<void> {
       querystring: Type.Object({
         ...PageQuery.properties,
         status: Type.Optional(TokenStatus),
+        type: Type.Optional(Type.Unsafe<TokenTypeValue | 'none'>({ type: 'string', enum: [...TOKEN_TYPE_VALUES, 'none'], description: "only tokens of this type ('none': untyped)" })),
         parent: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_ID_TAG_LENGTH, description: 'only tokens with this parentIdTag' })),
         search: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'substring of the idTag or parentIdTag (case-insensitive)' })),
         sort: SortQuery(Object.keys(TOKEN_SORT), 'idTag'),
@@ -114,7 +121,7 @@ export async function registerRoutes(api: Api, ctx: AppContext): Promise<void> {
     const rows = Readable.from(
       (async function* () {
         for await (const t of auth().allTokens()) {
-          yield [t.id_tag, t.parent_id_tag ?? '', t.status, t.expiry_date ?? '', t.allow_concurrent === 1 ? 'true' : 'false'];
+          yield [t.id_tag, t.parent_id_tag ?? '', t.status, t.expiry_date ?? '', t.allow_concurrent === 1 ? 'true' : 'false', t.type ?? ''];
         }
       })(),
     );
@@ -148,7 +155,7 @@ export async function registerRoutes(api: Api, ctx: AppContext): Promise<void> {
   api.patch('/tokens/:idTag', {
     schema: {
       tags,
-      summary: 'Change status, expiry, parent (group) or concurrency',
+      summary: 'Change status, expiry, parent (group), concurrency or type',
       params: TokenParam,
       body: Type.Object(TokenFields, { additionalProperties: false, minProperties: 1 }),
       response: { 200: Token, ...withErrors([404]), ...standardErrors },

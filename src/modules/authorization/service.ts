@@ -4,10 +4,11 @@ import type { AppContext } from '../../context.ts';
 import type { Database, IdTag } from '../../db/schema.ts';
 import type { CentralToCharger } from '../../protocol/ocpp16.ts';
 import * as store from './store.ts';
-import { parseTokenCsv, type ImportRowError, type TokenCsvColumn } from './csv-import.ts';
+import { parseTokenCsv, TOKEN_TYPE_VALUES, type ImportRowError, type TokenCsvColumn } from './csv-import.ts';
 import type { SortKey } from '../../db/list-query.ts';
+import type { OCPP20 } from 'typed-ocpp';
 
-const COLUMN_OF = { parentIdTag: 'parent_id_tag', status: 'status', expiryDate: 'expiry_date', allowConcurrent: 'allow_concurrent' } as const satisfies Record<Exclude<TokenCsvColumn, 'idTag'>, string>;
+const COLUMN_OF = { parentIdTag: 'parent_id_tag', status: 'status', expiryDate: 'expiry_date', allowConcurrent: 'allow_concurrent', type: 'type' } as const satisfies Record<Exclude<TokenCsvColumn, 'idTag'>, string>;
 
 export type AuthorizationStatus = 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx';
 
@@ -15,6 +16,69 @@ export interface IdTagInfo {
   status: AuthorizationStatus;
   expiryDate?: string;
   parentIdTag?: string;
+}
+
+/**
+ * The 2.0.1 IdTokenEnumType values. A token's `type` is one of them or null (ADR 0014): an
+ * untyped token matches its value of any type; a typed one matches only its type on 2.0.1 and
+ * its value on 1.6 (an idTag has no type).
+ */
+export const TOKEN_TYPES = TOKEN_TYPE_VALUES;
+export type TokenType = (typeof TOKEN_TYPES)[number];
+
+/** Plugboard's authorization status: the 1.6 ones and those only 2.0.1 has. */
+export type TokenStatus = AuthorizationStatus | 'NoCredit' | 'NotAllowedTypeEVSE' | 'NotAtThisLocation' | 'NotAtThisTime' | 'Unknown';
+
+/** What a presented token gets, in no version's shape (toIdTagInfo / toIdTokenInfo translate). */
+export interface TokenAuthorization {
+  status: TokenStatus;
+  /** the token's group (parent): tokens of one group count as one for concurrency */
+  groupId?: string;
+  /** the group token's type, when the group is itself a known typed token */
+  groupType?: string | null;
+  /** after this the token is Expired */
+  expiry?: string;
+  /** false when Plugboard does not know the token (or not with the presented type) */
+  known: boolean;
+}
+
+/** A presented token: its value and, on 2.0.1, its IdTokenEnumType (null on 1.6). */
+export interface PresentedToken {
+  value: string;
+  type: string | null;
+}
+
+export interface TokenAuthorizeOptions {
+  /** the station the token was presented at, or '' when none (e.g. an API check) */
+  stationId: string;
+  /** check that the token is not already in a running transaction */
+  checkConcurrency?: boolean;
+  excludeTransactionId?: number;
+  exec?: Kysely<Database>;
+  /** record an unknown token for the operator's unknown-tokens list (default: when stationId is set) */
+  recordUnknown?: boolean;
+}
+
+/** 1.6 idTagInfo of a neutral result; the statuses 1.6 lacks are Invalid there. */
+export function toIdTagInfo(r: TokenAuthorization): IdTagInfo {
+  const v16: readonly string[] = ['Accepted', 'Blocked', 'Expired', 'Invalid', 'ConcurrentTx'];
+  const info: IdTagInfo = { status: v16.includes(r.status) ? (r.status as AuthorizationStatus) : 'Invalid' };
+  if (r.expiry) info.expiryDate = r.expiry;
+  if (r.groupId) info.parentIdTag = r.groupId;
+  return info;
+}
+
+/** 2.0.1 IdTokenInfoType of a neutral result: groupIdToken is the parent (type Central unless the parent is a typed token). */
+export function toIdTokenInfo(r: TokenAuthorization): OCPP20.AuthorizeResponse['idTokenInfo'] {
+  const info: OCPP20.AuthorizeResponse['idTokenInfo'] = { status: r.status };
+  if (r.expiry) info.cacheExpiryDateTime = new Date(r.expiry).toISOString();
+  if (r.groupId) info.groupIdToken = { idToken: r.groupId, type: (r.groupType ?? 'Central') as OCPP20.AuthorizeRequest['idToken']['type'] };
+  return info;
+}
+
+/** Whether a stored token answers for a presented one (ADR 0014: untyped matches any type). */
+export function tokenMatches(stored: { type: string | null }, presented: PresentedToken): boolean {
+  return stored.type === null || presented.type === null || stored.type === presented.type;
 }
 
 export interface AuthorizeOptions {
@@ -33,6 +97,7 @@ export interface AuthorizeOptions {
 
 export interface TokenInput {
   idTag: string;
+  type?: string | null;
   parentIdTag?: string | null;
   status?: IdTag['status'];
   expiryDate?: string | null;
@@ -40,6 +105,7 @@ export interface TokenInput {
 }
 
 export interface TokenPatch {
+  type?: string | null;
   parentIdTag?: string | null;
   status?: IdTag['status'];
   expiryDate?: string | null;
@@ -132,23 +198,42 @@ export function createAuthorizationService(ctx: AppContext) {
      * configuration allows concurrent use.
      */
     async authorize(idTag: string, opts: AuthorizeOptions): Promise<IdTagInfo> {
+      const r = await service.authorizeToken(
+        { value: idTag, type: null },
+        { stationId: opts.presentedBy ?? '', recordUnknown: opts.presentedBy !== undefined, checkConcurrency: opts.checkConcurrency, excludeTransactionId: opts.excludeTransactionId, exec: opts.exec },
+      );
+      return toIdTagInfo(r);
+    },
+
+    /**
+     * Version-neutral authorization of a presented token (1.6 idTag: type null; 2.0.1 idToken
+     * with its type). Unknown (or a typed token presented with another type) -> Invalid unless
+     * free charging is on; Blocked and Expired as stored; a past expiry -> Expired; ConcurrentTx
+     * as for 1.6. The group is the parent.
+     */
+    async authorizeToken(token: PresentedToken, opts: TokenAuthorizeOptions): Promise<TokenAuthorization> {
       const exec = opts.exec ?? ctx.db.kysely;
-      const tag = await store.getIdTag(exec, idTag);
+      const found = await store.getIdTag(exec, token.value);
+      const tag = found && tokenMatches(found, token) ? found : undefined;
       if (!tag) {
-        if (opts.presentedBy !== undefined) await noteUnknown(idTag, opts.presentedBy, opts.exec);
-        return { status: ctx.config.authorization.acceptUnknownIdTags ? 'Accepted' : 'Invalid' };
+        if (opts.recordUnknown ?? opts.stationId !== '') await noteUnknown(token.value, opts.stationId, opts.exec);
+        return { status: ctx.config.authorization.acceptUnknownIdTags ? 'Accepted' : 'Invalid', known: false };
       }
-      const info: IdTagInfo = { status: tag.status };
-      if (tag.parent_id_tag) info.parentIdTag = tag.parent_id_tag;
+      const r: TokenAuthorization = { status: tag.status, known: true };
+      if (tag.parent_id_tag) {
+        r.groupId = tag.parent_id_tag;
+        const parent = await store.getIdTag(exec, tag.parent_id_tag);
+        r.groupType = parent?.type ?? null;
+      }
       if (tag.expiry_date) {
-        info.expiryDate = tag.expiry_date;
-        if (Date.parse(tag.expiry_date) <= ctx.now().getTime()) info.status = 'Expired';
+        r.expiry = tag.expiry_date;
+        if (Date.parse(tag.expiry_date) <= ctx.now().getTime()) r.status = 'Expired';
       }
-      if (info.status === 'Accepted' && opts.checkConcurrency && !(tag.allow_concurrent === 1 || ctx.config.authorization.allowConcurrentTx)) {
-        const running = await ctx.services.transactions.countActiveForIdTag(idTag, { exec, excludeTransactionId: opts.excludeTransactionId });
-        if (running > 0) info.status = 'ConcurrentTx';
+      if (r.status === 'Accepted' && opts.checkConcurrency && !(tag.allow_concurrent === 1 || ctx.config.authorization.allowConcurrentTx)) {
+        const running = await ctx.services.transactions.countActiveForIdTag(token.value, { exec, excludeTransactionId: opts.excludeTransactionId });
+        if (running > 0) r.status = 'ConcurrentTx';
       }
-      return info;
+      return r;
     },
 
     async upsertToken(input: TokenInput): Promise<IdTag> {
@@ -160,6 +245,7 @@ export function createAuthorizationService(ctx: AppContext) {
         status: input.status ?? existing?.status ?? 'Accepted',
         expiry_date: input.expiryDate !== undefined ? input.expiryDate : (existing?.expiry_date ?? null),
         allow_concurrent: input.allowConcurrent !== undefined ? Number(input.allowConcurrent) : (existing?.allow_concurrent ?? 0),
+        type: input.type !== undefined ? input.type : (existing?.type ?? null),
         created_at: existing?.created_at ?? now,
         updated_at: now,
       };
@@ -201,6 +287,7 @@ export function createAuthorizationService(ctx: AppContext) {
         status: input.status ?? 'Accepted',
         expiry_date: input.expiryDate ?? null,
         allow_concurrent: input.allowConcurrent ? 1 : 0,
+        type: input.type ?? null,
         created_at: now,
         updated_at: now,
       };
@@ -220,6 +307,7 @@ export function createAuthorizationService(ctx: AppContext) {
       if (patch.status !== undefined) set.status = patch.status;
       if (patch.expiryDate !== undefined) set.expiry_date = patch.expiryDate;
       if (patch.allowConcurrent !== undefined) set.allow_concurrent = patch.allowConcurrent ? 1 : 0;
+      if (patch.type !== undefined) set.type = patch.type;
       const n = await ctx.db.write((trx) => store.updateIdTag(trx, idTag, set));
       if (n === 0) return undefined;
       const row = await store.getIdTag(ctx.db.kysely, idTag);
@@ -240,6 +328,7 @@ export function createAuthorizationService(ctx: AppContext) {
         status: r.status,
         expiry_date: r.expiryDate,
         allow_concurrent: r.allowConcurrent ? 1 : 0,
+        type: r.type,
         created_at: now,
         updated_at: now,
       }));

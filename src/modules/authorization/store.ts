@@ -25,6 +25,8 @@ export function listIdTags(db: Exec): Promise<IdTag[]> {
 
 export interface TokenFilter {
   status?: IdTag['status'];
+  /** a token type; 'none' = untyped tokens */
+  type?: string;
   parentIdTag?: string;
   /** substring of the idTag or its parent, case-insensitive */
   search?: string;
@@ -33,6 +35,7 @@ export interface TokenFilter {
 function filteredTokens(db: Exec, f: TokenFilter) {
   let q = db.selectFrom('id_tags');
   if (f.status) q = q.where('status', '=', f.status);
+  if (f.type) q = f.type === 'none' ? q.where('type', 'is', null) : q.where('type', '=', f.type);
   if (f.parentIdTag) q = q.where('parent_id_tag', '=', f.parentIdTag);
   if (f.search) {
     const text = f.search;
@@ -71,9 +74,9 @@ export async function existingIdTags(db: Exec, idTags: string[]): Promise<Set<st
   return found;
 }
 
-// 7 columns a row: far below every dialect's bound-parameter limit.
+// 8 columns a row: far below every dialect's bound-parameter limit.
 const CHUNK = 500;
-type TokenColumn = 'parent_id_tag' | 'status' | 'expiry_date' | 'allow_concurrent';
+type TokenColumn = 'parent_id_tag' | 'status' | 'expiry_date' | 'allow_concurrent' | 'type';
 
 /**
  * Inserts or updates many tokens in multi-row statements. On an existing token only the

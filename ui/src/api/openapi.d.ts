@@ -12485,6 +12485,8 @@ export interface paths {
                     /** @description comma-separated fields, prefix '-' for descending; one of idTag, parentIdTag, status, expiryDate, createdAt, updatedAt. Default: idTag */
                     sort?: string;
                     status?: "Accepted" | "Blocked" | "Expired" | "Invalid";
+                    /** @description only tokens of this type ('none': untyped) */
+                    type?: "Central" | "eMAID" | "ISO14443" | "ISO15693" | "KeyCode" | "Local" | "MacAddress" | "NoAuthorization" | "none";
                 };
                 header?: never;
                 path?: never;
@@ -12513,6 +12515,11 @@ export interface paths {
                                 /** @description group: tokens with the same parent count as one for concurrency */
                                 parentIdTag: string | null;
                                 status: "Accepted" | "Blocked" | "Expired" | "Invalid";
+                                /**
+                                 * @description OCPP 2.0.1 IdTokenEnumType; null = untyped: matches its value of any type (and every 1.6 idTag)
+                                 * @enum {string|null}
+                                 */
+                                type: "Central" | "eMAID" | "ISO14443" | "ISO15693" | "KeyCode" | "Local" | "MacAddress" | "NoAuthorization" | null;
                                 /** Format: date-time */
                                 updatedAt: string;
                             }[];
@@ -12581,6 +12588,11 @@ export interface paths {
                         /** @description parent (group) idTag */
                         parentIdTag?: string | null;
                         status?: "Accepted" | "Blocked" | "Expired" | "Invalid";
+                        /**
+                         * @description OCPP 2.0.1 IdTokenEnumType; null = untyped: matches its value of any type (and every 1.6 idTag)
+                         * @enum {string|null}
+                         */
+                        type?: "Central" | "eMAID" | "ISO14443" | "ISO15693" | "KeyCode" | "Local" | "MacAddress" | "NoAuthorization" | null;
                     };
                 };
             };
@@ -12605,6 +12617,11 @@ export interface paths {
                             /** @description group: tokens with the same parent count as one for concurrency */
                             parentIdTag: string | null;
                             status: "Accepted" | "Blocked" | "Expired" | "Invalid";
+                            /**
+                             * @description OCPP 2.0.1 IdTokenEnumType; null = untyped: matches its value of any type (and every 1.6 idTag)
+                             * @enum {string|null}
+                             */
+                            type: "Central" | "eMAID" | "ISO14443" | "ISO15693" | "KeyCode" | "Local" | "MacAddress" | "NoAuthorization" | null;
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -12702,6 +12719,11 @@ export interface paths {
                             /** @description group: tokens with the same parent count as one for concurrency */
                             parentIdTag: string | null;
                             status: "Accepted" | "Blocked" | "Expired" | "Invalid";
+                            /**
+                             * @description OCPP 2.0.1 IdTokenEnumType; null = untyped: matches its value of any type (and every 1.6 idTag)
+                             * @enum {string|null}
+                             */
+                            type: "Central" | "eMAID" | "ISO14443" | "ISO15693" | "KeyCode" | "Local" | "MacAddress" | "NoAuthorization" | null;
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -12824,7 +12846,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change status, expiry, parent (group) or concurrency */
+        /** Change status, expiry, parent (group), concurrency or type */
         patch: {
             parameters: {
                 query?: never;
@@ -12843,6 +12865,11 @@ export interface paths {
                         /** @description parent (group) idTag */
                         parentIdTag?: string | null;
                         status?: "Accepted" | "Blocked" | "Expired" | "Invalid";
+                        /**
+                         * @description OCPP 2.0.1 IdTokenEnumType; null = untyped: matches its value of any type (and every 1.6 idTag)
+                         * @enum {string|null}
+                         */
+                        type?: "Central" | "eMAID" | "ISO14443" | "ISO15693" | "KeyCode" | "Local" | "MacAddress" | "NoAuthorization" | null;
                     };
                 };
             };
@@ -12867,6 +12894,11 @@ export interface paths {
                             /** @description group: tokens with the same parent count as one for concurrency */
                             parentIdTag: string | null;
                             status: "Accepted" | "Blocked" | "Expired" | "Invalid";
+                            /**
+                             * @description OCPP 2.0.1 IdTokenEnumType; null = untyped: matches its value of any type (and every 1.6 idTag)
+                             * @enum {string|null}
+                             */
+                            type: "Central" | "eMAID" | "ISO14443" | "ISO15693" | "KeyCode" | "Local" | "MacAddress" | "NoAuthorization" | null;
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -12962,6 +12994,11 @@ export interface paths {
                             /** @description group: tokens with the same parent count as one for concurrency */
                             parentIdTag: string | null;
                             status: "Accepted" | "Blocked" | "Expired" | "Invalid";
+                            /**
+                             * @description OCPP 2.0.1 IdTokenEnumType; null = untyped: matches its value of any type (and every 1.6 idTag)
+                             * @enum {string|null}
+                             */
+                            type: "Central" | "eMAID" | "ISO14443" | "ISO15693" | "KeyCode" | "Local" | "MacAddress" | "NoAuthorization" | null;
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -13061,6 +13098,11 @@ export interface paths {
                             /** @description group: tokens with the same parent count as one for concurrency */
                             parentIdTag: string | null;
                             status: "Accepted" | "Blocked" | "Expired" | "Invalid";
+                            /**
+                             * @description OCPP 2.0.1 IdTokenEnumType; null = untyped: matches its value of any type (and every 1.6 idTag)
+                             * @enum {string|null}
+                             */
+                            type: "Central" | "eMAID" | "ISO14443" | "ISO15693" | "KeyCode" | "Local" | "MacAddress" | "NoAuthorization" | null;
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -13139,7 +13181,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description CSV with the header idTag,parentIdTag,status,expiryDate,allowConcurrent */
+                /** @description CSV with the header idTag,parentIdTag,status,expiryDate,allowConcurrent,type */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -13205,7 +13247,7 @@ export interface paths {
         put?: never;
         /**
          * Import tokens from CSV: valid rows are created or updated, invalid rows reported by line
-         * @description Content-Type: text/csv. A header row is required; columns: idTag, parentIdTag, status, expiryDate, allowConcurrent (idTag required, the others optional). A column left out of the header leaves that field unchanged on existing tokens. Empty cells: no parent, status Accepted, no expiry, allowConcurrent false.
+         * @description Content-Type: text/csv. A header row is required; columns: idTag, parentIdTag, status, expiryDate, allowConcurrent, type (idTag required, the others optional). A column left out of the header leaves that field unchanged on existing tokens. Empty cells: no parent, status Accepted, no expiry, allowConcurrent false.
          */
         post: {
             parameters: {
