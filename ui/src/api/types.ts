@@ -102,3 +102,9 @@ export interface LiveEvent {
   action?: string;
   [k: string]: unknown;
 }
+
+/** The 2.0.1 device model (src/modules/devicemodel). */
+export type DeviceComponent = ItemOf<ApiResponse<'/stations/{id}/device-model/components'>>;
+export type DeviceVariable = ItemOf<ApiResponse<'/stations/{id}/device-model/variables'>>;
+export type SettingsAnswer = ApiResponse<'/stations/{id}/settings'>;
+export type SettingsChangeAnswer = ApiResponse<'/stations/{id}/settings', 'put'>;

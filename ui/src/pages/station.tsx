@@ -18,6 +18,7 @@ import { StationLocalList } from './station/local-list.tsx';
 import { StationChargingProfiles } from './station/charging-profiles.tsx';
 import { StationCertificates } from './station/certificates.tsx';
 import { StationSecurity } from './station/security.tsx';
+import { StationDeviceModel } from './station/device-model.tsx';
 
 const TABS: Array<[string, string]> = [
   ['summary', 'Summary'],
@@ -90,7 +91,7 @@ export function StationPage({ id }: { id: string }) {
         </div>
       </div>
       {decide.result && !decide.result.ok && <ErrorBox error={decide.result.error} />}
-      <Tabs tabs={TABS} current={tab} onChange={(t) => setParams({ tab: t === 'summary' ? null : t }, { push: true })} />
+      <Tabs tabs={s.ocppProtocol === 'ocpp2.0.1' ? [...TABS, ['device-model', 'Device model']] : TABS} current={tab} onChange={(t) => setParams({ tab: t === 'summary' ? null : t }, { push: true })} />
       <div className="tab-panel">
         {tab === 'summary' && <StationSummary station={s} />}
         {tab === 'actions' && <StationActions station={s} />}
@@ -104,6 +105,7 @@ export function StationPage({ id }: { id: string }) {
         {tab === 'charging' && <StationChargingProfiles station={s} />}
         {tab === 'certificates' && <StationCertificates station={s} />}
         {tab === 'security' && <StationSecurity station={s} />}
+        {tab === 'device-model' && <StationDeviceModel station={s} />}
       </div>
     </>
   );
