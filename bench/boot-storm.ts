@@ -17,6 +17,8 @@ export interface BootStormOptions {
   targets: TargetKind[];
   databaseUrl: string | null;
   profile?: boolean;
+  /** the stations' OCPP version; 2.0.1 results go to boot-storm-201.* (default 1.6) */
+  ocpp?: '1.6' | '2.0.1';
 }
 
 /** issue #4: 10,000 stations fully accepted in under 5 s on SQLite */
@@ -24,13 +26,14 @@ export const GOAL_SECONDS = 5;
 
 export async function runBootStorm(opts: BootStormOptions) {
   const rows = [];
+  const v201 = opts.ocpp === '2.0.1';
   for (const kind of opts.targets) {
     const target = await startTarget({ kind, databaseUrl: opts.databaseUrl, cpuProfile: opts.profile ? `boot-storm-${kind}` : undefined });
     const load = await LoadGenerator.start(opts.stations);
     try {
       const cpu0 = processCpuSeconds(target.server.child.pid);
       const loadCpu0 = load.cpuSeconds();
-      const r = await load.connect({ url: target.server.ocppUrl, ids: stationIds('BOOT-', opts.stations), connectors: opts.connectors, concurrency: opts.concurrency, boot: true });
+      const r = await load.connect({ url: target.server.ocppUrl, ids: stationIds(v201 ? 'BOOT201-' : 'BOOT-', opts.stations), connectors: opts.connectors, concurrency: opts.concurrency, boot: true, version: opts.ocpp });
       const allS = Math.max(...r.doneAtMs) / 1000;
       const row = {
         target: kind,
@@ -48,7 +51,7 @@ export async function runBootStorm(opts: BootStormOptions) {
       };
       rows.push(row);
       const goal = kind === 'sqlite' ? `   [${versusGoal(row.secondsUntilAllAccepted, GOAL_SECONDS, false, ' s')}]` : '';
-      console.log(`boot storm (${kind}): ${row.stations} stations x ${opts.connectors} connectors accepted in ${row.secondsUntilAllAccepted} s (${row.acceptedPerSecond}/s), failed ${row.failed}${goal}`);
+      console.log(`boot storm (${kind}, OCPP ${opts.ocpp ?? '1.6'}): ${row.stations} stations x ${opts.connectors} connectors accepted in ${row.secondsUntilAllAccepted} s (${row.acceptedPerSecond}/s), failed ${row.failed}${goal}`);
       console.log(`  connect+upgrade p50 ${row.connect.p50Ms} ms p99 ${row.connect.p99Ms} ms; BootNotification p50 ${row.boot.p50Ms} ms p99 ${row.boot.p99Ms} ms; StatusNotification p50 ${row.status.p50Ms} ms p99 ${row.status.p99Ms} ms; CPU server ${row.serverCpuPercent}% load ${row.loadCpuPercent}%`);
       if (r.firstError) console.log(`  first error: ${r.firstError}`);
     } finally {
@@ -59,8 +62,9 @@ export async function runBootStorm(opts: BootStormOptions) {
   const echo = rows.find((r) => r.target === 'echo');
   const ratio = (v: number) => (echo ? `${Math.round((v / echo.acceptedPerSecond) * 100)} %` : 'n/a');
   const result = { stations: opts.stations, connectors: opts.connectors, concurrency: opts.concurrency, goalSeconds: GOAL_SECONDS, rows: rows.map((r) => ({ ...r, ofCeiling: ratio(r.acceptedPerSecond) })) };
-  const json = writeResult('boot-storm', result);
-  const md = writeMarkdown('boot-storm', `Boot storm: ${opts.stations} stations, ${opts.connectors} connectors, ${opts.concurrency} connects in flight`,
+  const name = v201 ? 'boot-storm-201' : 'boot-storm';
+  const json = writeResult(name, { ocpp: opts.ocpp ?? '1.6', ...result });
+  const md = writeMarkdown(name, `Boot storm${v201 ? ' (OCPP 2.0.1)' : ''}: ${opts.stations} stations, ${opts.connectors} connectors, ${opts.concurrency} connects in flight`,
     ['target', 'all accepted', 'accepted/s', 'of ceiling', 'connect+upgrade p50 / p99', 'Boot p50 / p99', 'Status p50 / p99', 'failed', 'server CPU', 'load CPU', 'goal (SQLite < 5 s)'],
     rows.map((r) => [r.target, `${r.secondsUntilAllAccepted} s`, r.acceptedPerSecond, ratio(r.acceptedPerSecond), `${r.connect.p50Ms} / ${r.connect.p99Ms} ms`, `${r.boot.p50Ms} / ${r.boot.p99Ms} ms`, `${r.status.p50Ms} / ${r.status.p99Ms} ms`, r.failed, `${r.serverCpuPercent} %`, `${r.loadCpuPercent} %`, r.target === 'sqlite' ? versusGoal(r.secondsUntilAllAccepted, GOAL_SECONDS, false, ' s') : '']));
   console.log(`  -> ${json}, ${md}`);
@@ -80,8 +84,9 @@ if (import.meta.main) {
       concurrency: { type: 'string', default: '1000' },
       targets: { type: 'string', default: 'sqlite,postgres,echo' },
       profile: { type: 'boolean', default: false },
+      ocpp: { type: 'string', default: '1.6' },
     },
   });
   const databaseUrl = process.env.DATABASE_URL ?? null;
-  await runBootStorm({ stations: Number(values.stations), connectors: Number(values.connectors), concurrency: Number(values.concurrency), targets: parseTargets(values.targets, databaseUrl), databaseUrl, profile: values.profile });
+  await runBootStorm({ ocpp: values.ocpp === '2.0.1' ? '2.0.1' : '1.6', stations: Number(values.stations), connectors: Number(values.connectors), concurrency: Number(values.concurrency), targets: parseTargets(values.targets, databaseUrl), databaseUrl, profile: values.profile });
 }

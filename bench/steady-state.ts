@@ -24,6 +24,8 @@ export interface SteadyStateOptions {
   targets: TargetKind[];
   databaseUrl: string | null;
   profile?: boolean;
+  /** OCPP 2.0.1: the samples are TransactionEvent Updated; results go to steady-state-201*.* (default 1.6) */
+  ocpp?: '1.6' | '2.0.1';
 }
 
 /** issue #4: at least 10,000 persisted MeterValues per second with p99 under 50 ms */
@@ -45,7 +47,7 @@ export async function runSteadyState(opts: SteadyStateOptions) {
     const target = await startTarget({ kind, databaseUrl: opts.databaseUrl, cpuProfile: opts.profile ? `steady-state-${kind}` : undefined });
     const load = await LoadGenerator.start(opts.stations);
     try {
-      const c = await load.connect({ url: target.server.ocppUrl, ids: stationIds('STEADY-', opts.stations), connectors: 1, concurrency: 500, boot: true });
+      const c = await load.connect({ url: target.server.ocppUrl, ids: stationIds(opts.ocpp === '2.0.1' ? 'STEADY201-' : 'STEADY-', opts.stations), connectors: 1, concurrency: 500, boot: true, version: opts.ocpp });
       if (c.failed) throw new Error(`${c.failed} stations failed to boot: ${c.firstError}`);
       const pid = target.server.child.pid;
       // CPU over the measured window only: sampled when the warm-up ends.
@@ -93,9 +95,10 @@ export async function runSteadyState(opts: SteadyStateOptions) {
   const ratio = (v: number) => (echo ? `${Math.round((v / echo.meterValuesPerSecond) * 100)} %` : 'n/a');
   const result = { ...opts, targets: undefined, goalPerSecond: GOAL_PER_SECOND, goalP99Ms: GOAL_P99_MS, rows: rows.map((r) => ({ ...r, ofCeiling: ratio(r.meterValuesPerSecond) })) };
   // The goal rate keeps the plain name; other rates get their own files, so both stay.
-  const name = opts.rate === goalOfferedRate(opts.heartbeatEvery) ? 'steady-state' : `steady-state-${opts.rate}`;
+  const base = opts.ocpp === '2.0.1' ? 'steady-state-201' : 'steady-state';
+  const name = opts.rate === goalOfferedRate(opts.heartbeatEvery) ? base : `${base}-${opts.rate}`;
   const json = writeResult(name, result);
-  const md = writeMarkdown(name, `Steady state: ${opts.stations} stations, ${opts.rate} msg/s offered (every ${opts.heartbeatEvery}th a Heartbeat), ${opts.seconds} s after ${opts.warmupSeconds} s warm-up`,
+  const md = writeMarkdown(name, `Steady state${opts.ocpp === '2.0.1' ? ' (OCPP 2.0.1, TransactionEvent Updated)' : ''}: ${opts.stations} stations, ${opts.rate} msg/s offered (every ${opts.heartbeatEvery}th a Heartbeat), ${opts.seconds} s after ${opts.warmupSeconds} s warm-up`,
     ['target', 'MeterValues/s persisted', 'of ceiling', 'p50 / p99', 'max', 'errors', 'backlog at end', 'server CPU', 'server RSS max', 'load CPU', 'goal (>= 10,000/s, p99 < 50 ms)'],
     rows.map((r) => [r.target, r.meterValuesPerSecond, ratio(r.meterValuesPerSecond), `${r.meter.p50Ms} / ${r.meter.p99Ms} ms`, `${r.meter.maxMs} ms`, r.errors, r.backlogAtEnd, `${r.serverCpuPercent} %`, mb(r.serverRssMaxBytes), `${r.loadCpuPercent} %`,
       r.target === 'echo' ? '' : `${versusGoal(r.meterValuesPerSecond, GOAL_PER_SECOND, true, '/s')}; ${versusGoal(r.meter.p99Ms, GOAL_P99_MS, false, ' ms')}`]),
@@ -114,10 +117,11 @@ if (import.meta.main) {
       warmup: { type: 'string', default: '3' },
       targets: { type: 'string', default: 'sqlite,postgres,echo' },
       profile: { type: 'boolean', default: false },
+      ocpp: { type: 'string', default: '1.6' },
     },
   });
   const databaseUrl = process.env.DATABASE_URL ?? null;
-  await runSteadyState({
+  await runSteadyState({ ocpp: values.ocpp === '2.0.1' ? '2.0.1' : '1.6',
     stations: Number(values.stations), rate: values.rate ? Number(values.rate) : goalOfferedRate(Number(values['heartbeat-every'])), heartbeatEvery: Number(values['heartbeat-every']), seconds: Number(values.seconds),
     warmupSeconds: Number(values.warmup), targets: parseTargets(values.targets, databaseUrl), databaseUrl, profile: values.profile,
   });

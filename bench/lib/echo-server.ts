@@ -7,12 +7,13 @@
 import { createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { encodeCall, encodeCallError, encodeCallResult, parseFrame } from '../../src/protocol/frames.ts';
-import { ocpp16Validator, precompileOcpp16Schemas } from '../../src/protocol/validator.ts';
+import { ocpp16Validator, ocpp201Validator, precompileOcpp16Schemas } from '../../src/protocol/validator.ts';
 import type { ChildMessage, ParentMessage } from './memory-server.ts';
 
 const ocppPort = Number(process.env.PLUGBOARD_OCPP_PORT);
 const httpPort = Number(process.env.PLUGBOARD_HTTP_PORT);
 precompileOcpp16Schemas('central');
+precompileOcpp16Schemas('central', '2.0.1');
 
 const now = () => new Date().toISOString();
 const ANSWERS: Record<string, () => unknown> = {
@@ -23,6 +24,12 @@ const ANSWERS: Record<string, () => unknown> = {
   StartTransaction: () => ({ transactionId: 1, idTagInfo: { status: 'Accepted' } }),
   StopTransaction: () => ({ idTagInfo: { status: 'Accepted' } }),
   Authorize: () => ({ idTagInfo: { status: 'Accepted' } }),
+};
+const ANSWERS_201: Record<string, () => unknown> = {
+  BootNotification: () => ({ status: 'Accepted', currentTime: now(), interval: 300 }),
+  Heartbeat: () => ({ currentTime: now() }),
+  TransactionEvent: () => ({}),
+  Authorize: () => ({ idTokenInfo: { status: 'Accepted' } }),
 };
 
 interface Conn {
@@ -35,10 +42,13 @@ const stations = new Map<string, Conn>();
 // Same accept backlog as Plugboard's gateway, so that a storm meets the same kernel queue.
 const ocppHttp = createServer((_req, res) => res.writeHead(404).end());
 ocppHttp.listen({ port: ocppPort, host: '127.0.0.1', backlog: 8192 });
-const wss = new WebSocketServer({ server: ocppHttp, perMessageDeflate: false, handleProtocols: (p) => (p.has('ocpp1.6') ? 'ocpp1.6' : false) });
+const wss = new WebSocketServer({ server: ocppHttp, perMessageDeflate: false, handleProtocols: (p) => (p.has('ocpp2.0.1') ? 'ocpp2.0.1' : p.has('ocpp1.6') ? 'ocpp1.6' : false) });
 wss.on('connection', (ws, req) => {
   const id = decodeURIComponent(req.url!.split('/').pop()!);
   const conn: Conn = { ws, seq: 0, pending: new Map() };
+  const v201 = ws.protocol === 'ocpp2.0.1';
+  const validator = v201 ? ocpp201Validator : ocpp16Validator;
+  const answers = v201 ? ANSWERS_201 : ANSWERS;
   stations.set(id, conn);
   ws.on('close', () => stations.get(id) === conn && stations.delete(id));
   ws.on('message', (data) => {
@@ -46,9 +56,9 @@ wss.on('connection', (ws, req) => {
     if (!parsed.ok) return;
     const f = parsed.frame;
     if (f.type === 2) {
-      const v = ocpp16Validator.validateRequest(f.action, f.payload);
+      const v = validator.validateRequest(f.action, f.payload);
       if (!v.ok) ws.send(encodeCallError(f.id, v.code, v.message));
-      else ws.send(encodeCallResult(f.id, (ANSWERS[f.action] ?? (() => ({})))()));
+      else ws.send(encodeCallResult(f.id, (answers[f.action] ?? (() => ({})))()));
     } else {
       const done = conn.pending.get(f.id);
       conn.pending.delete(f.id);

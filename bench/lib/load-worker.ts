@@ -7,7 +7,7 @@
 import { WebSocket } from 'ws';
 
 export type WorkerCommand =
-  | { type: 'connect'; url: string; ids: string[]; connectors: number; concurrency: number; boot: boolean }
+  | { type: 'connect'; url: string; ids: string[]; connectors: number; concurrency: number; boot: boolean; version?: '1.6' | '2.0.1' }
   | { type: 'steady'; ratePerSecond: number; heartbeatEvery: number; seconds: number; warmupSeconds: number }
   | { type: 'stop' };
 
@@ -58,6 +58,21 @@ const ANSWERS: Record<string, unknown> = {
   GetLocalListVersion: { listVersion: 0 },
 };
 
+/** The same for OCPP 2.0.1 commands. */
+const ANSWERS_201: Record<string, unknown> = {
+  GetVariables: { getVariableResult: [{ attributeStatus: 'Accepted', attributeValue: '300', component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' } }] },
+  SetVariables: { setVariableResult: [{ attributeStatus: 'Accepted', component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' } }] },
+  ChangeAvailability: { status: 'Accepted' },
+  ClearCache: { status: 'Accepted' },
+  TriggerMessage: { status: 'Accepted' },
+  RequestStartTransaction: { status: 'Accepted' },
+  RequestStopTransaction: { status: 'Accepted' },
+  Reset: { status: 'Accepted' },
+  UnlockConnector: { status: 'Unlocked' },
+  DataTransfer: { status: 'UnknownVendorId' },
+  GetLocalListVersion: { versionNumber: 0 },
+};
+
 class Station {
   readonly id: string;
   ws!: WebSocket;
@@ -68,14 +83,18 @@ class Station {
   queue: Array<() => void> = [];
   transactionId = 0;
   energyWh = 0;
+  readonly version: '1.6' | '2.0.1';
+  /** 2.0.1: TransactionEvent seqNo */
+  seqNo = 0;
 
-  constructor(id: string) {
+  constructor(id: string, version: '1.6' | '2.0.1' = '1.6') {
     this.id = id;
+    this.version = version;
   }
 
   open(url: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`${url}/${this.id}`, ['ocpp1.6'], { perMessageDeflate: false });
+      const ws = new WebSocket(`${url}/${this.id}`, [this.version === '2.0.1' ? 'ocpp2.0.1' : 'ocpp1.6'], { perMessageDeflate: false });
       this.ws = ws;
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -90,7 +109,7 @@ class Station {
   #onMessage(text: string): void {
     const frame = JSON.parse(text) as [number, string, ...unknown[]];
     if (frame[0] === 2) {
-      const answer = ANSWERS[frame[2] as string] ?? {};
+      const answer = (this.version === '2.0.1' ? ANSWERS_201[frame[2] as string] : ANSWERS[frame[2] as string]) ?? {};
       this.ws.send(JSON.stringify([3, frame[1], answer]));
       return;
     }
@@ -145,25 +164,53 @@ function meterValues(st: Station): unknown {
   };
 }
 
+/** OCPP 2.0.1: the same readings as a TransactionEvent Updated. */
+function transactionEventUpdated(st: Station): unknown {
+  st.energyWh += 37;
+  const ts = new Date().toISOString();
+  const sv = (value: number, measurand: string, unit: string, phase?: string) => ({ value, context: 'Sample.Periodic', measurand, ...(phase ? { phase } : {}), unitOfMeasure: { unit } });
+  return {
+    eventType: 'Updated',
+    timestamp: ts,
+    triggerReason: 'MeterValuePeriodic',
+    seqNo: st.seqNo++,
+    transactionInfo: { transactionId: `BENCH-${st.id}`, chargingState: 'Charging' },
+    evse: { id: 1, connectorId: 1 },
+    meterValue: [{
+      timestamp: ts,
+      sampledValue: [
+        sv(st.energyWh, 'Energy.Active.Import.Register', 'Wh'),
+        sv(11040, 'Power.Active.Import', 'W'),
+        sv(16, 'Current.Import', 'A', 'L1'),
+        sv(16, 'Current.Import', 'A', 'L2'),
+        sv(16, 'Current.Import', 'A', 'L3'),
+      ],
+    }],
+  };
+}
+
 async function connect(cmd: Extract<WorkerCommand, { type: 'connect' }>): Promise<ConnectReport> {
   const report: ConnectReport = { type: 'connected', stations: 0, failed: 0, doneAtMs: [], connectMs: [], bootRttMs: [], statusRttMs: [] };
   const t0 = performance.now();
   let next = 0;
   const one = async (id: string) => {
-    const st = new Station(id);
+    const st = new Station(id, cmd.version);
     try {
       let t = performance.now();
       await st.open(cmd.url);
       report.connectMs.push(performance.now() - t);
       if (cmd.boot) {
         t = performance.now();
-        const boot = (await st.call('BootNotification', { chargePointVendor: 'Plugboard', chargePointModel: 'Bench', firmwareVersion: '1.0.0' })) as { status: string };
+        const boot = (await (st.version === '2.0.1'
+          ? st.call('BootNotification', { chargingStation: { vendorName: 'Plugboard', model: 'Bench', firmwareVersion: '1.0.0' }, reason: 'PowerUp' })
+          : st.call('BootNotification', { chargePointVendor: 'Plugboard', chargePointModel: 'Bench', firmwareVersion: '1.0.0' }))) as { status: string };
         report.bootRttMs.push(performance.now() - t);
         if (boot.status !== 'Accepted') throw new Error(`BootNotification ${boot.status}`);
-        // One per connector, 0 (the whole station) included, as a booting charger does.
-        for (let c = 0; c <= cmd.connectors; c++) {
+        // One per connector, 0 (the whole station) included, as a booting charger does; 2.0.1: one per EVSE.
+        for (let c = st.version === '2.0.1' ? 1 : 0; c <= cmd.connectors; c++) {
           t = performance.now();
-          await st.call('StatusNotification', { connectorId: c, status: 'Available', errorCode: 'NoError', timestamp: new Date().toISOString() });
+          if (st.version === '2.0.1') await st.call('StatusNotification', { timestamp: new Date().toISOString(), connectorStatus: 'Available', evseId: c, connectorId: 1 });
+          else await st.call('StatusNotification', { connectorId: c, status: 'Available', errorCode: 'NoError', timestamp: new Date().toISOString() });
           report.statusRttMs.push(performance.now() - t);
         }
       }
@@ -188,6 +235,12 @@ async function steady(cmd: Extract<WorkerCommand, { type: 'steady' }>): Promise<
   // Every station gets a running transaction first (not measured).
   await Promise.all(stations.map(async (st) => {
     if (st.transactionId) return;
+    if (st.version === '2.0.1') {
+      const ts = new Date().toISOString();
+      await st.call('TransactionEvent', { eventType: 'Started', timestamp: ts, triggerReason: 'Authorized', seqNo: st.seqNo++, transactionInfo: { transactionId: `BENCH-${st.id}`, chargingState: 'Charging' }, evse: { id: 1, connectorId: 1 }, idToken: { idToken: 'BENCHTAG', type: 'ISO14443' }, meterValue: [{ timestamp: ts, sampledValue: [{ value: 0, context: 'Transaction.Begin', measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'Wh' } }] }] });
+      st.transactionId = 1;
+      return;
+    }
     const r = (await st.call('StartTransaction', { connectorId: 1, idTag: 'BENCHTAG', meterStart: 0, timestamp: new Date().toISOString() })) as { transactionId: number };
     st.transactionId = r.transactionId;
   }));
@@ -214,7 +267,7 @@ async function steady(cmd: Extract<WorkerCommand, { type: 'steady' }>): Promise<
         const scheduled = now;
         const heartbeat = cmd.heartbeatEvery > 0 && ++n % cmd.heartbeatEvery === 0;
         report.sent++;
-        st.enqueue(() => (heartbeat ? st.call('Heartbeat', {}) : st.call('MeterValues', meterValues(st))).then(
+        st.enqueue(() => (heartbeat ? st.call('Heartbeat', {}) : st.version === '2.0.1' ? st.call('TransactionEvent', transactionEventUpdated(st)) : st.call('MeterValues', meterValues(st))).then(
           () => {
             const at = performance.now();
             if (at >= countFrom && at < end) {

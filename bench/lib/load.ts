@@ -57,10 +57,10 @@ export class LoadGenerator {
   }
 
   /** ids are dealt to the workers in turn; concurrency is the total connects in flight */
-  async connect(opts: { url: string; ids: string[]; connectors: number; concurrency: number; boot: boolean }): Promise<ConnectReport> {
+  async connect(opts: { url: string; ids: string[]; connectors: number; concurrency: number; boot: boolean; version?: '1.6' | '2.0.1' }): Promise<ConnectReport> {
     const n = this.workers.length;
     const reports = await Promise.all(this.workers.map((w, i) =>
-      this.#ask<ConnectReport>(w, { type: 'connect', url: opts.url, ids: opts.ids.filter((_, j) => j % n === i), connectors: opts.connectors, concurrency: Math.ceil(opts.concurrency / n), boot: opts.boot })));
+      this.#ask<ConnectReport>(w, { type: 'connect', url: opts.url, ids: opts.ids.filter((_, j) => j % n === i), connectors: opts.connectors, concurrency: Math.ceil(opts.concurrency / n), boot: opts.boot, version: opts.version })));
     return {
       type: 'connected',
       stations: reports.reduce((s, r) => s + r.stations, 0),
