@@ -121,7 +121,7 @@ test('an unknown action is 404 and a charger-to-central action is 400, each sayi
   const unknown = await ocpp(STATION, 'Reboot', {});
   assert.equal(unknown.status, 404);
   assert.equal(unknown.body.error, 'unknown_action');
-  assert.match(unknown.body.message, /Reboot is not an OCPP 1.6 command to a charger/);
+  assert.match(unknown.body.message, /Reboot is not an OCPP 1.6 or 2.0.1 command to a charger/);
   const wrongCase = await ocpp(STATION, 'reset', { type: 'Hard' });
   assert.equal(wrongCase.status, 404);
   assert.match(wrongCase.body.message, /did you mean Reset\?/);

@@ -1,16 +1,17 @@
 // Schemas shared by the command routes.
 import { Type } from 'typebox';
-import { CENTRAL_TO_CHARGER_ACTIONS, type CentralAction } from '../../protocol/index.ts';
 import { HttpError } from '../../http/errors.ts';
 import { BoundedNumber } from '../../http/schemas.ts';
-import { CommandPayloadError, UnknownCommandError } from './service.ts';
+import { ActionNotInVersionError, ANY_VERSION_CENTRAL_ACTIONS, CommandPayloadError, UnknownCommandError } from './service.ts';
 
 export const MAX_TIMEOUT_SECONDS = 300;
 
-export const ActionName = Type.Unsafe<CentralAction>({
+export const ActionName = Type.Unsafe<string>({
   type: 'string',
-  enum: [...CENTRAL_TO_CHARGER_ACTIONS],
-  description: 'an OCPP 1.6 action the central system sends to a charger (Core, the other profiles and the Security Whitepaper)',
+  enum: [...ANY_VERSION_CENTRAL_ACTIONS],
+  description:
+    'an action the central system sends to a charger in the station\'s OCPP version: 1.6 (Core, the other profiles and the Security Whitepaper) or 2.0.1; ' +
+    'an action of the other version only is 400 not_in_version',
 });
 
 export const TimeoutQuery = Type.Object({
@@ -47,6 +48,7 @@ export function toHttp(err: unknown, unknownActionStatus: 400 | 404 = 404): unkn
   if (err instanceof UnknownCommandError) {
     return new HttpError(err.chargerAction ? 400 : unknownActionStatus, err.chargerAction ? 'not_a_command' : 'unknown_action', err.message, { action: err.action });
   }
+  if (err instanceof ActionNotInVersionError) return new HttpError(400, 'not_in_version', err.message, { action: err.action, version: err.version });
   if (err instanceof CommandPayloadError) return new HttpError(400, 'validation_failed', err.message, { action: err.action, errors: err.errors });
   return err;
 }

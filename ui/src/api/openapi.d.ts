@@ -1036,7 +1036,7 @@ export interface paths {
         put?: never;
         /**
          * Send the same command to many chargers; one result per charger
-         * @description The payload is checked once against the official schema (400 if invalid, nothing sent). Then every charger gets the command independently, in parallel up to a bound; a charger that is offline, refuses or times out has ok=false with the error it would get from the single-charger endpoint, and never fails the others. Results are in the order of stationIds.
+         * @description The payload is checked once per OCPP version among the chargers against that version's official schema (400 if it is invalid for all of them, nothing sent; chargers of a version it is invalid for get that error as their result). Then every charger gets the command independently, in parallel up to a bound; a charger that is offline, refuses or times out has ok=false with the error it would get from the single-charger endpoint, and never fails the others. Results are in the order of stationIds.
          */
         post: {
             parameters: {
@@ -1052,11 +1052,11 @@ export interface paths {
                 content: {
                     "application/json": {
                         /**
-                         * @description an OCPP 1.6 action the central system sends to a charger (Core, the other profiles and the Security Whitepaper)
+                         * @description an action the central system sends to a charger in the station's OCPP version: 1.6 (Core, the other profiles and the Security Whitepaper) or 2.0.1; an action of the other version only is 400 not_in_version
                          * @enum {string}
                          */
-                        action: "ChangeAvailability" | "ChangeConfiguration" | "ClearCache" | "DataTransfer" | "GetConfiguration" | "RemoteStartTransaction" | "RemoteStopTransaction" | "Reset" | "UnlockConnector" | "GetDiagnostics" | "UpdateFirmware" | "GetLocalListVersion" | "SendLocalList" | "CancelReservation" | "ReserveNow" | "ClearChargingProfile" | "GetCompositeSchedule" | "SetChargingProfile" | "TriggerMessage" | "CertificateSigned" | "DeleteCertificate" | "ExtendedTriggerMessage" | "GetInstalledCertificateIds" | "GetLog" | "InstallCertificate" | "SignedUpdateFirmware";
-                        /** @description the OCPP 1.6 request payload (default {}) */
+                        action: "ChangeAvailability" | "ChangeConfiguration" | "ClearCache" | "DataTransfer" | "GetConfiguration" | "RemoteStartTransaction" | "RemoteStopTransaction" | "Reset" | "UnlockConnector" | "GetDiagnostics" | "UpdateFirmware" | "GetLocalListVersion" | "SendLocalList" | "CancelReservation" | "ReserveNow" | "ClearChargingProfile" | "GetCompositeSchedule" | "SetChargingProfile" | "TriggerMessage" | "CertificateSigned" | "DeleteCertificate" | "ExtendedTriggerMessage" | "GetInstalledCertificateIds" | "GetLog" | "InstallCertificate" | "SignedUpdateFirmware" | "ClearDisplayMessage" | "ClearVariableMonitoring" | "CostUpdated" | "CustomerInformation" | "GetBaseReport" | "GetChargingProfiles" | "GetDisplayMessages" | "GetMonitoringReport" | "GetReport" | "GetTransactionStatus" | "GetVariables" | "PublishFirmware" | "RequestStartTransaction" | "RequestStopTransaction" | "SetDisplayMessage" | "SetMonitoringBase" | "SetMonitoringLevel" | "SetNetworkProfile" | "SetVariableMonitoring" | "SetVariables" | "UnpublishFirmware";
+                        /** @description the OCPP request payload (default {}) */
                         payload?: {
                             [key: string]: unknown;
                         };
@@ -10669,8 +10669,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Send any OCPP 1.6 command to a charger; the answer is the charger's response
-         * @description The body is the OCPP request payload of the action, checked against the official OCA 1.6 JSON schema (Security Whitepaper included) before anything is sent: 400 validation_failed lists what is wrong. Any schema-valid value is sent as is. The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
+         * Send any OCPP command of the station's version (1.6 or 2.0.1) to a charger; the answer is the charger's response
+         * @description The body is the OCPP request payload of the action, checked against the official OCA JSON schema of the station's OCPP version (1.6 with the Security Whitepaper, or 2.0.1) before anything is sent: 400 validation_failed lists what is wrong; an action the station's version does not have is 400 not_in_version. Any schema-valid value is sent as is. The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
          */
         post: {
             parameters: {
@@ -10680,14 +10680,14 @@ export interface paths {
                 };
                 header?: never;
                 path: {
-                    /** @description an OCPP 1.6 action the central system sends to a charger (Core, the other profiles and the Security Whitepaper) */
-                    action: "ChangeAvailability" | "ChangeConfiguration" | "ClearCache" | "DataTransfer" | "GetConfiguration" | "RemoteStartTransaction" | "RemoteStopTransaction" | "Reset" | "UnlockConnector" | "GetDiagnostics" | "UpdateFirmware" | "GetLocalListVersion" | "SendLocalList" | "CancelReservation" | "ReserveNow" | "ClearChargingProfile" | "GetCompositeSchedule" | "SetChargingProfile" | "TriggerMessage" | "CertificateSigned" | "DeleteCertificate" | "ExtendedTriggerMessage" | "GetInstalledCertificateIds" | "GetLog" | "InstallCertificate" | "SignedUpdateFirmware";
+                    /** @description an action the central system sends to a charger in the station's OCPP version: 1.6 (Core, the other profiles and the Security Whitepaper) or 2.0.1; an action of the other version only is 400 not_in_version */
+                    action: "ChangeAvailability" | "ChangeConfiguration" | "ClearCache" | "DataTransfer" | "GetConfiguration" | "RemoteStartTransaction" | "RemoteStopTransaction" | "Reset" | "UnlockConnector" | "GetDiagnostics" | "UpdateFirmware" | "GetLocalListVersion" | "SendLocalList" | "CancelReservation" | "ReserveNow" | "ClearChargingProfile" | "GetCompositeSchedule" | "SetChargingProfile" | "TriggerMessage" | "CertificateSigned" | "DeleteCertificate" | "ExtendedTriggerMessage" | "GetInstalledCertificateIds" | "GetLog" | "InstallCertificate" | "SignedUpdateFirmware" | "ClearDisplayMessage" | "ClearVariableMonitoring" | "CostUpdated" | "CustomerInformation" | "GetBaseReport" | "GetChargingProfiles" | "GetDisplayMessages" | "GetMonitoringReport" | "GetReport" | "GetTransactionStatus" | "GetVariables" | "PublishFirmware" | "RequestStartTransaction" | "RequestStopTransaction" | "SetDisplayMessage" | "SetMonitoringBase" | "SetMonitoringLevel" | "SetNetworkProfile" | "SetVariableMonitoring" | "SetVariables" | "UnpublishFirmware";
                     /** @description station (charge point) id */
                     id: string;
                 };
                 cookie?: never;
             };
-            /** @description the OCPP 1.6 request payload of the action (may be omitted when it is {}) */
+            /** @description the OCPP request payload of the action in the station's version (may be omitted when it is {}) */
             requestBody: {
                 content: {
                     "application/json": {
