@@ -8,6 +8,7 @@ import type { Api } from '../../http/types.ts';
 import { ConnectorIdInteger, IdParam, NumericIdParam, standardErrors } from '../../http/schemas.ts';
 import type { CentralAction, CentralToCharger } from '../../protocol/index.ts';
 import { checkCommand } from './service.ts';
+import { HttpError } from '../../http/errors.ts';
 import { ChargerResponse, COMMAND_DESCRIPTION, commandErrors, translated } from './schemas.ts';
 
 const tags = ['Commands'];
@@ -56,37 +57,86 @@ export function registerFriendlyRoutes(api: Api, ctx: AppContext): void {
   api.post('/stations/:id/reset', {
     schema: {
       tags,
-      summary: 'Reset a charger (Reset)',
-      description: COMMAND_DESCRIPTION,
+      summary: 'Reset a charger or an EVSE (Reset)',
+      description:
+        'when: now (1.6 Hard, 2.0.1 Immediate) or idle (1.6 Soft, 2.0.1 OnIdle); the 1.6 type Hard/Soft still works and means the same. ' +
+        'evseId (2.0.1 stations): reset that EVSE only; a 1.6 station has no EVSE reset (400 not_in_version). ' + COMMAND_DESCRIPTION,
       params: IdParam,
-      body: Type.Object({ type: Type.Union([Type.Literal('Hard'), Type.Literal('Soft')]) }, { additionalProperties: false }),
+      body: Type.Object(
+        {
+          type: Type.Optional(Type.Union([Type.Literal('Hard'), Type.Literal('Soft')], { description: 'OCPP 1.6 form: Hard = now, Soft = idle' })),
+          when: Type.Optional(Type.Union([Type.Literal('now'), Type.Literal('idle')])),
+          evseId: Type.Optional(Type.Integer({ minimum: 0 })),
+        },
+        { additionalProperties: false },
+      ),
       response,
     },
-  }, (req) => checked('Reset', req.body, (p) => services.stations.reset(req.params.id, p)));
+  }, (req) =>
+    translated(async () => {
+      const { type, when, evseId } = req.body;
+      if (!type && !when) throw new HttpError(400, 'validation_failed', 'when (now or idle) or type (Hard or Soft) is required');
+      if (evseId && (await services.stations.versionOf(req.params.id)) === '1.6') throw new HttpError(400, 'not_in_version', 'an OCPP 1.6 charger resets as a whole: evseId is OCPP 2.0.1');
+      return services.stations.reset(req.params.id, { when: when ?? (type === 'Soft' ? 'idle' : 'now'), evseId });
+    }));
 
   api.post('/stations/:id/connectors/:connectorId/unlock', {
     schema: {
       tags,
       summary: 'Unlock a connector (UnlockConnector)',
-      description: COMMAND_DESCRIPTION,
+      description: 'connectorId in the 1.6 sense: EVSE n, connector 1 on a 2.0.1 station. POST /stations/{id}/evses/{evseId}/connectors/{connectorId}/unlock names a connector within an EVSE. ' + COMMAND_DESCRIPTION,
       params: Type.Object({ id: StationId, connectorId: ConnectorIdInteger(1) }),
       response,
     },
-  }, (req) => checked('UnlockConnector', { connectorId: req.params.connectorId }, (p) => services.stations.unlockConnector(req.params.id, p)));
+  }, (req) => translated(() => services.stations.unlockConnector(req.params.id, { evseId: req.params.connectorId })));
+
+  api.post('/stations/:id/evses/:evseId/connectors/:connectorId/unlock', {
+    schema: {
+      tags,
+      summary: 'Unlock a connector of an EVSE (UnlockConnector)',
+      description: 'A 1.6 station has connector 1 per EVSE only (EVSE n = its connector n); another connectorId is 400 not_in_version. ' + COMMAND_DESCRIPTION,
+      params: Type.Object({ id: StationId, evseId: ConnectorIdInteger(1), connectorId: ConnectorIdInteger(1) }),
+      response,
+    },
+  }, (req) =>
+    translated(async () => {
+      const { evseId, connectorId } = req.params;
+      if (connectorId !== 1 && (await services.stations.versionOf(req.params.id)) === '1.6') throw new HttpError(400, 'not_in_version', 'an OCPP 1.6 EVSE has connector 1 only');
+      return services.stations.unlockConnector(req.params.id, { evseId, connectorId });
+    }));
 
   api.post('/stations/:id/availability', {
     schema: {
       tags,
-      summary: 'Change the availability of a connector or of the whole charger (ChangeAvailability)',
-      description: 'connectorId 0 means the whole charger. ' + COMMAND_DESCRIPTION,
+      summary: 'Change the availability of the whole charger, an EVSE or a connector (ChangeAvailability)',
+      description:
+        'Without evseId, connectorId is the 1.6 one (0: the whole charger; n: EVSE n). With evseId (0: the whole charger), ' +
+        'connectorId is the connector within that EVSE (2.0.1; omitted: the whole EVSE). The answer may be Scheduled when the ' +
+        'charger is busy. ' + COMMAND_DESCRIPTION,
       params: IdParam,
       body: Type.Object(
-        { connectorId: Type.Integer({ minimum: 0 }), type: Type.Union([Type.Literal('Operative'), Type.Literal('Inoperative')]) },
+        {
+          connectorId: Type.Optional(Type.Integer({ minimum: 0 })),
+          evseId: Type.Optional(Type.Integer({ minimum: 0 })),
+          type: Type.Union([Type.Literal('Operative'), Type.Literal('Inoperative')]),
+        },
         { additionalProperties: false },
       ),
       response,
     },
-  }, (req) => checked('ChangeAvailability', req.body, (p) => services.stations.changeAvailability(req.params.id, p)));
+  }, (req) =>
+    translated(async () => {
+      const { connectorId, evseId, type } = req.body;
+      const operative = type === 'Operative';
+      if (evseId === undefined) {
+        if (connectorId === undefined) throw new HttpError(400, 'validation_failed', 'connectorId (1.6: 0 = the whole charger) or evseId is required');
+        return services.stations.changeAvailability(req.params.id, { operative, evseId: connectorId });
+      }
+      if (connectorId !== undefined && connectorId !== 1 && (await services.stations.versionOf(req.params.id)) === '1.6') {
+        throw new HttpError(400, 'not_in_version', 'an OCPP 1.6 EVSE has connector 1 only');
+      }
+      return services.stations.changeAvailability(req.params.id, { operative, evseId, connectorId: evseId === 0 ? undefined : connectorId });
+    }));
 
   api.get('/stations/:id/configuration', {
     schema: {

@@ -1,5 +1,7 @@
 // OCPP 2.0.1 handlers of the stations module: translate payload -> the same service calls as 1.6 -> response.
 import type { AppContext } from '../../context.ts';
+import type { IntentTranslation } from './service.ts';
+import type { AvailabilityIntent, ResetIntent, UnlockIntent } from './intents.ts';
 
 export function registerOcpp201(ctx: AppContext): void {
   const stations = () => ctx.services.stations;
@@ -31,3 +33,25 @@ export function registerOcpp201(ctx: AppContext): void {
     return {};
   });
 }
+
+// Intent translations (ADR 0014): Plugboard's terms -> 2.0.1 payloads, answers read back.
+export const intents201 = {
+  reset: (i: ResetIntent): IntentTranslation<{ status: string }> => ({
+    action: 'Reset',
+    payload: { type: i.when === 'idle' ? 'OnIdle' : 'Immediate', ...(i.evseId ? { evseId: i.evseId } : {}) },
+    result: (r: { status: string }) => ({ status: r.status }),
+  }),
+  changeAvailability: (i: AvailabilityIntent): IntentTranslation<{ status: string }> => ({
+    action: 'ChangeAvailability',
+    payload: {
+      operationalStatus: i.operative ? 'Operative' : 'Inoperative',
+      ...(i.evseId ? { evse: { id: i.evseId, ...(i.connectorId !== undefined ? { connectorId: i.connectorId } : {}) } } : {}),
+    },
+    result: (r: { status: string }) => ({ status: r.status }),
+  }),
+  unlock: (i: UnlockIntent): IntentTranslation<{ status: string }> => ({
+    action: 'UnlockConnector',
+    payload: { evseId: i.evseId, connectorId: i.connectorId ?? 1 },
+    result: (r: { status: string }) => ({ status: r.status }),
+  }),
+};

@@ -7,6 +7,9 @@ import { OcppError } from '../../protocol/errors.ts';
 import type { CentralAction, CentralToCharger } from '../../protocol/ocpp16.ts';
 import type { CsmsAction201, CsmsToStation201 } from '../../protocol/ocpp201.ts';
 import { versionOfSubprotocol, type OcppVersion } from '../../protocol/versions.ts';
+import type { AvailabilityIntent, ResetIntent, UnlockIntent } from './intents.ts';
+import { intents16 } from './ocpp16.ts';
+import { intents201 } from './ocpp201.ts';
 import { decodeOcppVersions, encodeOcppVersions } from './versions.ts';
 import * as store from './store.ts';
 import { VerifiedCredentials } from './verified-credentials.ts';
@@ -743,8 +746,10 @@ export function createStationsService(ctx: AppContext) {
     },
 
     // The Core profile commands owned by this module (OCPP 1.6 §5).
-    changeAvailability(stationId: string, req: CentralToCharger['ChangeAvailability']['req']) {
-      return service.sendCommand(stationId, 'ChangeAvailability', req);
+    /** ChangeAvailability intent: station (EVSE 0), EVSE (1.6 connector), or a connector within an EVSE (2.0.1); the answer may be Scheduled when busy. */
+    changeAvailability(stationId: string, req: AvailabilityIntent | CentralToCharger['ChangeAvailability']['req']) {
+      const intent: AvailabilityIntent = 'type' in req ? { operative: req.type === 'Operative', evseId: req.connectorId } : req;
+      return service.sendIntent(stationId, { '1.6': () => intents16.changeAvailability(intent), '2.0.1': () => intents201.changeAvailability(intent) });
     },
     changeConfiguration(stationId: string, req: CentralToCharger['ChangeConfiguration']['req']) {
       return service.sendCommand(stationId, 'ChangeConfiguration', req);
@@ -752,11 +757,15 @@ export function createStationsService(ctx: AppContext) {
     getConfiguration(stationId: string, req: CentralToCharger['GetConfiguration']['req'] = {}) {
       return service.sendCommand(stationId, 'GetConfiguration', req);
     },
-    reset(stationId: string, req: CentralToCharger['Reset']['req']) {
-      return service.sendCommand(stationId, 'Reset', req);
+    /** Reset intent: 1.6 Hard (now) / Soft (idle) of the whole charger; 2.0.1 Immediate / OnIdle of the station or an EVSE. */
+    reset(stationId: string, req: ResetIntent | CentralToCharger['Reset']['req']) {
+      const intent: ResetIntent = 'type' in req ? { when: req.type === 'Soft' ? 'idle' : 'now' } : req;
+      return service.sendIntent(stationId, { '1.6': () => intents16.reset(intent), '2.0.1': () => intents201.reset(intent) });
     },
-    unlockConnector(stationId: string, req: CentralToCharger['UnlockConnector']['req']) {
-      return service.sendCommand(stationId, 'UnlockConnector', req);
+    /** UnlockConnector intent: 1.6 connector n = EVSE n; 2.0.1 evseId + connectorId within it. */
+    unlockConnector(stationId: string, req: UnlockIntent | CentralToCharger['UnlockConnector']['req']) {
+      const intent: UnlockIntent = 'evseId' in req ? req : { evseId: req.connectorId };
+      return service.sendIntent(stationId, { '1.6': () => intents16.unlock(intent), '2.0.1': () => intents201.unlock(intent) });
     },
     sendDataTransfer(stationId: string, req: CentralToCharger['DataTransfer']['req']) {
       return service.sendCommand(stationId, 'DataTransfer', req);

@@ -4793,8 +4793,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Change the availability of a connector or of the whole charger (ChangeAvailability)
-         * @description connectorId 0 means the whole charger. The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
+         * Change the availability of the whole charger, an EVSE or a connector (ChangeAvailability)
+         * @description Without evseId, connectorId is the 1.6 one (0: the whole charger; n: EVSE n). With evseId (0: the whole charger), connectorId is the connector within that EVSE (2.0.1; omitted: the whole EVSE). The answer may be Scheduled when the charger is busy. The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
          */
         post: {
             parameters: {
@@ -4808,7 +4808,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        connectorId: number;
+                        connectorId?: number;
+                        evseId?: number;
                         type: "Operative" | "Inoperative";
                     };
                 };
@@ -7451,7 +7452,7 @@ export interface paths {
         put?: never;
         /**
          * Unlock a connector (UnlockConnector)
-         * @description The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
+         * @description connectorId in the 1.6 sense: EVSE n, connector 1 on a 2.0.1 station. POST /stations/{id}/evses/{evseId}/connectors/{connectorId}/unlock names a connector within an EVSE. The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
          */
         post: {
             parameters: {
@@ -8790,6 +8791,123 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stations/{id}/evses/{evseId}/connectors/{connectorId}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unlock a connector of an EVSE (UnlockConnector)
+         * @description A 1.6 station has connector 1 per EVSE only (EVSE n = its connector n); another connectorId is 400 not_in_version. The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    connectorId: number;
+                    evseId: number;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the charger's response payload (its CALLRESULT), schema-valid */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -11591,8 +11709,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reset a charger (Reset)
-         * @description The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
+         * Reset a charger or an EVSE (Reset)
+         * @description when: now (1.6 Hard, 2.0.1 Immediate) or idle (1.6 Soft, 2.0.1 OnIdle); the 1.6 type Hard/Soft still works and means the same. evseId (2.0.1 stations): reset that EVSE only; a 1.6 station has no EVSE reset (400 not_in_version). The answer is the charger's own response payload. Errors: 400 invalid request (nothing sent); 404 unknown station; 409 station_offline (not connected, nothing sent) or station_not_accepted (Pending/Rejected); 502 charger_error (it answered with a CALLERROR: code and description in details) or invalid_charger_response; 504 charger_timeout (no answer in time; the charger may still act on it).
          */
         post: {
             parameters: {
@@ -11606,7 +11724,10 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        type: "Hard" | "Soft";
+                        evseId?: number;
+                        /** @description OCPP 1.6 form: Hard = now, Soft = idle */
+                        type?: "Hard" | "Soft";
+                        when?: "now" | "idle";
                     };
                 };
             };
