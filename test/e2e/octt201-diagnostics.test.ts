@@ -29,7 +29,7 @@ function uploading(cp: () => SimulatedCharger, uploads: Array<Promise<number>>, 
       uploads.push(
         new Promise((resolve) => setImmediate(resolve)).then(async () => {
           await cp().call('LogStatusNotification', { status: 'Uploading', requestId: req.requestId });
-          const res = await fetch(`${req.log.remoteLocation}${filename}`, { method: 'PUT', body: `${req.logType} of ${cp().id}\n` });
+          const res = await fetch(`${req.log.remoteLocation}${filename}`, { method: 'PUT', body: `${req.logType} of ${cp().stationId}\n` });
           await cp().call('LogStatusNotification', { status: res.status === 200 ? 'Uploaded' : 'UploadFailure', requestId: req.requestId });
           return res.status;
         }),
