@@ -6,7 +6,8 @@ import type { Database, Transaction } from '../../db/schema.ts';
 import type { CentralToCharger } from '../../protocol/ocpp16.ts';
 import type { IdTagInfo } from '../authorization/service.ts';
 import * as store from './store.ts';
-import { meterValueRows, type MeterValueIn } from './meter-values.ts';
+import { from201, meterValueRows, type MeterValueIn } from './meter-values.ts';
+import type { StationToCsms201 } from '../../protocol/ocpp201.ts';
 import { toIsoTimestamp } from '../../time.ts';
 import { InvalidCommandError } from '../stations/service.ts';
 import type { SortKey } from '../../db/list-query.ts';
@@ -289,6 +290,134 @@ export function createTransactionsService(ctx: AppContext) {
       let count = 0;
       for (const mv of input.meterValue) count += mv.sampledValue.length;
       ctx.bus.publish({ type: 'meter.values', stationId, at: receivedAt, connectorId: input.connectorId, transactionId, count });
+    },
+
+    /**
+     * OCPP 2.0.1 TransactionEvent (E): the session is found by the station's transactionId
+     * (external_id); an event of a session not seen yet (its Started lost or still queued) opens
+     * it. Events are stored once per seqNo (a duplicate is answered the same and applies
+     * nothing), an event after Ended is ignored, an event older than the latest applied (offline
+     * replay) is kept as history without overwriting the current state. The EVSE's id stands for
+     * the 1.6 connector id; a missing evse.connectorId is not guessed.
+     */
+    async transactionEvent(stationId: string, req: StationToCsms201['TransactionEvent']['req']): Promise<{ idTokenInfo?: { status: string; cacheExpiryDateTime?: string; groupIdToken?: { idToken: string; type: string } }; transactionId: number }> {
+      const receivedAt = iso();
+      const ts = toIsoTimestamp(req.timestamp);
+      const info = req.transactionInfo;
+      const externalId = info.transactionId;
+      const token = req.idToken && req.idToken.idToken !== '' ? req.idToken : undefined;
+      const readings = req.meterValue ? from201(req.meterValue as never) : [];
+      const toInfo = (i: IdTagInfo) => ({
+        status: i.status as string,
+        ...(i.expiryDate ? { cacheExpiryDateTime: i.expiryDate } : {}),
+        ...(i.parentIdTag ? { groupIdToken: { idToken: i.parentIdTag, type: 'Central' } } : {}),
+      });
+      const endWh = (rows: MeterValueIn[]) => latestRegisterWh(meterValueRows(rows, { stationId, connectorId: 0, transactionId: null, source: 'TransactionEvent', receivedAt }).map((r, i) => ({ ...r, phase: r.phase ?? null, id: i })));
+      const outcome = await db.write(async (trx) => {
+        let tx = await store.findByExternalId(trx, stationId, externalId);
+        let created = false;
+        let authorized: IdTagInfo | undefined;
+        if (token) authorized = await ctx.services.authorization.authorize(token.idToken, { checkConcurrency: !tx && req.eventType === 'Started', exec: trx, presentedBy: stationId });
+        const evseId = req.evse?.id;
+        if (!tx) {
+          const id = await store.insertSession201(trx, {
+            station_id: stationId,
+            connector_id: evseId ?? 0,
+            evse_id: evseId ?? 0,
+            external_id: externalId,
+            id_tag: token?.idToken ?? '',
+            id_token_type: token?.type ?? null,
+            start_id_tag_status: authorized?.status ?? 'Accepted',
+            reservation_id: req.reservationId ?? null,
+            meter_start: endWh(readings) ?? 0,
+            start_timestamp: ts,
+            meter_stop: null,
+            stop_timestamp: null,
+            stop_reason: null,
+            stop_id_tag: null,
+            received_start_at: receivedAt,
+            received_stop_at: null,
+            charging_state: info.chargingState ?? null,
+            remote_start_id: info.remoteStartId ?? null,
+            last_seq_no: req.seqNo,
+          });
+          tx = await store.findByExternalId(trx, stationId, externalId);
+          created = id !== undefined;
+        }
+        if (!tx) throw new Error(`TransactionEvent: session ${externalId} of ${stationId} could not be stored`);
+        const events = await store.eventsOf(trx, tx.id);
+        const ended = events.some((e) => e.event_type === 'Ended');
+        const duplicate = events.some((e) => Number(e.seq_no) === req.seqNo);
+        if (duplicate || ended) {
+          return { tx, created: false, stopped: false, applied: false, authorized: authorized && !created ? { ...authorized, status: tx.start_id_tag_status as IdTagInfo['status'] } : authorized, meterCount: 0 };
+        }
+        await store.insertEvent(trx, {
+          transaction_id: tx.id,
+          station_id: stationId,
+          seq_no: req.seqNo,
+          event_type: req.eventType,
+          trigger_reason: req.triggerReason,
+          timestamp: ts,
+          offline: req.offline ? 1 : 0,
+          charging_state: info.chargingState ?? null,
+          id_token: token?.idToken ?? null,
+          id_token_type: token?.type ?? null,
+          stopped_reason: info.stoppedReason ?? null,
+          raw: JSON.stringify(req),
+          received_at: receivedAt,
+        });
+        const latest = tx.last_seq_no === null || req.seqNo >= Number(tx.last_seq_no);
+        const set: Parameters<typeof store.updateSession>[2] = {};
+        if (latest) {
+          set.last_seq_no = req.seqNo;
+          if (info.chargingState) set.charging_state = info.chargingState;
+        }
+        if (info.remoteStartId !== undefined && tx.remote_start_id === null) set.remote_start_id = info.remoteStartId;
+        if (token && tx.id_tag === '') {
+          set.id_tag = token.idToken;
+          set.id_token_type = token.type;
+        }
+        if (evseId !== undefined && Number(tx.evse_id) === 0) {
+          set.evse_id = evseId;
+          set.connector_id = evseId;
+        }
+        if (Object.keys(set).length > 0) await store.updateSession(trx, tx.id, set);
+        const connectorId = evseId ?? Number(tx.evse_id);
+        if (readings.length) {
+          await store.insertMeterValues(trx, meterValueRows(readings, { stationId, connectorId, transactionId: tx.id, source: 'TransactionEvent', receivedAt }));
+        }
+        let stopped = false;
+        if (req.eventType === 'Ended') {
+          const stored = await store.meterValuesOf(trx, tx.id);
+          await store.stopTransaction(trx, tx.id, { meterStop: latestRegisterWh(stored) ?? tx.meter_start, stopTimestamp: ts, reason: info.stoppedReason ?? 'Local', idTag: token?.idToken ?? null, receivedAt });
+          // Closed by Plugboard before (a boot): the Ended still records its time and reason.
+          stopped = tx.meter_stop === null;
+        }
+        let meterCount = 0;
+        for (const mv of readings) meterCount += mv.sampledValue.length;
+        return { tx: (await store.getTransaction(trx, tx.id))!, created, stopped, applied: true, authorized, meterCount };
+      });
+      const t = outcome.tx;
+      owners.remember(t.id, stationId);
+      if (outcome.created) {
+        ctx.bus.publish({ type: 'transaction.started', stationId, at: receivedAt, transactionId: t.id, connectorId: Number(t.evse_id ?? t.connector_id), idTag: t.id_tag, meterStart: t.meter_start });
+      }
+      if (outcome.meterCount > 0) {
+        ctx.bus.publish({ type: 'meter.values', stationId, at: receivedAt, connectorId: Number(t.evse_id ?? t.connector_id), transactionId: t.id, count: outcome.meterCount });
+      }
+      if (outcome.stopped) {
+        ctx.bus.publish({ type: 'transaction.stopped', stationId, at: receivedAt, transactionId: t.id, meterStop: t.meter_stop, reason: t.stop_reason ?? 'Local' });
+      }
+      return { transactionId: t.id, ...(outcome.authorized ? { idTokenInfo: toInfo(outcome.authorized) } : {}) };
+    },
+
+    /** OCPP 2.0.1 MeterValues (J): values of an EVSE outside a transaction (evseId 0: the station). */
+    async meterValues201(stationId: string, req: StationToCsms201['MeterValues']['req']): Promise<void> {
+      const receivedAt = iso();
+      const readings = from201(req.meterValue as never);
+      const rows = meterValueRows(readings, { stationId, connectorId: req.evseId, transactionId: null, source: 'MeterValues', receivedAt });
+      await db.write((trx) => store.insertMeterValues(trx, rows));
+      ctx.bus.publish({ type: 'meter.values', stationId, at: receivedAt, connectorId: req.evseId, transactionId: null, count: rows.length });
     },
 
     countActiveForIdTag(idTag: string, opts: { exec?: Kysely<Database>; excludeTransactionId?: number } = {}): Promise<number> {
