@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOpenApp, type TestApp } from '../helpers/app.ts';
 import type { SimulatedCharger } from '../../src/simulator/charger.ts';
+import { station201 as connect201 } from './support201.ts';
 
 let app: TestApp;
 before(async () => {
@@ -13,17 +14,7 @@ before(async () => {
 });
 after(() => app.cleanup());
 
-const OCPP201 = { protocols: ['ocpp2.0.1'] };
-
-/** A 2.0.1 station known to Plugboard as Accepted and connected (pre-registered, not booted). */
-async function station201(id: string, handlers: Record<string, (p: any) => unknown> = {}): Promise<SimulatedCharger> {
-  const created = await app.request('POST', '/api/v1/stations', { body: { id, registrationStatus: 'Accepted', securityProfile: 0 } });
-  assert.equal(created.status, 201, created.text);
-  const cp = app.charger(id, { ...OCPP201, handlers });
-  await cp.connect();
-  assert.equal(cp.protocol, 'ocpp2.0.1');
-  return cp;
-}
+const station201 = (id: string, handlers: Record<string, (p: any) => unknown> = {}) => connect201(app, id, handlers);
 
 async function token(body: Record<string, unknown>): Promise<void> {
   const res = await app.request('POST', '/api/v1/tokens', { body });

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually, startOpenApp, type TestApp } from '../helpers/app.ts';
 import type { SimulatedCharger } from '../../src/simulator/charger.ts';
+import { station201 as connect201, OCPP201 } from './support201.ts';
 
 let app: TestApp;
 before(async () => {
@@ -12,20 +13,7 @@ before(async () => {
 });
 after(() => app.cleanup());
 
-const OCPP201 = { protocols: ['ocpp2.0.1'] };
-
-/**
- * A 2.0.1 station in the OCTT's starting state: known to Plugboard as Accepted and connected.
- * (Until the 2.0.1 BootNotification lands it is pre-registered as Accepted instead of booting.)
- */
-async function station201(id: string, handlers: Record<string, (p: any) => unknown> = {}): Promise<SimulatedCharger> {
-  const created = await app.request('POST', '/api/v1/stations', { body: { id, registrationStatus: 'Accepted', securityProfile: 0 } });
-  assert.equal(created.status, 201, created.text);
-  const cp = app.charger(id, { ...OCPP201, handlers });
-  await cp.connect();
-  assert.equal(cp.protocol, 'ocpp2.0.1');
-  return cp;
-}
+const station201 = (id: string, handlers: Record<string, (p: any) => unknown> = {}) => connect201(app, id, handlers);
 
 const part = (requestId: number, seqNo: number, tbc: boolean, reportData: unknown[]) => ({ requestId, seqNo, tbc, generatedAt: new Date().toISOString(), reportData });
 

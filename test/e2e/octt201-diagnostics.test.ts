@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually, startOpenApp, type TestApp } from '../helpers/app.ts';
 import type { SimulatedCharger } from '../../src/simulator/charger.ts';
+import { station201 as connect201 } from './support201.ts';
 
 let app: TestApp;
 before(async () => {
@@ -12,14 +13,7 @@ before(async () => {
 });
 after(() => app.cleanup());
 
-async function station201(id: string, handlers: Record<string, (p: any) => unknown> = {}): Promise<SimulatedCharger> {
-  const created = await app.request('POST', '/api/v1/stations', { body: { id, registrationStatus: 'Accepted', securityProfile: 0 } });
-  assert.equal(created.status, 201, created.text);
-  const cp = app.charger(id, { protocols: ['ocpp2.0.1'], handlers });
-  await cp.connect();
-  assert.equal(cp.protocol, 'ocpp2.0.1');
-  return cp;
-}
+const station201 = (id: string, handlers: Record<string, (p: any) => unknown> = {}) => connect201(app, id, handlers);
 
 /** The station's side of GetLog: `answer`, then (Accepted) Uploading, the upload, Uploaded. */
 function uploading(cp: () => SimulatedCharger, uploads: Array<Promise<number>>, answer = 'Accepted') {

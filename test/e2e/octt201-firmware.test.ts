@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { eventually, startOpenApp, type TestApp } from '../helpers/app.ts';
 import { selfSignedPair, type SigningPair } from '../helpers/signing-certs.ts';
 import type { SimulatedCharger } from '../../src/simulator/charger.ts';
+import { station201 as connect201 } from './support201.ts';
 
 let app: TestApp;
 let dir: string;
@@ -31,16 +32,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const OCPP201 = { protocols: ['ocpp2.0.1'] };
-
-async function station201(id: string, handlers: Record<string, (p: any) => unknown> = {}): Promise<SimulatedCharger> {
-  const created = await app.request('POST', '/api/v1/stations', { body: { id, registrationStatus: 'Accepted', securityProfile: 0 } });
-  assert.equal(created.status, 201, created.text);
-  const cp = app.charger(id, { ...OCPP201, handlers });
-  await cp.connect();
-  assert.equal(cp.protocol, 'ocpp2.0.1');
-  return cp;
-}
+const station201 = (id: string, handlers: Record<string, (p: any) => unknown> = {}) => connect201(app, id, handlers);
 
 /** A signed update of a vendor location (the OCTT gives location, certificate and signature). */
 const signedBody = (extra: Record<string, unknown> = {}) => ({ location: 'https://firmware.example.com/fw-2.0.0.bin', signed: true, signature, signingCertificate: vendor.certificatePem, ...extra });
